@@ -1,0 +1,43 @@
+"The transnas-repro command: exit codes and messages as a user sees them (real subprocesses)."
+import json, os, shutil, subprocess, sys
+from pathlib import Path
+import pytest
+
+EXE = [str(Path(sys.executable).parent / "transnas-repro")]
+pytestmark = pytest.mark.needs_data
+
+def cli(*args, env=None):
+    return subprocess.run([*EXE, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300)
+
+def test_bench_info_all_five():
+    expect = {"tnb101_micro": ("4096", ["46.32", "54.94", "59.38"]), "tnb101_macro": ("3256", ["47.96"]),
+              "nb201": ("15625", ["91.61"]), "nb101_sample": ("architectures", []), "nb301_sample": ("725", [])}
+    for name, (size, optima) in expect.items():
+        r = cli("bench", "info", name)
+        assert r.returncode == 0, r.stderr
+        assert size in r.stdout and all(o in r.stdout for o in optima), r.stdout
+
+def test_bench_info_unknown():
+    r = cli("bench", "info", "nb202")
+    assert r.returncode == 2 and "Valid choices" in r.stderr and "nb201" in r.stderr
+
+def test_search_json():
+    r = cli("search", "--bench", "tnb101_micro", "--task", "class_object", "--method", "rea", "--budget", "50", "--seed", "0")
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert s["queries"] == 50 and s["best_arch"].startswith("64-41414-") and 0 <= s["rank_percentile"] <= 100
+
+@pytest.mark.parametrize("args,needle", [(["--method", "bogus"], "Valid choices"), (["--budget", "0"], "1 <= budget"),
+                                         (["--budget", "99999"], "4096"), (["--config", "{bad"], "not valid JSON")])
+def test_search_bad_input(args, needle):
+    r = cli("search", *args)
+    assert r.returncode == 2 and needle in r.stderr
+
+def test_data_verify_ok_and_corrupt(tmp_path):
+    r = cli("data", "verify", "--quiet")
+    assert r.returncode == 0 and "21/21" in r.stdout
+    bad = tmp_path / "data"; shutil.copytree(os.environ["TRANSNAS_REPRO_DATA"], bad)
+    target = bad / "nb301" / "naslib_zc_nasbench301.json"; target.chmod(0o644)
+    target.write_bytes(target.read_bytes()[:-10])
+    r = cli("data", "verify", "--quiet", env={"TRANSNAS_REPRO_DATA": str(bad)})
+    assert r.returncode == 1 and "nb301/naslib_zc_nasbench301.json" in r.stderr and "sha256" in r.stderr
