@@ -12,3 +12,8 @@ def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason="needs TRANSNAS_REPRO_DATA (benchmark ground truth)")
     for it in items:
         if "needs_data" in it.keywords: it.add_marker(skip)
+
+# Timing on this shared 2-core machine is noisy: hypothesis deadlines would make tests flaky.
+from hypothesis import settings as _hsettings
+_hsettings.register_profile("project", deadline=None)
+_hsettings.load_profile("project")
