@@ -11,7 +11,7 @@ export TRANSNAS_REPRO_DATA ?= $(abspath ../shared/data)
 endif
 export MPLBACKEND ?= Agg
 
-.PHONY: install demo test test-slow lint-nbs export reproduce bench readme clean-venv
+.PHONY: docs install demo test test-slow lint-nbs export reproduce bench readme clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -56,6 +56,11 @@ bench: install
 ## make readme: regenerate README.md from nbs/index.ipynb (executed, outputs rendered).
 readme: install
 	$(PY) tools/make_readme.py
+
+## make docs: the documentation site (mkdocs-material + mkdocs-jupyter + mkdocstrings), notebooks executed in the quick profile.
+docs: install
+	$(PY) tools/build_docs.py
+	@echo "open site/index.html (or: $(PY) -m http.server -d site)"
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,0 +1,57 @@
+"""Build the documentation site offline: mkdocs-material + mkdocs-jupyter + mkdocstrings.
+
+Quarto (what nbdev-docs uses) cannot be installed offline, so this script:
+1. copies nbs/ into _site_src/nbs/ and executes each copy in a fresh kernel exactly as nbdev-test
+   does (cells flagged slow/gpu/notest are skipped: the quick profile), keeping the outputs;
+2. writes one API page per exported module (`::: transnas_repro.<module>`, mkdocstrings);
+3. runs `mkdocs build` into site/.
+`--no-execute` skips step 1's execution (pages show the committed, stripped notebooks).
+"""
+import argparse, os, shutil, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "_site_src"
+
+def public_modules():
+    return sorted(p.stem for p in (ROOT / "transnas_repro").glob("*.py") if not p.stem.startswith("_"))
+
+def execute(nb: Path, flags):
+    from nbdev.test import test_nb
+    import json
+    ok, secs = test_nb(nb, skip_flags=flags, save=True, basepath=ROOT)
+    d = json.loads(nb.read_text())          # execnb stores timings as numbers, which nbformat rejects
+    for c in d["cells"]: c.get("metadata", {}).pop("execution", None)
+    nb.write_text(json.dumps(d, indent=1))
+    return ok, secs
+
+def build(run_notebooks: bool = True, strict: bool = False):
+    if SRC.exists(): shutil.rmtree(SRC)
+    shutil.copytree(ROOT / "nbs", SRC / "nbs", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "_*"))
+    (SRC / "figures").symlink_to(ROOT / "figures", target_is_directory=True)
+    index = SRC / "nbs" / "index.ipynb"
+    shutil.move(index, SRC / "index.ipynb")
+    failed = []
+    if run_notebooks:
+        from nbdev.config import get_config
+        flags = get_config().tst_flags.split()
+        nbs = [SRC / "index.ipynb", *sorted((SRC / "nbs").rglob("*.ipynb"))]
+        for nb in nbs:
+            cwd = os.getcwd(); os.chdir(nb.parent)
+            try: ok, secs = execute(nb, flags)
+            finally: os.chdir(cwd)
+            print(f"{'ok  ' if ok else 'FAIL'} {nb.relative_to(SRC)} ({secs:.0f} s)")
+            if not ok: failed.append(nb.name)
+    api = SRC / "api"; api.mkdir()
+    for m in public_modules():
+        (api / f"{m}.md").write_text(f"# `transnas_repro.{m}`\n\n::: transnas_repro.{m}\n    options:\n      show_root_heading: false\n      members_order: source\n")
+    cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(ROOT / "mkdocs.yml")] + (["--strict"] if strict else [])
+    subprocess.run(cmd, check=True, cwd=ROOT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    if failed: raise SystemExit(f"notebooks that failed to execute: {failed}")
+    print(f"site built in {ROOT / 'site'}")
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-execute", action="store_true", help="do not execute the notebooks")
+    a = ap.parse_args()
+    build(run_notebooks=not a.no_execute)
