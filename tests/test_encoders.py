@@ -1,0 +1,161 @@
+"Computation graphs and classic encodings: DAGs, determinism, hand counts, isomorphism, fast path == full trace."
+import itertools
+import networkx as nx
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from transnas_repro import encoders, networks
+from transnas_repro.encoders import arch_cg, computation_graph, encode, encode_all, encoding_names, same_graph, CG
+
+NB201 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|"
+
+def nb201(ops): return "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|".format(*ops)
+
+class TwoBranch(nn.Module):
+    "conv -> (relu, maxpool) -> concat -> flatten -> linear: hand count 8 nodes, 8 edges."
+    def __init__(self):
+        super().__init__(); self.conv = nn.Conv2d(3, 4, 3, padding=1); self.pool = nn.MaxPool2d(2); self.fc = nn.Linear(8*2*2, 5)
+    def forward(self, x):
+        y = self.conv(x)
+        return self.fc(torch.cat([torch.relu(self.pool(y)), self.pool(y).mul(1.0)], 1).flatten(1))
+
+def test_hand_counted_module():
+    cg = computation_graph(TwoBranch(), (1, 3, 4, 4))
+    # input, conv, pool, relu, pool (called twice: two nodes), concat, flatten, linear, output; mul by 1 is a pass-through
+    assert cg.op_names == ["input", "conv", "maxpool", "relu", "maxpool", "concat", "flatten", "linear", "output"]
+    assert cg.num_edges == 9
+    g = cg.to_networkx()
+    assert nx.is_directed_acyclic_graph(g)
+    cat = cg.op_names.index("concat")
+    assert cg.attrs[cat].tolist()[:6] == [8, 8, 2, 2, 2, 2]          # concat c_in = sum of its inputs
+    assert cg.attrs[cg.op_names.index("conv")].tolist() == [3, 4, 4, 4, 4, 4, 3, 3, 1, 1, 1]
+    assert cg.attrs[cg.op_names.index("linear")].tolist()[:2] == [32, 5]
+
+def test_hand_counted_cell_and_none_pruning():
+    ops = ["nor_conv_3x3", "skip_connect", "none", "avg_pool_3x3", "nor_conv_1x1", "skip_connect"]
+    cg = computation_graph(networks.DenseCell(ops, 4, 4), (1, 4, 8, 8))
+    assert (len(cg), cg.num_edges) == (10, 11)
+    # all three edges into node 3 are none: the cell outputs zeros, the input is left alone
+    zero = computation_graph(networks.DenseCell(["nor_conv_3x3"]*3 + ["none"]*3, 4, 4), (1, 4, 8, 8))
+    assert zero.op_names == ["input", "zeros", "output"] and zero.edge_index.tolist() == [[1], [2]]
+
+def test_untraceable():
+    class Branchy(nn.Module):
+        def forward(self, x): return x.relu() if x.sum() > 0 else x
+    with pytest.raises(ValueError, match="Fix"): computation_graph(Branchy())
+    cg = computation_graph(nn.Sequential(nn.Conv2d(3, 3, 1), Branchy()), (1, 3, 4, 4))
+    assert cg.op_names == ["input", "conv", "branchy", "output"]        # kept whole, named after its class
+    with pytest.raises(ValueError, match="with_task"):
+        arch_cg("tnb101_micro", "64-41414-3_33_333", task="jigsaw", fast=False)
+
+@pytest.mark.needs_data
+def test_fast_path_equals_full_trace_nb201():
+    from transnas_repro.benchmarks import load_benchmark
+    archs = load_benchmark("nb201").sample(6, seed=3) + [
+        nb201(["none"]*6), nb201(["skip_connect"] + ["none"]*5), nb201(["nor_conv_3x3"]*3 + ["none"]*3),
+        nb201(["avg_pool_3x3", "none", "none", "none", "none", "nor_conv_1x1"])]
+    for a in archs:
+        fast, full = arch_cg("nb201", a), arch_cg("nb201", a, fast=False)
+        assert fast == full, a
+        assert nx.is_directed_acyclic_graph(fast.to_networkx())
+
+@pytest.mark.needs_data
+def test_fast_path_equals_full_trace_tnb_micro():
+    for a in ["64-41414-3_13_213", "64-41414-1_00_010", "64-41414-0_00_000"]:
+        for task in ["class_scene", "segmentsemantic"]:
+            assert arch_cg("tnb101_micro", a, task, (1, 3, 64, 64)) == arch_cg("tnb101_micro", a, task, (1, 3, 64, 64), fast=False), (a, task)
+
+def test_deterministic_and_identical():
+    a, b = arch_cg("nb201", NB201), arch_cg("nb201", NB201)
+    assert a == b and a is not b
+    assert torch.equal(a.to_pyg().x, b.to_pyg().x)
+    encoders._skeleton.cache_clear(); encoders._cell_template.cache_clear(); encoders._edge_graph.cache_clear()
+    assert arch_cg("nb201", NB201) == a
+
+def test_isomorphic_pairs():
+    # nodes 1 and 2 both read node 0 only (edge 2<-1 is none): swapping their roles computes the same function
+    for x, y, p, q in itertools.permutations(["nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "skip_connect"], 4):
+        a, b = arch_cg("nb201", nb201([x, y, "none", "skip_connect", p, q])), arch_cg("nb201", nb201([y, x, "none", "skip_connect", q, p]))
+        assert same_graph(a, b), (x, y, p, q)
+    # node 1 feeds only none edges: its op is dead code, the graphs are equal
+    for op in ["nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "skip_connect", "none"]:
+        assert arch_cg("nb201", nb201([op, "nor_conv_1x1", "none", "skip_connect", "none", "avg_pool_3x3"])) == \
+               arch_cg("nb201", nb201(["nor_conv_3x3", "nor_conv_1x1", "none", "skip_connect", "none", "avg_pool_3x3"]))
+    # and different functions are told apart
+    assert not same_graph(arch_cg("nb201", nb201(["nor_conv_3x3"]*6)), arch_cg("nb201", nb201(["nor_conv_3x3"]*5 + ["nor_conv_1x1"])))
+
+def test_cg_features_and_views():
+    cg = arch_cg("nb201", NB201)
+    d = cg.to_pyg()
+    assert d.x.shape == (len(cg), len(encoders.FEATURE_NAMES)) and d.edge_index.shape == (2, cg.num_edges)
+    assert d.x.min() >= 0 and d.x.max() <= 1 and d.op_names == cg.op_names
+    g = cg.to_networkx()
+    assert g.number_of_nodes() == len(cg) and g.number_of_edges() == cg.num_edges
+    assert [v for v in g if g.in_degree(v) == 0] == [0] and [v for v in g if g.out_degree(v) == 0] == [len(cg) - 1]
+
+@pytest.mark.needs_data
+@pytest.mark.parametrize("bench", ["tnb101_macro", "nb101_sample", "nb301_sample"])
+def test_other_spaces_are_dags(bench):
+    from transnas_repro.benchmarks import load_benchmark
+    arch = load_benchmark(bench).archs[7]
+    cg = arch_cg(bench, arch, input_shape=(1, 3, 64, 64) if bench.startswith("tnb") else None)
+    assert nx.is_directed_acyclic_graph(cg.to_networkx()) and cg.op_names[0] == "input" and cg.op_names[-1] == "output"
+    assert cg == arch_cg(bench, arch, input_shape=(1, 3, 64, 64) if bench.startswith("tnb") else None)
+
+def test_cg_file_roundtrip(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRANSNAS_REPRO_CACHE", str(tmp_path))
+    archs = [NB201, nb201(["none"]*6), nb201(["skip_connect"]*6)]
+    ds = encoders.cg_dataset("nb201", archs, n_jobs=1)
+    assert list(tmp_path.glob("cg/nb201-*.pt"))
+    again = encoders.cg_dataset("nb201", archs, n_jobs=1)          # from the file
+    for a, b, arch in zip(ds, again, archs):
+        assert a.arch == b.arch == arch and torch.equal(a.x, b.x) and torch.equal(a.edge_index, b.edge_index)
+        assert a.op_names == arch_cg("nb201", arch).op_names
+
+@pytest.mark.slow
+def test_cg_dataset_parallel_matches_serial(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRANSNAS_REPRO_CACHE", str(tmp_path))
+    from transnas_repro.benchmarks import load_benchmark
+    archs = load_benchmark("nb201").sample(300, seed=1)
+    par = encoders.cg_dataset("nb201", archs, n_jobs=2, cache=False)
+    assert [d.arch for d in par] == archs
+    for d, a in zip(par[::37], archs[::37]): assert torch.equal(d.x, arch_cg("nb201", a).to_pyg().x)
+
+# -- classic encodings --------------------------------------------------------------------------------
+
+def _paths_by_networkx(bench, arch):
+    "Path encoding from the op-on-node PyG graph with networkx (an independent implementation)."
+    d = encode(bench, arch, "adjacency", as_="pyg")
+    g = nx.DiGraph(); g.add_nodes_from(range(d.num_nodes)); g.add_edges_from(d.edge_index.T.tolist())
+    found = {">".join(d.op_names[v] for v in p[1:-1]) for p in nx.all_simple_paths(g, 0, d.num_nodes - 1)}
+    return np.array([n in found for n in encoding_names(bench, "path")], dtype=np.float32)
+
+@pytest.mark.needs_data
+@pytest.mark.parametrize("bench", ["nb201", "tnb101_micro"])
+def test_path_encoding_matches_networkx(bench):
+    from transnas_repro.benchmarks import load_benchmark
+    archs = load_benchmark(bench).sample(200, seed=0)
+    fast = encode_all(bench, archs, "path")
+    for a, row in zip(archs, fast): np.testing.assert_array_equal(row, _paths_by_networkx(bench, a))
+
+@pytest.mark.needs_data
+@pytest.mark.parametrize("bench", ["nb201", "tnb101_micro", "tnb101_macro"])
+def test_encodings_whole_space(bench):
+    from transnas_repro.benchmarks import load_benchmark
+    b = load_benchmark(bench)
+    for kind in encoders._kinds(bench):
+        m = encode_all(bench, kind=kind)
+        assert m.shape == (len(b), len(encoding_names(bench, kind))) and m.dtype == np.float32
+        np.testing.assert_array_equal(m[17], encode(bench, b.archs[17], kind))
+        if kind != "path": assert len(np.unique(m, axis=0)) == len(b)      # injective
+        # the pyg graph and the vector carry the same adjacency
+    d = encode(bench, b.archs[5], "adjacency", as_="pyg")
+    assert nx.is_directed_acyclic_graph(nx.DiGraph(d.edge_index.T.tolist()))
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="nb201"): encode_all("nb101_sample", ["x"], "path")
+    with pytest.raises(ValueError, match="onehot or adjacency"): encode("tnb101_macro", "64-4111-basic", "path")
+    with pytest.raises(ValueError, match="adjacency"): encode("nb201", NB201, "pathh")
+    with pytest.raises(ValueError, match="vector"): encode("nb201", NB201, as_="graph")
+    with pytest.raises(ValueError, match="Expected format"): encode("nb201", NB201[:-3])
