@@ -1,0 +1,100 @@
+"Zero-cost proxies: definitions against hand computations, robustness of batch scoring, NASLib agreement on a few archs."
+import math, warnings
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+from transnas_repro.proxies import (PROXIES, DEFAULT_PROXIES, make_batch, score, score_arch, score_many, naslib_scores,
+                                    crosscheck, weight_layers, ProxyBatch)
+
+def small_net(width=4, classes=10):
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, classes))
+
+@pytest.fixture(scope="module")
+def batch(): return make_batch(8, seed=0)
+
+def test_registry_has_the_twelve():
+    assert sorted(PROXIES) == sorted(DEFAULT_PROXIES) and len(PROXIES) == 12
+
+@pytest.mark.parametrize("name", DEFAULT_PROXIES)
+def test_every_proxy_finite_and_deterministic(name, batch):
+    net = small_net()
+    a, b = score(net, name, batch), score(net, name, batch)
+    assert math.isfinite(a) and a == pytest.approx(b, rel=1e-6, abs=1e-9)
+
+def test_grad_norm_and_plain_by_hand(batch):
+    net = small_net().train()
+    net.zero_grad()
+    nn.functional.cross_entropy(net(batch.inputs), batch.targets).backward()
+    layers = weight_layers(net)
+    assert score(small_net(), "grad_norm", batch) == pytest.approx(sum(float(l.weight.grad.norm()) for l in layers), rel=1e-5)
+    assert score(small_net(), "plain", batch) == pytest.approx(sum(float((l.weight.grad*l.weight).sum().detach()) for l in layers), rel=1e-4, abs=1e-7)
+
+def test_synflow_of_linear_net_is_analytic():
+    # one Linear 3->2 (no bias) after flattening a 1x1 image of ones: R = sum_ij |w_ij|, dR/dw = 1 => sum |w| ; score = log
+    net = nn.Sequential(nn.Flatten(), nn.Linear(3, 2, bias=False))
+    b = ProxyBatch(torch.zeros(1, 3, 1, 1), torch.zeros(1, dtype=torch.long), "test", "random", 2)
+    assert score(net, "synflow", b) == pytest.approx(math.log(float(net[1].weight.detach().abs().double().sum())), rel=1e-6)
+
+def test_nwot_counts_agreements():
+    # identity network with a ReLU: K_ij = number of coordinates where x_i, x_j have the same sign pattern
+    net = nn.Sequential(nn.ReLU(), nn.Flatten())
+    x = torch.tensor([[1., -1, 1, 1], [1, 1, -1, 1], [-1, -1, -1, 1]]).view(3, 4, 1, 1)
+    b = ProxyBatch(x, torch.zeros(3, dtype=torch.long), "test", "random", 1)
+    s = (x.view(3, 4) > 0).double()
+    K = s @ s.T + (1 - s) @ (1 - s).T
+    assert score(net, "nwot", b) == pytest.approx(float(torch.linalg.slogdet(K)[1]))
+
+def test_nonfinite_becomes_nan_with_warning(batch):
+    net = nn.Sequential(nn.Conv2d(3, 2, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2, 10))
+    with torch.no_grad(): net[0].weight.zero_(); net[0].bias.zero_()
+    with pytest.warns(UserWarning, match="recorded as NaN"):
+        assert math.isnan(score(net, "jacov", batch))
+
+def test_bad_names(batch):
+    with pytest.raises(ValueError, match="Valid choices"): score(small_net(), "zenn", batch)
+    with pytest.raises(ValueError, match="batch source"): make_batch(source="imagenet")
+
+def test_random_labels_within_classes():
+    b = make_batch(16, num_classes=3, labels="random", seed=2)
+    assert b.labels == "random" and int(b.targets.max()) < 3
+
+@pytest.mark.needs_data
+def test_score_many_survives_bad_archs():
+    archs = ["|nor_conv_1x1~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|", "not an arch"]
+    df = score_many("nb201", archs, ["params", "nwot"], progress=False)
+    assert list(df.arch) == archs
+    assert df.loc[0, ["params", "nwot"]].notna().all() and df.loc[1, ["params", "nwot"]].isna().all()
+    assert "Expected format" in df.loc[1, "error"]
+
+@pytest.mark.needs_data
+def test_score_many_cache_resumes(tmp_path):
+    archs = list(naslib_scores("nb201", "cifar10").index[:2])
+    first = score_many("nb201", archs[:1], ["params"], progress=False, cache=tmp_path/"c.csv")
+    both = score_many("nb201", archs, ["params"], progress=False, cache=tmp_path/"c.csv")
+    assert len(pd.read_csv(tmp_path/"c.csv")) == 2 and both.params.iloc[0] == first.params.iloc[0]
+
+@pytest.mark.needs_data
+def test_params_flops_match_naslib_tnb_micro():
+    nas = naslib_scores("tnb101_micro", "class_scene")
+    archs = list(nas.index[:3])
+    ours = pd.DataFrame([score_arch("tnb101_micro", a, ["params"], task="class_scene") for a in archs])
+    assert np.allclose(ours.params.round(6), nas.loc[archs, "params"])
+
+@pytest.mark.needs_data
+def test_flops_match_naslib_nb201_up_to_constant():
+    nas = naslib_scores("nb201", "cifar10")
+    archs = list(nas.index[:5])
+    ours = np.array([score_arch("nb201", a, ["flops"])["flops"] for a in archs])
+    diff = nas.loc[archs, "flops"].to_numpy() - ours
+    assert np.allclose(diff, diff[0], atol=2e-6) and abs(diff[0]) < 2e-3
+
+@pytest.mark.needs_data
+def test_synflow_close_to_naslib():
+    nas = naslib_scores("nb201", "cifar10")
+    archs = list(nas.index[:4])
+    ours = np.array([score_arch("nb201", a, ["synflow"])["synflow"] for a in archs])
+    assert np.allclose(ours, nas.loc[archs, "synflow"], atol=0.5)   # log-scale; only the random init differs
