@@ -1,0 +1,115 @@
+"Tests of transnas_repro.contrastive that do not read well in the notebook: spectra, the loss, splits, the EA."
+import numpy as np
+import networkx as nx
+import pytest
+import torch
+import torch.nn.functional as F
+from torch_geometric.data import Data
+
+from transnas_repro import contrastive as C
+from transnas_repro.search import Oracle
+
+
+def edges(g): return np.array(list(g.edges())).T.reshape(2, -1)
+
+
+@pytest.mark.parametrize("n", [11, 12, 20])
+def test_known_spectra(n):
+    path = C.laplacian_spectrum(edges(nx.path_graph(n)), n)
+    cycle = C.laplacian_spectrum(edges(nx.cycle_graph(n)), n)
+    complete = C.laplacian_spectrum(edges(nx.complete_graph(n)), n)
+    np.testing.assert_allclose(path, np.sort(1 - np.cos(np.pi*np.arange(n)/(n - 1)))[:11], atol=1e-9)
+    np.testing.assert_allclose(cycle, np.sort(1 - np.cos(2*np.pi*np.arange(n)/n))[:11], atol=1e-9)
+    np.testing.assert_allclose(complete, np.r_[0.0, np.full(10, n/(n - 1))], atol=1e-9)
+
+
+def test_spectrum_matches_networkx_on_random_graphs():
+    for seed in range(3):
+        g = nx.gnp_random_graph(15, 0.3, seed=seed, directed=True)
+        ours = C.laplacian_spectrum(edges(g), 15)
+        ref = np.sort(np.linalg.eigvalsh(nx.normalized_laplacian_matrix(g.to_undirected()).toarray()))[:11]
+        np.testing.assert_allclose(ours, np.clip(ref, 0, 2), atol=1e-8)
+
+
+def test_spectrum_padding_components_and_self_loops():
+    s = C.laplacian_spectrum(np.array([[0, 1, 1, 3], [1, 2, 1, 4]]), 5)   # path 0-1-2 (+ self loop), edge 3-4
+    np.testing.assert_allclose(s[:2], [0, 0], atol=1e-9)
+    assert s[5:].tolist() == [2.0]*6
+    assert C.laplacian_spectrum(np.zeros((2, 0), dtype=int), 0).tolist() == [2.0]*11
+
+
+def supcon_reference(z, fam, spectra, tau=0.1, stau=0.05):
+    z, spectra = z.numpy().astype(float), spectra.numpy().astype(float)
+    sim, out = z @ z.T/tau, []
+    for i in range(len(z)):
+        others = [r for r in range(len(z)) if r != i]
+        lse = np.log(np.exp(sim[i, others]).sum())
+        pos = [j for j in others if fam[j] == fam[i]]
+        if not pos: continue
+        d = np.array([np.linalg.norm(spectra[i] - spectra[j]) for j in pos])
+        w = np.exp(-d/stau); w /= w.sum()
+        out.append(-sum(wj*(sim[i, j] - lse) for wj, j in zip(w, pos)))
+    return np.mean(out)
+
+
+def test_loss_matches_reference_on_hand_made_embeddings():
+    g = torch.Generator().manual_seed(0)
+    z = F.normalize(torch.randn(7, 3, generator=g), dim=1)
+    fam = [0, 0, 1, 1, 1, 2, 0]
+    spectra = torch.rand(7, 4, generator=g)/10
+    for scale_t in (0.1, 0.5):
+        got = C.spectral_supcon_loss(z, fam, spectra, temperature=scale_t).item()
+        np.testing.assert_allclose(got, supcon_reference(z, fam, spectra, tau=scale_t), rtol=1e-5)
+
+
+def test_loss_prefers_spectrally_near_pairs():
+    spectra = torch.tensor([[0.0], [0.01], [0.5], [0.51]])
+    e1, e2 = [1.0, 0.0], [0.0, 1.0]
+    near = C.spectral_supcon_loss(torch.tensor([e1, e1, e2, e2]), [0]*4, spectra)
+    crossed = C.spectral_supcon_loss(torch.tensor([e1, e2, e1, e2]), [0]*4, spectra)
+    assert near < crossed
+    flat = torch.zeros(4, 1)
+    np.testing.assert_allclose(C.spectral_supcon_loss(torch.tensor([e1, e1, e2, e2]), [0]*4, flat).item(),
+                               C.spectral_supcon_loss(torch.tensor([e1, e2, e1, e2]), [0]*4, flat).item(), rtol=1e-6)
+
+
+def test_loss_gradients_finite_and_median_scale():
+    z = F.normalize(torch.randn(6, 4), dim=1).requires_grad_()
+    loss = C.spectral_supcon_loss(z, [0, 0, 1, 1, 2, 3], torch.rand(6, 11), spectral_scale="median")
+    loss.backward()
+    assert torch.isfinite(z.grad).all()
+    with pytest.raises(ValueError, match="median"):
+        C.spectral_supcon_loss(z, [0]*6, torch.rand(6, 11), spectral_scale="log")
+
+
+def fake_family(n, name="nb201"):
+    graphs = [Data(x=torch.rand(5, C.IN_DIM), edge_index=torch.tensor([[0, 1, 2, 3], [1, 2, 3, 4]]), num_nodes=5) for _ in range(n)]
+    return C.FamilyData(name, [f"a{i}" for i in range(n)], graphs, C.graph_spectra(graphs), np.arange(n, dtype=float))
+
+
+def test_finetune_split_is_disjoint_seeded_and_sized():
+    fam = fake_family(100)
+    ft, test = C.finetune_split(fam, 3)
+    assert len(ft) == C.FINETUNE_SIZE["nb201"] and len(set(ft) & set(test)) == 0 and len(ft) + len(test) == 100
+    assert (C.finetune_split(fam, 3)[0] == ft).all() and not (C.finetune_split(fam, 4)[0] == ft).all()
+
+
+def test_rank_normalize_and_encoder_shapes():
+    np.testing.assert_allclose(C.rank_normalize([10, 30, 20, 20]), [0.125, 0.875, 0.5, 0.5])
+    fam = fake_family(6)
+    enc, losses = C.train_encoder([fam, fake_family(6, "nb301")], C.ContrastiveConfig(steps=3, anchors=3), seed=0)
+    assert len(losses) == 3 and np.isfinite(losses).all()
+    assert C.embed(enc, fam.graphs).shape == (6, 32)
+
+
+def test_predictor_ea_spends_budget_on_distinct_archs():
+    o = Oracle("nb201", "cifar10", 30, split="test200")
+    score = np.array([a.count("nor_conv_3x3") for a in o.space], dtype=float)
+    C.predictor_ea(o, 1, lambda labelled, values: score, finetune=10, per_round=5, generations=3)
+    assert o.n_queries == 30 and len({a for a, _ in o.history}) == 30
+    assert max(v for _, v in o.history) > 93.0
+
+
+def test_bad_names():
+    with pytest.raises(ValueError, match="nb201"): C.family_archs("nb202")
+    with pytest.raises(ValueError, match="quick"): C.check_profile("fast")
