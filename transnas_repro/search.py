@@ -16,8 +16,8 @@ from .benchmarks import Benchmark, load_benchmark, decode, encode, TNB_MICRO_OPS
 from . import metrics
 
 # %% auto #0
-__all__ = ['SEARCHERS', 'BudgetExhausted', 'Oracle', 'neighbours', 'register_searcher', 'SearchResult', 'run', 'random_search',
-           'regularized_evolution', 'local_search']
+__all__ = ['SEARCHERS', 'BudgetExhausted', 'Oracle', 'neighbours', 'register_searcher', 'load_searcher_modules', 'SearchResult',
+           'run', 'random_search', 'regularized_evolution', 'local_search']
 
 # %% ../nbs/60_search.ipynb #aa423893
 class BudgetExhausted(RuntimeError):
@@ -102,6 +102,20 @@ def register_searcher(name: str):
     "Decorator registering a searcher `fn(oracle, seed, **config)` under `name`."
     return SEARCHERS.register(name)
 
+def load_searcher_modules() -> list[str]:
+    "Import every package module that registers searchers (found by a text scan), so `run('arch-graph', ...)` works without importing it first, in worker processes too."
+    import importlib
+    from pathlib import Path
+    loaded = []
+    import transnas_repro
+    for path in sorted(Path(transnas_repro.__file__).parent.glob("*.py")):
+        if path.stem == "search" or path.name.startswith("_"): continue
+        if "@register_searcher(" not in path.read_text(errors="ignore"): continue
+        try: importlib.import_module(f"transnas_repro.{path.stem}"); loaded.append(path.stem)
+        except ImportError as e:
+            import warnings; warnings.warn(f"transnas_repro.{path.stem} registers searchers but could not be imported ({e}).")
+    return loaded
+
 @dataclass
 class SearchResult:
     "Outcome of one search: history, best architecture and how good it is in the space."
@@ -147,6 +161,7 @@ def run(method: str,               # a registered searcher
         split: str = "valid",      # split the search sees
         **config) -> SearchResult:
     "Run searcher `method` on `task` of `bench` within `budget` queries and score the result."
+    if method not in SEARCHERS: load_searcher_modules()
     fn = SEARCHERS.get(method)
     oracle = Oracle(bench, task, budget, split)
     t0 = time.perf_counter()
