@@ -24,14 +24,14 @@ from .search import register_searcher, Oracle, neighbours
 
 # %% auto #0
 __all__ = ['FAMILIES', 'PAPER_FAMILIES', 'FINETUNE_SIZE', 'N_EIGENVALUES', 'IN_DIM', 'SPECTRAL_SCALES', 'ENCODER_FIELDS',
-           'PROFILE_CONFIGS', 'ZC_PROXIES', 'TABLE1', 'FAMILY_BENCH', 'family_archs', 'family_accuracy',
+           'PROFILE_CONFIGS', 'ZC_PROXIES', 'CL_EA_SPACES', 'TABLE1', 'FAMILY_BENCH', 'family_archs', 'family_accuracy',
            'laplacian_spectrum', 'graph_spectra', 'FamilyData', 'slim', 'family_data', 'small_family', 'CGEncoder',
            'mlp', 'CGRegressor', 'spectral_supcon_loss', 'ContrastiveConfig', 'spectral_neighbours', 'train_encoder',
            'embed', 'rank_normalize', 'fit_mlp', 'predict_mlp', 'capped', 'TransferPredictor',
            'build_transfer_predictor', 'fit_regressor', 'predict_regressor', 'train_gnn_baseline', 'finetune_gnn',
            'finetune_split', 'evaluate_transfer', 'evaluate_gnn_baseline', 'check_profile', 'pretrained_encoder',
-           'transfer_predictor', 'recorded_zcp', 'zcp_spearman', 'nb201_space_features', 'predictor_ea', 'cl_ea',
-           'srcc_trial', 'srcc_summary', 'plot_embedding_pca', 'cl_srcc', 'cl_search']
+           'transfer_predictor', 'recorded_zcp', 'zcp_spearman', 'space_features', 'nb201_space_features',
+           'predictor_ea', 'cl_ea', 'srcc_trial', 'srcc_summary', 'plot_embedding_pca', 'cl_srcc', 'cl_search']
 
 # %% ../nbs/55_contrastive.ipynb #8833f30c
 FAMILIES = {"nb101": ("nb101_sample", "cifar10"), "nb101_all": ("nb101_sample", "cifar10"), "nb201": ("nb201", "cifar10"), "nb301": ("nb301_sample", "cifar10"),
@@ -426,15 +426,23 @@ def zcp_spearman(family: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 # %% ../nbs/55_contrastive.ipynb #b75313da
+CL_EA_SPACES = {"nb201": "nb201", "tnb101_micro": "tnb101_micro", "tnb101_macro": "tnb101_macro"}   # space -> target family
+
 @functools.lru_cache(maxsize=None)
-def nb201_space_features(profile: str = "quick", seed: int = 0) -> np.ndarray:
-    "Standardized embeddings of all 15,625 NB201 cells under the profile's predictor (cached on disk)."
-    tp = transfer_predictor("nb201", profile, seed)
-    path = cache_dir("contrastive")/f"nb201-space-{check_profile(profile).key(ENCODER_FIELDS)}-s{seed}.npy"
+def space_features(bench_name: str = "nb201", profile: str = "quick", seed: int = 0) -> np.ndarray:
+    "Standardized embeddings of every architecture of a searchable space (in `bench.archs` order) under the profile's predictor (cached on disk)."
+    check_choice(bench_name, CL_EA_SPACES, "space for cl-ea", fix="use nb201, tnb101_micro or tnb101_macro")
+    tp = transfer_predictor(CL_EA_SPACES[bench_name], profile, seed)
+    path = cache_dir("contrastive")/f"{bench_name}-space-{check_profile(profile).key(ENCODER_FIELDS)}-s{seed}.npy"
     if path.exists(): return np.load(path)
-    X = tp.features([slim(g) for g in encoders.cg_dataset("nb201", family_archs("nb201_all"))])   # no spectra needed here
+    archs = list(load_benchmark(bench_name).archs)
+    X = tp.features([slim(g) for g in encoders.cg_dataset(bench_name, archs)])   # no spectra needed here
     np.save(path, X)
     return X
+
+def nb201_space_features(profile: str = "quick", seed: int = 0) -> np.ndarray:
+    "Standardized embeddings of all 15,625 NB201 cells under the profile's predictor (cached on disk)."
+    return space_features("nb201", profile, seed)
 
 def predictor_ea(oracle: Oracle, seed: int, score_space, finetune: int = 40, per_round: int = 10, population: int = 50,
                  tournament: int = 10, generations: int = 20):
@@ -466,10 +474,11 @@ def predictor_ea(oracle: Oracle, seed: int, score_space, finetune: int = 40, per
 @register_searcher("cl-ea")
 def cl_ea(oracle: Oracle, seed: int, profile: str = "quick", finetune: int = 40, per_round: int = 10,
           population: int = 50, tournament: int = 10, generations: int = 20):
-    "Simple EA on NB201 with the fine-tuned contrastive predictor as fitness; fine-tuning samples count as queries."
-    if oracle.bench.name != "nb201":
-        raise ValueError(f"cl-ea searches nb201 only (the predictor's target family); got {oracle.bench.name}. Fix: run it on nb201.")
-    tp, X = transfer_predictor("nb201", profile), nb201_space_features(profile)
+    "Simple EA with the fine-tuned contrastive predictor as fitness (NB201, TNB micro or macro); fine-tuning samples count as queries."
+    if oracle.bench.name not in CL_EA_SPACES:
+        raise ValueError(f"cl-ea searches {', '.join(CL_EA_SPACES)} (spaces whose every architecture has a computation graph); "
+                         f"got {oracle.bench.name!r}. Fix: run it on one of those.")
+    tp, X = transfer_predictor(CL_EA_SPACES[oracle.bench.name], profile), space_features(oracle.bench.name, profile)
     def score_space(labelled, values): return predict_mlp(tp.finetune(X[labelled], values, seed=seed), X)
     predictor_ea(oracle, seed, score_space, finetune, per_round, population, tournament, generations)
 
@@ -560,6 +569,7 @@ def _plot_srcc(rows, summary, out_dir):
                      reported=[dict(method=m, benchmark=FAMILY_BENCH[f], task="cifar10", metric="spearman", value=v)
                                for m, vals in TABLE1.items() for f, v in zip(PAPER_FAMILIES, vals)])
 def cl_srcc(profile: str) -> list[Trial]:
+    "Table 1 trials: each paper family as the target, for recorded ZCPs, CL-fine-tune and GNN-fine-tune."
     return [Trial("cl-srcc", m, FAMILY_BENCH[f], "cifar10", 0, 0, dict(profile=profile, runs=5), "transnas_repro.contrastive:srcc_trial")
             for f in PAPER_FAMILIES for m in ["zcp", "cl-fine-tune", "gnn-fine-tune"]]
 
@@ -569,5 +579,6 @@ def cl_srcc(profile: str) -> list[Trial]:
                      reported=[dict(method="cl-ea", benchmark="nb201", task="cifar10", metric="best_value", value=94.37),
                                dict(method="random", benchmark="nb201", task="cifar10", metric="best_value", value=93.91)])
 def cl_search(profile: str) -> list[Trial]:
+    "Table 2 (NB201 row) trials: cl-ea and random search, 90 queries on the test200 split, 5 seeds."
     return [Trial("cl-search", m, "nb201", "cifar10", s, 90, dict(split="test200", **({"profile": profile} if m == "cl-ea" else {})))
             for m in ["cl-ea", "random"] for s in range(5)]

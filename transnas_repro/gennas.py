@@ -509,7 +509,8 @@ def gennas_rea(oracle: Oracle, seed: int, pool_size: int = 100, population_size:
                iterations: int = 100, batch_size: int = 16, jobs: int = 1):
     "REA whose initial population is the GenNAS-best `population_size` of a random pool of `pool_size`."
     g, space, bench = rng(seed, "gennas-rea", oracle.task), oracle.space, oracle.bench
-    pool = [space[i] for i in g.permutation(len(space))[:pool_size]]
+    # the GenNAS score needs no labels: the pool depends on the seed only, so its (cached) scores serve every task
+    pool = [space[i] for i in rng(seed, "gennas-rea-pool").permutation(len(space))[:pool_size]]
     scores = _gennas_scores(bench, pool, iterations, batch_size, seed, jobs)
     population = [(a, oracle.query(a)) for a in sorted(pool, key=scores.get)[:min(population_size, oracle.budget)]]
     while not oracle.exhausted:
