@@ -100,7 +100,8 @@ def _stub_scores(monkeypatch, bench_name="nb201", task="cifar10", noise=2.0):
     def fake(bench, archs, config=None, seed=0, images=None, iterations=100, batch_size=16, lr=0.1, jobs=1, cache=True, progress=False):
         calls.append(list(archs))
         s = [-b.query(a, task) + rng(0, a).normal(0, noise) for a in archs]
-        return pd.DataFrame(dict(arch=archs, score=s))
+        return pd.DataFrame(dict(arch=archs, score=s, diverged=False,
+                                 train_curve=[{5: 1e3, iterations: -v} for v in s]))   # train loss: the reverse order
     monkeypatch.setattr(G, "score_many", fake)
     return calls
 
@@ -118,7 +119,7 @@ def test_gennas_rea_warm_start(monkeypatch):
     r = search.run("gennas-rea", "nb201", "cifar10", budget=30, seed=1, pool_size=50, population_size=10)
     assert len(r.history) == 30
     b = search.load_benchmark("nb201")
-    pool = [b.archs[i] for i in rng(1, "gennas-rea", "cifar10").permutation(len(b))[:50]]
+    pool = [b.archs[i] for i in rng(1, "gennas-rea-pool").permutation(len(b))[:50]]   # the same pool for every task
     top = sorted(pool, key=lambda a: -b.query(a, "cifar10"))[:10]
     assert [a for a, _ in r.history[:10]] == top   # initial population = GenNAS-best of the pool
     again = search.run("gennas-rea", "nb201", "cifar10", budget=30, seed=1, pool_size=50, population_size=10)
@@ -169,3 +170,14 @@ def test_real_nb201_scores_in_parallel(tmp_path):
     par = G.score_many("nb201", archs, iterations=2, batch_size=4, jobs=2, cache=tmp_path/"a")
     seq = G.score_many("nb201", archs, iterations=2, batch_size=4, jobs=1, cache=tmp_path/"b")
     np.testing.assert_allclose(par.score, seq.score, rtol=1e-4)
+
+
+def test_gennas_rea_train_loss_switch(monkeypatch):
+    _stub_scores(monkeypatch, noise=0.0)
+    b = search.load_benchmark("nb201")
+    pool = [b.archs[i] for i in rng(1, "gennas-rea-pool").permutation(len(b))[:50]]
+    r = search.run("gennas-rea", "nb201", "cifar10", budget=12, seed=1, pool_size=50, population_size=10, loss="train")
+    worst = sorted(pool, key=lambda a: b.query(a, "cifar10"))[:10]          # the stub's train loss ranks backwards
+    assert [a for a, _ in r.history[:10]] == worst
+    with pytest.raises(ValueError, match="bogus"):
+        search.run("gennas-rea", "nb201", "cifar10", budget=12, seed=1, pool_size=50, population_size=10, loss="bogus")

@@ -22,12 +22,13 @@ from . import metrics
 
 # %% auto #0
 __all__ = ['BASES', 'OUT_SIZE', 'N_PHASES', 'NOISE_TYPES', 'CHANNEL_RATIOS', 'NOISE_LEVELS', 'BASE_LEVELS', 'BASE_CHANNELS',
-           'STAGE_WEIGHTS', 'CONFIG_SPACES', 'INPUT_SIZES', 'NAN_SCORE', 'PROTOCOL', 'GENNAS_REPORTED', 'ZC_PROXIES',
-           'QUICK_NB201_CELLS', 'signal_base', 'check_config', 'random_config', 'mutate_config', 'stage_channels',
-           'build_targets', 'config_path', 'load_config', 'load_images', 'RegressionNet', 'TinyBackbone', 'eval_steps',
-           'regression_loss', 'proxy_train', 'make_backbone', 'score_details', 'score', 'cache_key', 'score_many',
-           'rank_quality', 'task_search_fitness', 'search_task_config', 'gennas_search', 'gennas_rea', 'sample_archs',
-           'score_trial', 'proxy_trial', 'correlation_summary', 'correlation_plot', 'ABLATION_CONFIGS']
+           'STAGE_WEIGHTS', 'CONFIG_SPACES', 'INPUT_SIZES', 'NAN_SCORE', 'PROTOCOL', 'GENNAS_LOSSES', 'GENNAS_REPORTED',
+           'ZC_PROXIES', 'QUICK_NB201_CELLS', 'signal_base', 'check_config', 'random_config', 'mutate_config',
+           'stage_channels', 'build_targets', 'config_path', 'load_config', 'load_images', 'RegressionNet',
+           'TinyBackbone', 'eval_steps', 'regression_loss', 'proxy_train', 'make_backbone', 'score_details', 'score',
+           'cache_key', 'score_many', 'rank_quality', 'task_search_fitness', 'search_task_config', 'gennas_search',
+           'gennas_rea', 'sample_archs', 'score_trial', 'proxy_trial', 'correlation_summary', 'correlation_plot',
+           'ABLATION_CONFIGS']
 
 # %% ../nbs/51_gennas.ipynb #3bdec187
 BASES = ("sin1d", "sin2d", "dot", "dot_gaussian", "resize")
@@ -484,34 +485,39 @@ def search_task_config(fitness: Callable,          # config -> fitness (higher i
 # %% ../nbs/51_gennas.ipynb #226f24e5
 from .search import register_searcher, neighbours, Oracle
 
-def _gennas_scores(bench, archs, iterations, batch_size, seed, jobs) -> dict:
+GENNAS_LOSSES = ("eval", "train")
+
+def _gennas_scores(bench, archs, iterations, batch_size, seed, jobs, loss="eval") -> dict:
+    "Score per arch (lower is better): the eval-mode loss (the paper's) or the training loss at the last checkpoint (better at short runs)."
+    check_choice(loss, GENNAS_LOSSES, "GenNAS loss", fix="'eval' (the paper's score) or 'train' (the training loss, better below ~50 steps)")
     df = score_many(bench.name, archs, None, seed, iterations=iterations, batch_size=batch_size, jobs=jobs)
-    return dict(zip(df.arch, df.score))
+    if loss == "eval": return dict(zip(df.arch, df.score))
+    return {a: (tc[max(tc)] if tc and not dv else s) for a, tc, dv, s in zip(df.arch, df.train_curve, df.diverged, df.score)}
 
 @register_searcher("gennas")
 def gennas_search(oracle: Oracle, seed: int, population_size: int = 50, tournament_size: int = 10, cycles: int = 400,
-                  iterations: int = 100, batch_size: int = 16, jobs: int = 1):
+                  iterations: int = 100, batch_size: int = 16, jobs: int = 1, loss: str = "eval"):
     "Regularized evolution on the GenNAS score (no benchmark query while searching); the final pick is queried once."
     g, space, bench = rng(seed, "gennas-search", oracle.task), oracle.space, oracle.bench
     first = [space[i] for i in g.permutation(len(space))[:population_size]]
-    scores = _gennas_scores(bench, first, iterations, batch_size, seed, jobs)
+    scores = _gennas_scores(bench, first, iterations, batch_size, seed, jobs, loss)
     population = [(a, scores[a]) for a in first]
     for _ in range(cycles):
         idx = g.choice(len(population), min(tournament_size, len(population)), replace=False)
         parent = population[min(idx, key=lambda i: population[i][1])][0]
         nb = neighbours(bench, parent); child = nb[g.integers(len(nb))]
-        if child not in scores: scores.update(_gennas_scores(bench, [child], iterations, batch_size, seed, 1))
+        if child not in scores: scores.update(_gennas_scores(bench, [child], iterations, batch_size, seed, 1, loss))
         population.append((child, scores[child])); population.pop(0)
     oracle.query(min(scores, key=scores.get))
 
 @register_searcher("gennas-rea")
 def gennas_rea(oracle: Oracle, seed: int, pool_size: int = 100, population_size: int = 10, tournament_size: int = 5,
-               iterations: int = 100, batch_size: int = 16, jobs: int = 1):
+               iterations: int = 100, batch_size: int = 16, jobs: int = 1, loss: str = "eval"):
     "REA whose initial population is the GenNAS-best `population_size` of a random pool of `pool_size`."
     g, space, bench = rng(seed, "gennas-rea", oracle.task), oracle.space, oracle.bench
     # the GenNAS score needs no labels: the pool depends on the seed only, so its (cached) scores serve every task
     pool = [space[i] for i in rng(seed, "gennas-rea-pool").permutation(len(space))[:pool_size]]
-    scores = _gennas_scores(bench, pool, iterations, batch_size, seed, jobs)
+    scores = _gennas_scores(bench, pool, iterations, batch_size, seed, jobs, loss)
     population = [(a, oracle.query(a)) for a in sorted(pool, key=scores.get)[:min(population_size, oracle.budget)]]
     while not oracle.exhausted:
         idx = g.choice(len(population), min(tournament_size, len(population)), replace=False)
