@@ -18,6 +18,10 @@ def _directives(src):
 def _code(src):
     return "\n".join(l for l in src.splitlines() if not l.startswith("#|")).strip()
 
+def _root_links(md):
+    "Links and images written relative to nbs/ ('../figures/x.png') made relative to the repository root."
+    return md.replace("](../", "](")
+
 def render(nb_path=ROOT / "nbs" / "index.ipynb"):
     nb = read_nb(nb_path)
     cwd = os.getcwd(); os.chdir(nb_path.parent)
@@ -27,14 +31,14 @@ def render(nb_path=ROOT / "nbs" / "index.ipynb"):
     finally: os.chdir(cwd)
     parts = ["<!-- generated from nbs/index.ipynb by tools/make_readme.py (make readme): edit the notebook, not this file -->"]
     for c in nb.cells:
-        if c.cell_type == "markdown": parts.append(c.source.strip()); continue
+        if c.cell_type == "markdown": parts.append(_root_links(c.source.strip())); continue
         d = _directives(c.source)
         if "hide" in d: continue
         code = _code(c.source)
         if code and "echo: false" not in d: parts.append(f"```python\n{code}\n```")
         for o in c.get("outputs", []):
             data = o.get("data", {})
-            if "text/markdown" in data: parts.append("".join(data["text/markdown"]).strip())
+            if "text/markdown" in data: parts.append(_root_links("".join(data["text/markdown"]).strip()))
             elif o.get("output_type") == "stream": parts.append("```\n" + "".join(o.get("text", "")).rstrip() + "\n```")
             elif "text/plain" in data: parts.append("```\n" + "".join(data["text/plain"]).rstrip() + "\n```")
     return "\n\n".join(p for p in parts if p) + "\n"
