@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[dev,embeddings]"
+	$(PY) -m pip install -q -e ".[dev,embeddings,ray]"
 	touch $@
 
 install: $(VENV)/.installed
