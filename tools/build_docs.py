@@ -31,6 +31,8 @@ def build(run_notebooks: bool = True, strict: bool = False):
     (SRC / "figures").symlink_to(ROOT / "figures", target_is_directory=True)
     index = SRC / "nbs" / "index.ipynb"
     shutil.move(index, SRC / "index.ipynb")
+    # the index moves from nbs/ to the site root: its links to ../figures/ now point to figures/
+    (SRC / "index.ipynb").write_text((SRC / "index.ipynb").read_text().replace("](../", "]("))
     failed = []
     if run_notebooks:
         from nbdev.config import get_config
