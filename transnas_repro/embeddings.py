@@ -17,7 +17,7 @@ from .benchmarks import load_benchmark, decode, TNB_MICRO_OPS, NB201_OPS
 # %% auto #0
 __all__ = ['CELL_OPS', 'CELL_EDGES', 'EMBEDDINGS', 'torch_threads', 'check_cell_bench', 'cell_digraph', 'random_walks',
            'Node2VecEmbedder', 'arch2vec_graph', 'space_graphs', 'GINLayer', 'Arch2Vec', 'arch2vec_loss',
-           'pretrain_arch2vec', 'Arch2VecEmbedder', 'make_embedder']
+           'pretrain_arch2vec', 'Arch2VecEmbedder', 'EncodingEmbedder', 'make_embedder']
 
 # %% ../nbs/11_embeddings.ipynb #aeb2c7f4
 CELL_OPS = {"tnb101_micro": TNB_MICRO_OPS, "nb201": NB201_OPS}
@@ -236,12 +236,32 @@ class Arch2VecEmbedder:
         return self.embed(archs_a) @ self.embed(archs_b).T
 
 # %% ../nbs/11_embeddings.ipynb #4c714bbf
-EMBEDDINGS = ["arch2vec", "node2vec", "none"]
+EMBEDDINGS = ["arch2vec", "node2vec", "encoding", "none"]
 
-def make_embedder(kind: str,   # 'arch2vec', 'node2vec' or 'none'
-                  bench: str,  # 'tnb101_micro' or 'nb201'
+class EncodingEmbedder:
+    "A learning-free stand-in: the one-hot operation encoding of `encoders.encode_all`, unit-normed; covers TNB macro too."
+    def __init__(self, bench: str, **kw):
+        from transnas_repro.encoders import encode_all
+        self.bench = check_choice(bench, ["tnb101_micro", "tnb101_macro", "nb201"], "benchmark with an encoding",
+                                  fix="use tnb101_micro, tnb101_macro or nb201")
+        self.archs = load_benchmark(bench).archs
+        self._row = {a: i for i, a in enumerate(self.archs)}
+        X = encode_all(bench, kind="onehot").astype(np.float32)
+        self.codes = X/np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+
+    def embed(self, archs: list[str]) -> np.ndarray:
+        "Unit-norm encodings `[len(archs), dims]`."
+        return self.codes[[self._row[a] for a in archs]]
+
+    def similarity(self, archs_a: list[str], archs_b: list[str]) -> np.ndarray:
+        "`[len(a), len(b)]` cosine similarity of the encodings."
+        return self.embed(archs_a) @ self.embed(archs_b).T
+
+def make_embedder(kind: str,   # 'arch2vec', 'node2vec', 'encoding' or 'none'
+                  bench: str,  # 'tnb101_micro' or 'nb201' ('encoding': also 'tnb101_macro')
                   **kw):
     "The embedder named `kind` for `bench` (`None` for 'none')."
-    check_choice(kind, EMBEDDINGS, "embedding", fix="arch2vec (published KTNAS), node2vec (arXiv v1) or none")
+    check_choice(kind, EMBEDDINGS, "embedding", fix="arch2vec (published KTNAS), node2vec (arXiv v1), encoding (one-hot, any TNB space) or none")
     if kind == "none": return None
+    if kind == "encoding": return EncodingEmbedder(bench, **kw)
     return Arch2VecEmbedder(bench, **kw) if kind == "arch2vec" else Node2VecEmbedder(bench, **kw)

@@ -67,7 +67,20 @@ class GCNRegressor(nn.Module):
         return self.head(h.mean(1)).squeeze(-1)
 
 @functools.lru_cache(maxsize=None)
-def _space_graphs(bench: str): return space_graphs(bench)
+def _space_graphs(bench: str):
+    "Node labels and adjacency of every architecture (cells: arch2vec's graphs; TNB macro: input -> modules -> output chains)."
+    if bench != "tnb101_macro": return space_graphs(bench)
+    from transnas_repro.encoders import op_matrix
+    ops = op_matrix(bench, load_benchmark(bench).archs)              # module digit per slot, 0 = empty
+    n, length = len(ops), (ops > 0).sum(1)
+    labels = np.concatenate([np.zeros((n, 1)), 2 + ops, np.ones((n, 1))], axis=1).astype(np.int64)   # 0 input, 1 output, 2+digit
+    adj = np.zeros((n, 8, 8), dtype=np.float32)
+    for i, L in enumerate(length):
+        chain = [0, *range(1, L + 1), 7]
+        adj[i, chain[:-1], chain[1:]] = 1
+    return torch.from_numpy(labels), torch.from_numpy(adj)
+
+def _n_labels(bench: str) -> int: return 2 + (5 if bench == "tnb101_macro" else len(CELL_OPS[bench]))
 
 class GCNSignal:
     "GCN predictor refitted on a task's evaluated architectures; scores where higher is better."
@@ -76,7 +89,7 @@ class GCNSignal:
         self.labels, self.adj = _space_graphs(bench.name)
         self.row = {a: i for i, a in enumerate(bench.archs)}
         self.epochs, self.lr, self.seed, self.model = epochs, lr, seed, None
-        self.n_labels = 2 + len(CELL_OPS[bench.name])
+        self.n_labels = _n_labels(bench.name)
 
     def fit(self, history: list[tuple[str, float]]):
         "Train from scratch on (arch, value) pairs."
