@@ -25,6 +25,24 @@ def execute(nb: Path, flags):
     nb.write_text(json.dumps(d, indent=1))
     return ok, secs
 
+def write_nav_config() -> Path:
+    "mkdocs.yml plus an explicit reading-order nav (home, tutorials, library, papers, results, API), as a generated config."
+    rel = lambda p: p.relative_to(SRC).as_posix()
+    figures = []
+    for summary in sorted((ROOT / "figures").glob("*/summary.md")) + sorted((ROOT / "figures").glob("*/*/summary.md")):
+        exp = summary.relative_to(ROOT / "figures").parts
+        figures.append({" / ".join(exp[:-1]): "figures/" + "/".join(exp)})
+    nav = [{"Home": "index.ipynb"},
+           {"Tutorials": [rel(p) for p in sorted((SRC / "nbs" / "tutorials").glob("*.ipynb"))]},
+           {"Library": [rel(p) for p in sorted((SRC / "nbs").glob("*.ipynb"))]},
+           {"Papers": [rel(p) for p in sorted((SRC / "nbs" / "repro").glob("*.ipynb"))]},
+           {"Results": sorted(figures, key=lambda d: list(d))},
+           {"API": [rel(p) for p in sorted((SRC / "api").glob("*.md"))]}]
+    import json
+    config = ROOT / ".mkdocs-nav.yml"   # generated, git-ignored; INHERIT keeps mkdocs.yml the one source of settings
+    config.write_text("INHERIT: mkdocs.yml\nnav: " + json.dumps(nav) + "\n")
+    return config
+
 def build(run_notebooks: bool = True, strict: bool = False):
     if SRC.exists(): shutil.rmtree(SRC)
     shutil.copytree(ROOT / "nbs", SRC / "nbs", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "_*"))
@@ -44,10 +62,12 @@ def build(run_notebooks: bool = True, strict: bool = False):
             finally: os.chdir(cwd)
             print(f"{'ok  ' if ok else 'FAIL'} {nb.relative_to(SRC)} ({secs:.0f} s)")
             if not ok: failed.append(nb.name)
+    (SRC / "extra.css").write_text(".md-grid { max-width: 1500px; }\n")   # wider pages: notebook code and tables fit
     api = SRC / "api"; api.mkdir()
     for m in public_modules():
         (api / f"{m}.md").write_text(f"# `transnas_repro.{m}`\n\n::: transnas_repro.{m}\n    options:\n      show_root_heading: false\n      members_order: source\n")
-    cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(ROOT / "mkdocs.yml")] + (["--strict"] if strict else [])
+    config = write_nav_config()
+    cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)] + (["--strict"] if strict else [])
     subprocess.run(cmd, check=True, cwd=ROOT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     if failed: raise SystemExit(f"notebooks that failed to execute: {failed}")
     print(f"site built in {ROOT / 'site'}")
