@@ -177,6 +177,20 @@ def _triangle_violations(X, tol=1e-6, max_rows=None):
     tri = np.concatenate(found)[np.argsort(-np.concatenate(amount), kind="stable")]
     return tri[:max_rows] if max_rows else tri
 
+def _c_stdout_silenced():
+    "Context manager silencing C-level stdout (file descriptor 1) while it is open."
+    import contextlib, os, sys
+    @contextlib.contextmanager
+    def quiet():
+        try: fd = sys.__stdout__.fileno()
+        except (AttributeError, OSError, ValueError): yield; return
+        sys.__stdout__.flush(); saved = os.dup(fd)
+        try:
+            with open(os.devnull, "w") as null: os.dup2(null.fileno(), fd)
+            yield
+        finally: os.dup2(saved, fd); os.close(saved)
+    return quiet()
+
 class _LinearOrderingModel:
     "The linear-ordering program on x_ij (i<j, 1 = i first) in HiGHS, transitivity rows added on demand."
     def __init__(self, W):
@@ -186,7 +200,7 @@ class _LinearOrderingModel:
         self.var = np.zeros((self.n, self.n), np.int64); self.var[self.iu] = np.arange(len(self.iu[0]))
         self.offset = float(W.T[self.iu].sum())              # the weight of j -> i when every x_ij = 0
         cost, nv = (W - W.T)[self.iu], len(self.iu[0])
-        self.h = highspy.Highs()
+        with _c_stdout_silenced(): self.h = highspy.Highs()   # HiGHS prints a banner before options apply
         self.h.setOptionValue("output_flag", False)
         self.h.addCols(nv, cost, np.zeros(nv), np.ones(nv), 0, np.zeros(nv, np.int32), np.empty(0, np.int32), np.empty(0))
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
