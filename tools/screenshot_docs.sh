@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Screenshots of the built docs site (make docs first) in headless Chromium (Debian's `chromium`):
-#   tools/screenshot_docs.sh [out-dir] [page ...]     default pages: the index and the first tutorial
+#   [HEIGHT=px] tools/screenshot_docs.sh [out-dir] [page ...]   default pages: the index and the first tutorial (height 2400)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-figures/docs}; shift || true
@@ -16,6 +16,6 @@ for page in "${PAGES[@]}"; do
   name=$(echo "${page:-index}" | sed 's#/$##; s#[/]#_#g')
   chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
     --disable-component-update --disable-sync --user-data-dir="$(mktemp -d)" --hide-scrollbars \
-    --window-size=1280,2400 --screenshot="$OUT/$name.png" "http://127.0.0.1:$PORT/$page" 2>/dev/null
+    --window-size=1280,${HEIGHT:-2400} --screenshot="$OUT/$name.png" "http://127.0.0.1:$PORT/$page" 2>/dev/null
   echo "$OUT/$name.png"
 done
