@@ -12,7 +12,8 @@ from typing import Callable, Iterable
 import numpy as np
 
 # %% auto #0
-__all__ = ['set_seed', 'rng', 'hash_key', 'check_choice', 'get_device', 'cache_dir', 'Registry', 'run_info']
+__all__ = ['set_seed', 'rng', 'hash_key', 'check_choice', 'get_device', 'cache_dir', 'Registry', 'run_info',
+           'import_registering_modules']
 
 # %% ../nbs/00_core.ipynb #1d30b70d
 def set_seed(seed: int  # the seed for python, numpy and torch
@@ -92,3 +93,17 @@ def run_info() -> dict:
         if info["device"] == "cuda": info["gpu"] = torch.cuda.get_device_name(0)
     except ImportError: pass
     return info
+
+# %% ../nbs/00_core.ipynb #3956e47c
+def import_registering_modules(marker: str,               # text a module must contain, e.g. '@register_searcher('
+                               skip: Iterable[str] = (),  # module names not to import
+                              ) -> list[str]:
+    "Import every package module whose source contains `marker` (a text scan: nothing else is imported); the names imported."
+    import importlib, importlib.util, warnings
+    folder = Path(importlib.util.find_spec("transnas_repro").origin).parent
+    loaded = []
+    for path in sorted(folder.glob("*.py")):
+        if path.stem in skip or path.name.startswith("_") or marker not in path.read_text(errors="ignore"): continue
+        try: importlib.import_module(f"transnas_repro.{path.stem}"); loaded.append(path.stem)
+        except ImportError as e: warnings.warn(f"transnas_repro.{path.stem} contains {marker!r} but could not be imported ({e}).")
+    return loaded

@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
-from .core import Registry, check_choice, run_info
+from .core import Registry, check_choice, run_info, import_registering_modules
 from .data import TNB_TASKS
 from .benchmarks import load_benchmark
 from . import search
@@ -141,15 +141,8 @@ def experiments_table() -> pd.DataFrame:
                         columns=["id", "paper", "table_or_figure", "cost_quick", "cost_paper", "description"])
 
 def load_experiment_modules() -> list[str]:
-    "Import every package module that registers experiments (found by a text scan), so `all` sees them."
-    loaded = []
-    for path in sorted(_package_dir().glob("*.py")):
-        if path.stem in ("experiments", "cli") or path.name.startswith("_"): continue
-        if "@register_experiment(" not in path.read_text(errors="ignore"): continue
-        name = f"transnas_repro.{path.stem}"
-        try: importlib.import_module(name); loaded.append(name)
-        except ImportError as e: warnings.warn(f"{name} registers experiments but could not be imported ({e}); its experiments are unavailable.")
-    return loaded
+    "Import every package module that registers experiments, so `all` sees them; their module names."
+    return [f"transnas_repro.{m}" for m in import_registering_modules("@register_experiment(", skip=["experiments", "cli"])]
 
 # %% ../nbs/70_experiments.ipynb #30b35350
 def _atomic_write(path: Path, write: Callable) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, asdict
 from typing import Callable, Protocol
 import numpy as np
 import pandas as pd
-from .core import Registry, check_choice, rng
+from .core import Registry, check_choice, rng, import_registering_modules
 from .benchmarks import Benchmark, load_benchmark, decode, encode, TNB_MICRO_OPS, NB201_OPS
 from . import metrics
 
@@ -103,18 +103,8 @@ def register_searcher(name: str):
     return SEARCHERS.register(name)
 
 def load_searcher_modules() -> list[str]:
-    "Import every package module that registers searchers (found by a text scan), so `run('arch-graph', ...)` works without importing it first, in worker processes too."
-    import importlib
-    from pathlib import Path
-    loaded = []
-    import transnas_repro
-    for path in sorted(Path(transnas_repro.__file__).parent.glob("*.py")):
-        if path.stem == "search" or path.name.startswith("_"): continue
-        if "@register_searcher(" not in path.read_text(errors="ignore"): continue
-        try: importlib.import_module(f"transnas_repro.{path.stem}"); loaded.append(path.stem)
-        except ImportError as e:
-            import warnings; warnings.warn(f"transnas_repro.{path.stem} registers searchers but could not be imported ({e}).")
-    return loaded
+    "Import every package module that registers searchers, so `run('arch-graph', ...)` works without importing it first, in worker processes too."
+    return import_registering_modules("@register_searcher(", skip=["search"])
 
 @dataclass
 class SearchResult:
