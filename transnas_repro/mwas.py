@@ -6,7 +6,7 @@ Docs: https://transnas-repro.github.io/transnas-repro/mwas.html.md"""
 
 # %% ../nbs/30_mwas.ipynb #ceeb4f31
 from __future__ import annotations
-import time, heapq, itertools
+import time, heapq, itertools, contextlib, os, sys
 from dataclasses import dataclass, field
 import numpy as np
 from .core import check_choice, rng
@@ -177,19 +177,16 @@ def _triangle_violations(X, tol=1e-6, max_rows=None):
     tri = np.concatenate(found)[np.argsort(-np.concatenate(amount), kind="stable")]
     return tri[:max_rows] if max_rows else tri
 
+@contextlib.contextmanager
 def _c_stdout_silenced():
-    "Context manager silencing C-level stdout (file descriptor 1) while it is open."
-    import contextlib, os, sys
-    @contextlib.contextmanager
-    def quiet():
-        try: fd = sys.__stdout__.fileno()
-        except (AttributeError, OSError, ValueError): yield; return
-        sys.__stdout__.flush(); saved = os.dup(fd)
-        try:
-            with open(os.devnull, "w") as null: os.dup2(null.fileno(), fd)
-            yield
-        finally: os.dup2(saved, fd); os.close(saved)
-    return quiet()
+    "Silence C-level stdout (file descriptor 1) inside the block."
+    try: fd = sys.__stdout__.fileno()
+    except (AttributeError, OSError, ValueError): yield; return
+    sys.__stdout__.flush(); saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null: os.dup2(null.fileno(), fd)
+        yield
+    finally: os.dup2(saved, fd); os.close(saved)
 
 class _LinearOrderingModel:
     "The linear-ordering program on x_ij (i<j, 1 = i first) in HiGHS, transitivity rows added on demand."
