@@ -80,7 +80,10 @@ def _space_graphs(bench: str):
         adj[i, chain[:-1], chain[1:]] = 1
     return torch.from_numpy(labels), torch.from_numpy(adj)
 
-def _n_labels(bench: str) -> int: return 2 + (5 if bench == "tnb101_macro" else len(CELL_OPS[bench]))
+def _n_labels(bench: str) -> int:
+    "Node labels: input, output and one per op (TNB macro: empty slot plus the module kinds)."
+    from transnas_repro.encoders import _MACRO_LABELS
+    return 2 + (1 + len(_MACRO_LABELS) if bench == "tnb101_macro" else len(CELL_OPS[bench]))
 
 class GCNSignal:
     "GCN predictor refitted on a task's evaluated architectures; scores where higher is better."
