@@ -149,7 +149,7 @@ def test_rank_quality_directions():
 
 def test_experiments_registered_with_unique_trials():
     from transnas_repro.experiments import EXPERIMENTS
-    for eid in ["gennas-nb201", "gennas-tnb", "gennas-nb101", "gennas-search", "gennas-ablation"]:
+    for eid in ["gennas-nb201", "gennas-tnb", "gennas-nb101", "gennas-search", "gennas-task-search", "gennas-ablation"]:
         for profile in ["quick", "paper"]: assert len(EXPERIMENTS.get(eid)(profile)) >= 1
 
 
@@ -163,6 +163,20 @@ def test_correlation_summary_with_naslib_baselines():
     assert got[("gennas", "cifar10", "spearman")] == pytest.approx(1)
     assert ("naslib:synflow", "cifar100", "kendall") in got.index and ("gennas@10steps", "cifar10", "spearman") in got.index
 
+
+
+def test_sample_beyond_recorded_cells_and_naslib_on_the_recorded_subset():
+    recorded = G.sample_archs("nb201", 724)
+    more = G.sample_archs("nb201", 740)
+    assert more[:724] == recorded and len(set(more)) == 740        # recorded cells first, then fresh ones, no repeats
+    with pytest.raises(ValueError, match="15625 are available"): G.sample_archs("nb201", 20000)
+    b = search.load_benchmark("nb201")
+    archs = more[-30:]                                             # 14 recorded by NASLib, 16 not
+    rows = pd.DataFrame(dict(method="gennas", benchmark="nb201", arch=archs, score=[-b.query(a, "cifar10") for a in archs],
+                             iterations=25, curve=[json.dumps({"25": 1.0})]*30))
+    s = G.correlation_summary(rows, "paper").set_index(["method", "task", "metric"])
+    assert s.loc[("gennas", "cifar10", "spearman"), "n"] == 30
+    assert s.loc[("naslib:synflow", "cifar10", "spearman"), "n"] == 14
 
 @pytest.mark.slow
 def test_real_nb201_scores_in_parallel(tmp_path):

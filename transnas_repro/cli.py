@@ -73,13 +73,15 @@ def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or '
                   backend: str = typer.Option("local", help="local (joblib) or ray"),
                   out: Optional[str] = typer.Option(None, help="output folder (default figures/<experiment-id>/, or .../<profile>/ when not paper)"),
                   address: Optional[str] = typer.Option(None, help="Ray cluster address for --backend ray"),
-                  list_: bool = typer.Option(False, "--list", help="list the experiments and exit")):
+                  list_: bool = typer.Option(False, "--list", help="list the experiments and exit"),
+                  partial: bool = typer.Option(False, "--partial", help="run nothing; summarize the trials stored so far "
+                                               "(of a long run that was stopped or is still running)")):
     "Re-run a paper table or figure (resumable: a killed run continues where it stopped)."
     from transnas_repro import experiments
     _load_plugins()
     if list_ or not experiment:
         typer.echo(experiments.experiments_table().to_string(index=False)); return
-    try: summary = experiments.reproduce(experiment, profile=profile, jobs=jobs, backend=backend, out=out, address=address)
+    try: summary = experiments.reproduce(experiment, profile=profile, jobs=jobs, backend=backend, out=out, address=address, partial=partial)
     except ValueError as e: _fail(str(e))
     except experiments.TrialsFailed as e: _fail(str(e), code=1)
     typer.echo(summary.to_string(index=False))

@@ -31,7 +31,8 @@ __all__ = ['FAMILIES', 'PAPER_FAMILIES', 'FINETUNE_SIZE', 'N_EIGENVALUES', 'IN_D
            'build_transfer_predictor', 'fit_regressor', 'predict_regressor', 'train_gnn_baseline', 'finetune_gnn',
            'finetune_split', 'evaluate_transfer', 'evaluate_gnn_baseline', 'check_profile', 'pretrained_encoder',
            'transfer_predictor', 'recorded_zcp', 'zcp_spearman', 'space_features', 'nb201_space_features',
-           'predictor_ea', 'cl_ea', 'srcc_trial', 'srcc_summary', 'plot_embedding_pca', 'cl_srcc', 'cl_search']
+           'predictor_ea', 'cl_ea', 'srcc_trial', 'srcc_summary', 'plot_embedding_pca', 'cl_srcc', 'cl_search',
+           'finetune_rho', 'tnb_transfer_trial', 'cl_transfer_tnb']
 
 # %% ../nbs/55_contrastive.ipynb #8833f30c
 FAMILIES = {"nb101": ("nb101_sample", "cifar10"), "nb101_all": ("nb101_sample", "cifar10"), "nb201": ("nb201", "cifar10"), "nb301": ("nb301_sample", "cifar10"),
@@ -510,14 +511,14 @@ def srcc_trial(trial: Trial) -> list[dict]:
                  package_version=info["package_version"], device=info["device"]) for r in df.itertuples()]
 
 def srcc_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
-    "Mean, std and n of Spearman rho (and zero-shot rho before fine-tuning) per method and family."
+    "Mean, std and n of Spearman rho (and zero-shot rho before fine-tuning) per method, family and task."
     out = []
-    for (method, bench), g in rows.groupby(["method", "benchmark"], sort=False):
+    for (method, bench, task), g in rows.groupby(["method", "benchmark", "task"], sort=False):
         for metric in ["spearman", "spearman_zero_shot"]:
             v = g[metric].dropna()
-            if len(v): out.append(dict(method=method, benchmark=bench, task="cifar10", metric=metric, mean=v.mean(),
+            if len(v): out.append(dict(method=method, benchmark=bench, task=task, metric=metric, mean=v.mean(),
                                        std=v.std(ddof=1) if len(v) > 1 else np.nan, n=len(v)))
-        out.append(dict(method=method, benchmark=bench, task="cifar10", metric="n_test", mean=g.n_test.mean(), std=np.nan, n=len(g)))
+        out.append(dict(method=method, benchmark=bench, task=task, metric="n_test", mean=g.n_test.mean(), std=np.nan, n=len(g)))
     return pd.DataFrame(out).assign(profile=profile, paper_value=np.nan)[SUMMARY_COLUMNS]
 
 def plot_embedding_pca(out_dir, profile: str = "quick", per_family: int = 1000, seed: int = 0):
@@ -575,10 +576,76 @@ def cl_srcc(profile: str) -> list[Trial]:
 
 @register_experiment("cl-search", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 2 (NB201 row)",
                      cost_quick="about 5 min after cl-srcc (the NB201 space CGs: 2 min once)", cost_paper="the same with the paper encoder",
-                     description="EA with the fine-tuned CL predictor on NB201 CIFAR-10 (test200 split), 90 queries incl. 40 fine-tuning, vs random",
+                     description="EA with the fine-tuned CL predictor on NB201 CIFAR-10 (test200 split), 90 queries incl. 40 fine-tuning, vs random search and synflow-warm-started REA",
                      reported=[dict(method="cl-ea", benchmark="nb201", task="cifar10", metric="best_value", value=94.37),
                                dict(method="random", benchmark="nb201", task="cifar10", metric="best_value", value=93.91)])
 def cl_search(profile: str) -> list[Trial]:
-    "Table 2 (NB201 row) trials: cl-ea and random search, 90 queries on the test200 split, 5 seeds."
-    return [Trial("cl-search", m, "nb201", "cifar10", s, 90, dict(split="test200", **({"profile": profile} if m == "cl-ea" else {})))
-            for m in ["cl-ea", "random"] for s in range(5)]
+    "Table 2 (NB201 row) trials: cl-ea, random search and synflow-warm-started REA (proxy-rea), 90 queries on the test200 split, 5 seeds."
+    extra = {"cl-ea": {"profile": profile}, "random": {}, "proxy-rea": dict(proxy="synflow", pool_size=200)}
+    return [Trial("cl-search", m, "nb201", "cifar10", s, 90, dict(split="test200", **extra[m])) for m in extra for s in range(5)]
+
+# %% ../nbs/55_contrastive.ipynb #c7a1b2c4
+def finetune_rho(X: np.ndarray,          # (n, d) standardized features of every target architecture
+                 y: np.ndarray,          # (n,) target values, higher is better
+                 source_mlp: nn.Module,  # the MLP trained on the source families
+                 config: ContrastiveConfig,
+                 runs=range(5), n_finetune: int = 50, stream: str = "") -> pd.DataFrame:
+    "Spearman rho on the held-out architectures: cl-fine-tune (source MLP fine-tuned) and target-only (fresh MLP), plus zero-shot."
+    rows = []
+    for s in runs:
+        order = rng(s, "finetune", stream).permutation(len(y)); ft, test = order[:n_finetune], order[n_finetune:]
+        zero = metrics.spearman_rho(predict_mlp(source_mlp, X[test]), y[test])
+        tuned = fit_mlp(copy.deepcopy(source_mlp), X[ft], rank_normalize(y[ft]), config.finetune_epochs, config.finetune_lr, seed=s)
+        set_seed(s)
+        fresh = fit_mlp(mlp(source_mlp[0].in_features), X[ft], rank_normalize(y[ft]), config.finetune_epochs, config.finetune_lr, seed=s)
+        for method, model, z in [("cl-fine-tune", tuned, zero), ("target-only", fresh, np.nan)]:
+            rows.append(dict(method=method, seed=s, spearman=metrics.spearman_rho(predict_mlp(model, X[test]), y[test]),
+                             spearman_zero_shot=z, n_test=len(test), n_finetune=len(ft)))
+    return pd.DataFrame(rows)
+
+def tnb_transfer_trial(trial: Trial) -> list[dict]:
+    "cl-transfer-tnb: a TNB space as the target of the paper families' predictor (every task), or NB201 as the target of TNB micro."
+    profile, runs = trial.config["profile"], range(trial.config.get("runs", 5))
+    config, t0, out = check_profile(profile), time.perf_counter(), []
+    if trial.bench == "nb201":                                     # and back: TNB micro (class_object) -> NB201
+        sources = [family_data("tnb101_micro")]
+        tp = build_transfer_predictor(pretrained_encoder(profile, trial.seed), sources, [family_data(f) for f in PAPER_FAMILIES] + sources,
+                                      config, trial.seed)
+        df = evaluate_transfer(tp, family_data("nb201"), runs).assign(method=trial.method, task="cifar10")
+    else:
+        bench, tp = load_benchmark(trial.bench), transfer_predictor(CL_EA_SPACES[trial.bench], profile, trial.seed)
+        X = space_features(trial.bench, profile, trial.seed)
+        parts = []
+        for task in bench.tasks:
+            y = (1 if bench.higher_is_better(task) else -1)*np.array([bench.query(a, task) for a in bench.archs])
+            parts.append(finetune_rho(X, y, tp.source_mlp, config, runs, 50, f"{trial.bench}/{task}").assign(task=task))
+        df = pd.concat(parts, ignore_index=True)
+    info = run_info()
+    return [dict(experiment=trial.experiment, method=r.method, benchmark=trial.bench, task=r.task, seed=int(r.seed), spearman=float(r.spearman),
+                 spearman_zero_shot=float(r.spearman_zero_shot), n_test=int(r.n_test), n_finetune=int(r.n_finetune),
+                 seconds=time.perf_counter() - t0, package_version=info["package_version"], device=info["device"]) for r in df.itertuples()]
+
+def _plot_tnb_transfer(rows, summary, out_dir):
+    import matplotlib; matplotlib.use("Agg")
+    import matplotlib.pyplot as plt, seaborn as sns
+    from pathlib import Path
+    s = summary[(summary.metric == "spearman") & summary.benchmark.str.startswith("tnb")]
+    zs = summary[(summary.metric == "spearman_zero_shot") & summary.benchmark.str.startswith("tnb")].assign(method="zero-shot")
+    d = pd.concat([s, zs])
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.2), sharey=True)
+    for ax, bench in zip(axes, ["tnb101_micro", "tnb101_macro"]):
+        t = d[d.benchmark == bench].pivot_table(index="method", columns="task", values="mean")
+        sns.heatmap(t, annot=True, fmt=".2f", cmap="RdBu", vmin=-1, vmax=1, ax=ax, cbar=ax is axes[-1]); ax.set_title(bench)
+        ax.set_xlabel(""); ax.tick_params(axis="x", rotation=30)
+    fig.tight_layout(); fig.savefig(Path(out_dir)/"tnb_transfer.png", dpi=120); plt.close(fig)
+
+@register_experiment("cl-transfer-tnb", paper="General-purpose transferable predictor (Han et al., SDM 2023)",
+                     table="(not in the paper) transfer to TransNAS-Bench-101 and back",
+                     cost_quick="about 3 min once the quick encoder and the TNB graphs are cached", cost_paper="the same with the paper encoder",
+                     description="the NB101+NB201+NB301 predictor fine-tuned on 50 archs of each TNB task (micro, macro); TNB micro -> NB201",
+                     summarize=lambda rows, profile: srcc_summary(rows, profile), plot=_plot_tnb_transfer)
+def cl_transfer_tnb(profile: str) -> list[Trial]:
+    "cl-transfer-tnb trials: TNB micro and macro as targets (all tasks), and NB201 as the target of TNB micro."
+    fn = "transnas_repro.contrastive:tnb_transfer_trial"
+    return ([Trial("cl-transfer-tnb", "cl-fine-tune", b, "all", 0, 0, dict(profile=profile, runs=5), fn) for b in ["tnb101_micro", "tnb101_macro"]]
+            + [Trial("cl-transfer-tnb", "cl-fine-tune-from-tnb", "nb201", "cifar10", 0, 0, dict(profile=profile, runs=5), fn)])

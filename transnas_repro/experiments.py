@@ -412,6 +412,7 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
               out: str | Path | None = None,  # output folder; default figures/<experiment-id>/ (paper) or figures/<experiment-id>/<profile>/ ('all': out/<id>)
               address: str | None = None,  # Ray cluster address (backend='ray')
               progress: bool = True,       # progress bar
+              partial: bool = False,       # run nothing: summarize the trials stored so far (a long run killed or still running)
              ) -> pd.DataFrame:
     "Run (or resume) an experiment and write its summary.csv, summary.md and figures; the summary."
     load_experiment_modules()
@@ -421,7 +422,7 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
     if experiment == "all":
         summaries, failures = [], []
         for eid in list(EXPERIMENTS):
-            try: summaries.append(reproduce(eid, profile, jobs, backend, None if out is None else Path(out)/eid, address, progress)
+            try: summaries.append(reproduce(eid, profile, jobs, backend, None if out is None else Path(out)/eid, address, progress, partial)
                                   .assign(experiment=eid))
             except TrialsFailed as e: failures.append((eid, e))
         if failures:
@@ -430,12 +431,24 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
     from transnas_repro import plots
     exp = EXPERIMENTS.get(experiment)
     out = Path(out) if out is not None else default_out(exp.id, profile)
-    trials = exp(profile)
-    rows = run_trials(trials, out, profile, jobs, backend, address, progress, desc=f"{exp.id} [{profile}]")
-    summary = (exp.summarize or search_summary)(rows, profile)
-    summary = attach_reported(summary, exp.reported, profile)
+    trials, label, note = exp(profile), profile, ""
+    if partial:
+        stored = RowStore(out).done(profile)
+        done = [t for t in trials if t.trial_id in stored]
+        if not done: raise ValueError(f"partial=True but no trial of {exp.id!r} [{profile}] is stored in {out}. Fix: run it first "
+                                      f"(`transnas-repro reproduce {exp.id} --profile {profile}`), then summarize what it stored.")
+        rows = RowStore(out).load()
+        rows = rows[(rows.profile == profile) & rows.trial_id.isin({t.trial_id for t in done})].reset_index(drop=True)
+        if len(done) < len(trials):
+            label = f"{profile} (partial: {len(done)} of {len(trials)} trials)"
+            note = (f" PARTIAL RUN: {len(done)} of the profile's {len(trials)} trials were stored when this summary was written; "
+                    f"`transnas-repro reproduce {exp.id} --profile {profile}` resumes it.")
+        trials = done
+    else: rows = run_trials(trials, out, profile, jobs, backend, address, progress, desc=f"{exp.id} [{profile}]")
+    summary = (exp.summarize or search_summary)(rows, label)
+    summary = attach_reported(summary, exp.reported, label)
     title = f"{exp.id}: {exp.description}"
-    plots.write_summary(summary, out, title=title, protocol=describe_protocol(trials, rows, profile),
+    plots.write_summary(summary, out, title=title, protocol=describe_protocol(trials, rows, profile) + note,
                         source=f"{exp.paper}, {exp.table}")
     (exp.plot or plots.default_plot)(rows, summary, out)
     return summary

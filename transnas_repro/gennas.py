@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from scipy import ndimage
-from .core import check_choice, rng, cache_dir, run_info
+from .core import check_choice, rng, cache_dir, hash_key, run_info
 from .benchmarks import load_benchmark
 from . import metrics
 
@@ -483,7 +483,7 @@ def search_task_config(fitness: Callable,          # config -> fitness (higher i
     return best, hist
 
 # %% ../nbs/51_gennas.ipynb #226f24e5
-from .search import register_searcher, neighbours, Oracle
+from .search import register_searcher, neighbours, evolve, Oracle
 
 GENNAS_LOSSES = ("eval", "train")
 
@@ -519,15 +519,7 @@ def gennas_rea(oracle: Oracle, seed: int, pool_size: int = 100, population_size:
     pool = [space[i] for i in rng(seed, "gennas-rea-pool").permutation(len(space))[:pool_size]]
     scores = _gennas_scores(bench, pool, iterations, batch_size, seed, jobs, loss)
     population = [(a, oracle.query(a)) for a in sorted(pool, key=scores.get)[:min(population_size, oracle.budget)]]
-    while not oracle.exhausted:
-        idx = g.choice(len(population), min(tournament_size, len(population)), replace=False)
-        vals = np.array([population[i][1] for i in idx])
-        parent = population[idx[int(np.argmax(vals) if oracle.higher_is_better else np.argmin(vals))]][0]
-        for _ in range(20):
-            nb = neighbours(bench, parent); child = nb[g.integers(len(nb))]
-            if child not in oracle._seen: break
-            parent = child
-        population.append((child, oracle.query(child))); population.pop(0)
+    evolve(oracle, population, g, tournament_size)
 
 # %% ../nbs/51_gennas.ipynb #d412e0f4
 GENNAS_REPORTED = ([dict(method="gennas", benchmark="nb201", task="cifar10", metric="kendall", value=0.71)]
@@ -547,14 +539,18 @@ def _zc_records(bench_name: str) -> dict:
             for task, recs in raw.items()}
 
 def sample_archs(bench_name: str, n: int, seed: int = 0) -> list[str]:
-    "`n` architectures: for NB201/TNB from those with recorded zero-cost scores, else from the benchmark; a fixed order for `seed`."
+    """`n` architectures in a fixed order for `seed`: for NB201/TNB first those with NASLib-recorded zero-cost scores
+    (so the recorded proxies can be compared on them), then, past those, the rest of the benchmark."""
+    everything = sorted(load_benchmark(bench_name).archs)
+    if n > len(everything): raise ValueError(f"Cannot sample {n} architectures of {bench_name}: {len(everything)} are available.")
+    recorded = []
     if bench_name in _ZC_FILES:
         recs = _zc_records(bench_name)
-        archs = sorted(set.intersection(*[set(r) for r in recs.values()]))
-    else: archs = sorted(load_benchmark(bench_name).archs)
-    perm = np.random.default_rng(seed).permutation(len(archs))
-    if n > len(archs): raise ValueError(f"Cannot sample {n} architectures of {bench_name}: {len(archs)} are available.")
-    return [archs[i] for i in perm[:n]]
+        recorded = sorted(set.intersection(*[set(r) for r in recs.values()]))
+    rest = sorted(set(everything) - set(recorded))
+    perm = np.random.default_rng(seed).permutation(len(recorded))
+    perm_rest = np.random.default_rng([seed, 1] if recorded else seed).permutation(len(rest))
+    return ([recorded[i] for i in perm] + [rest[i] for i in perm_rest])[:n]
 
 def score_trial(trial) -> list[dict]:
     "Experiment trial: GenNAS scores of a chunk of architectures (config: n, chunk, chunks, iterations, batch_size, signal)."
@@ -578,7 +574,8 @@ def proxy_trial(trial) -> list[dict]:
     from transnas_repro import proxies
     c = trial.config
     archs = sample_archs(trial.bench, c["n"], trial.seed)[c["chunk"]::c["chunks"]]
-    df = proxies.score_many(trial.bench, archs, seed=trial.seed, progress=False)
+    key = hash_key(json.dumps(dict(bench=trial.bench, seed=trial.seed, proxies=list(proxies.DEFAULT_PROXIES))))
+    df = proxies.score_many(trial.bench, archs, seed=trial.seed, progress=False, cache=cache_dir("proxies")/f"{trial.bench}-{key}.csv")
     names = [p for p in proxies.DEFAULT_PROXIES if p in df]
     return [dict(experiment=trial.experiment, method=trial.method, benchmark=trial.bench, seed=trial.seed, arch=r["arch"],
                  source=r.get("source"), **{f"proxy:{p}": float(r[p]) for p in names}) for r in df.to_dict("records")]
@@ -613,13 +610,14 @@ def correlation_summary(rows: pd.DataFrame, profile: str, baselines: bool = True
                     out.append(dict(method=name, benchmark=bench_name, task=task, metric=metric, mean=v, std=np.nan, n=len(g)))
             if baselines and bench_name in _ZC_FILES and method == "gennas":
                 recs = _zc_records(bench_name).get(task, {})
-                have = [a in recs for a in g.arch]
-                if all(have):
+                have = np.array([a in recs for a in g.arch])             # NASLib recorded a subset (724 NB201 cells)
+                if have.sum() >= 10:
                     for proxy in ZC_PROXIES:
-                        sc = np.array([recs[a].get(proxy, np.nan) for a in g.arch])
+                        sc = np.array([recs[a].get(proxy, np.nan) for a in g.arch[have]])
                         if np.isnan(sc).any(): continue
-                        for metric, v in rank_quality(sc, truth, False, hib).items():
-                            out.append(dict(method=f"naslib:{proxy}", benchmark=bench_name, task=task, metric=metric, mean=v, std=np.nan, n=len(g)))
+                        for metric, v in rank_quality(sc, truth[have], False, hib).items():
+                            out.append(dict(method=f"naslib:{proxy}", benchmark=bench_name, task=task, metric=metric, mean=v, std=np.nan,
+                                            n=int(have.sum())))
     return pd.DataFrame(out).assign(profile=profile, paper_value=np.nan)[["method", "benchmark", "task", "metric", "mean", "std", "n", "profile", "paper_value"]]
 
 def correlation_plot(rows: pd.DataFrame, summary: pd.DataFrame, out_dir) -> list[Path]:
@@ -673,7 +671,7 @@ if register_experiment is not None:
         n_zc = 100 if profile == "quick" else 1000                  # a superset of the GenNAS cells (same order)
         zc = [Trial("gennas-nb201", "zc-ours", "nb201", "all", 0, n_zc, dict(n=n_zc, chunk=k, chunks=4), fn="transnas_repro.gennas:proxy_trial")
               for k in range(4)] if _has_proxies() else []
-        return _chunked("gennas-nb201", "gennas", "nb201", n, it, ch) + zc
+        return zc + _chunked("gennas-nb201", "gennas", "nb201", n, it, ch)   # proxies first: cheap, and needed by any partial summary
 
     @register_experiment("gennas-tnb", paper="GenNAS", table="(not in the paper) TransNAS-Bench-101 micro and macro, 7 tasks",
                          cost_quick="~1 CPU-h (20 archs x 2 spaces x 10 steps, 64 px)", cost_paper="GPU: 500 archs x 2 spaces x 100 steps",
@@ -720,7 +718,7 @@ if register_experiment is not None:
         g = rows.groupby(["method", "benchmark", "task", "metric"], sort=False)["value"]
         return g.agg(mean="mean", std="std", n="size").reset_index().assign(profile=profile, paper_value=np.nan)
 
-    @register_experiment("gennas-search", paper="GenNAS", table="proxy-task search (regularized evolution over signal configs)",
+    @register_experiment("gennas-task-search", paper="GenNAS", table="proxy-task search (regularized evolution over signal configs)",
                          cost_quick="~1.5 CPU-h (8 configs x 10 labeled cells x 10 steps)", cost_paper="450 configs x 20 cells x 100 steps (GPU: hours)",
                          description="proxy-task search on 20 labeled NB201 cells; found vs committed config on held-out cells",
                          summarize=_search_summary, plot=lambda *a: [])
@@ -728,4 +726,25 @@ if register_experiment is not None:
         from transnas_repro.experiments import Trial
         c = (dict(n_label=10, n_test=30, population=4, steps=4, tournament=2, iterations=10) if profile == "quick"
              else dict(n_label=20, n_test=200, population=50, steps=400, tournament=10, iterations=100))
-        return [Trial("gennas-search", "gennas-task-search", "nb201", "cifar10", 0, 0, c, fn="transnas_repro.gennas:search_trial_fn")]
+        return [Trial("gennas-task-search", "gennas-task-search", "nb201", "cifar10", 0, 0, c, fn="transnas_repro.gennas:search_trial_fn")]
+
+    def _e2e_summary(rows, profile):
+        "search_summary plus the wall time of each search (GenNAS scoring included) and its scored-cell count."
+        from transnas_repro.experiments import search_summary, _final_rows, _stats, SUMMARY_COLUMNS
+        s, final = search_summary(rows, profile), _final_rows(rows)
+        extra = [dict(method=m, benchmark=b, task=t, metric="wall_seconds", **_stats(g.wall_time), profile=profile, paper_value=np.nan)
+                 for (m, b, t), g in final.groupby(["method", "benchmark", "task"], sort=False)]
+        return pd.concat([s, pd.DataFrame(extra)[SUMMARY_COLUMNS]], ignore_index=True)
+
+    @register_experiment("gennas-search", paper="GenNAS", table="end-to-end search on NB201 (CIFAR-10), GenNAS vs REA",
+                         cost_quick="~20 CPU-min (10 seeds; gennas 30 and gennas-rea 50 cells x 10 steps per seed)",
+                         cost_paper="~12 CPU-h per seed (450 cells x 100 steps); a GPU job",
+                         description="search on NB201 CIFAR-10 with the GenNAS score: label-free `gennas` (one query) and GenNAS-warm-started REA vs REA and random search with 50 queries, 10 seeds",
+                         summarize=_e2e_summary)
+    def gennas_search_e2e(profile):
+        quick = profile == "quick"
+        pure = (dict(population_size=10, tournament_size=3, cycles=20, iterations=10, loss="train") if quick
+                else dict(population_size=50, tournament_size=10, cycles=400, iterations=100, loss="eval"))
+        warm = dict(pool_size=50, iterations=10, loss="train") if quick else dict(pool_size=100, iterations=100, loss="eval")
+        return [Trial("gennas-search", m, "nb201", "cifar10", s, b, c)
+                for s in range(10) for m, b, c in [("gennas", 1, pure), ("gennas-rea", 50, warm), ("rea", 50, {}), ("random", 50, {})]]

@@ -48,7 +48,7 @@ def paper_claims(root: str | Path | None = None,  # folder holding <experiment-i
         for r in s[s.paper_value.notna()].itertuples(index=False):
             out.append(dict(experiment=exp.id, paper=exp.paper, table=exp.table, method=r.method, benchmark=r.benchmark,
                             task=r.task, metric=r.metric, paper_value=float(r.paper_value), ours=float(r.mean),
-                            std=float(r.std), n=int(r.n), profile=profile,
+                            std=float(r.std), n=int(r.n), profile=r.profile if isinstance(r.profile, str) else profile,  # e.g. 'paper (partial: ...)'
                             command=f"transnas-repro reproduce {exp.id} --profile {profile}"))
     df = pd.DataFrame(out, columns=["experiment", "paper", "table", "method", "benchmark", "task", "metric", "paper_value",
                                     "ours", "std", "n", "profile", "command"])

@@ -24,7 +24,7 @@ __all__ = ['CIFAR_MEAN', 'CIFAR_STD', 'BATCH_SOURCES', 'LABEL_KINDS', 'PROXIES',
            'task_loss', 'features_before_pooling', 'shared_passes', 'proxy', 'params_proxy', 'flops_proxy', 'synflow',
            'snip', 'grad_norm', 'plain', 'fisher', 'l2_norm', 'grasp', 'jacov', 'nwot', 'zen', 'score', 'input_size',
            'score_arch', 'score_many', 'naslib_scores', 'crosscheck', 'proxy_accuracy_table', 'crosscheck_archs',
-           'run_crosscheck']
+           'run_crosscheck', 'proxy_rea']
 
 # %% ../nbs/50_proxies.ipynb #ff92ef95
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
@@ -508,3 +508,21 @@ def run_crosscheck(out_dir="figures/proxies",     # where the score caches and t
         df.to_csv(out/f"{name}.csv", index=False, float_format="%.4f")
         (out/f"{name}.md").write_text(to_markdown(df.round(3)))
     return dict(scores=scored, crosscheck=cc, proxy_vs_accuracy=acc)
+
+# %% ../nbs/50_proxies.ipynb #b1c2d3e5
+from .search import register_searcher, evolve, Oracle
+from .core import cache_dir, hash_key
+
+@register_searcher("proxy-rea")
+def proxy_rea(oracle: Oracle, seed: int, proxy: str = "synflow", pool_size: int = 200, population_size: int = 10,
+              tournament_size: int = 5):
+    "REA started from the `proxy`-best `population_size` architectures of a random pool of `pool_size` (no query to rank it)."
+    PROXIES.get(proxy)
+    space, name = oracle.space, oracle.bench.name
+    pool = [space[i] for i in rng(seed, "proxy-rea-pool").permutation(len(space))[:pool_size]]
+    key = hash_key(json.dumps(dict(bench=name, task=oracle.task, proxy=proxy)))
+    df = score_many(name, pool, [proxy], task=oracle.task, progress=False, cache=cache_dir("proxies")/f"{name}-{proxy}-{key}.csv")
+    scores = dict(zip(df.arch, df[proxy]))
+    ranked = sorted(pool, key=lambda a: -scores[a] if np.isfinite(scores[a]) else np.inf)     # higher is better; NaN last
+    population = [(a, oracle.query(a)) for a in ranked[:min(population_size, oracle.budget)]]
+    evolve(oracle, population, rng(seed, "proxy-rea", oracle.task), tournament_size)

@@ -17,7 +17,7 @@ from . import metrics
 
 # %% auto #0
 __all__ = ['SEARCHERS', 'BudgetExhausted', 'Oracle', 'neighbours', 'register_searcher', 'load_searcher_modules', 'SearchResult',
-           'run', 'random_search', 'regularized_evolution', 'local_search']
+           'run', 'random_search', 'regularized_evolution', 'evolve', 'local_search']
 
 # %% ../nbs/60_search.ipynb #aa423893
 class BudgetExhausted(RuntimeError):
@@ -184,6 +184,10 @@ def regularized_evolution(oracle: Oracle, seed: int, population_size: int = 10, 
     population = []   # (arch, value), oldest first
     for i in g.permutation(len(space))[:min(population_size, oracle.budget)]:
         population.append((space[i], oracle.query(space[i])))
+    evolve(oracle, population, g, tournament_size)
+
+def evolve(oracle: Oracle, population: list, g: np.random.Generator, tournament_size: int = 5):
+    "The aging-evolution loop of `rea` from a queried `population` [(arch, value), oldest first] until the budget is spent."
     while not oracle.exhausted:
         idx = g.choice(len(population), min(tournament_size, len(population)), replace=False)
         vals = np.array([population[i][1] for i in idx])
