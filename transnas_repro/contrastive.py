@@ -632,11 +632,11 @@ def _plot_tnb_transfer(rows, summary, out_dir):
     s = summary[(summary.metric == "spearman") & summary.benchmark.str.startswith("tnb")]
     zs = summary[(summary.metric == "spearman_zero_shot") & summary.benchmark.str.startswith("tnb")].assign(method="zero-shot")
     d = pd.concat([s, zs])
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.2), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 3.4), sharey=True)
     for ax, bench in zip(axes, ["tnb101_micro", "tnb101_macro"]):
         t = d[d.benchmark == bench].pivot_table(index="method", columns="task", values="mean")
         sns.heatmap(t, annot=True, fmt=".2f", cmap="RdBu", vmin=-1, vmax=1, ax=ax, cbar=ax is axes[-1]); ax.set_title(bench)
-        ax.set_xlabel(""); ax.tick_params(axis="x", rotation=30)
+        ax.set_xlabel(""); ax.set_ylabel(""); ax.tick_params(axis="x", rotation=30); ax.tick_params(axis="y", rotation=0)
     fig.tight_layout(); fig.savefig(Path(out_dir)/"tnb_transfer.png", dpi=120); plt.close(fig)
 
 @register_experiment("cl-transfer-tnb", paper="General-purpose transferable predictor (Han et al., SDM 2023)",

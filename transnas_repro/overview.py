@@ -19,9 +19,9 @@ from .core import check_choice
 from .plots import METHOD_LABELS, format_cell, to_markdown, method_label
 
 # %% auto #0
-__all__ = ['TRANSFER_METHODS', 'TRANSFER_SPACES', 'TRANSFER_TASKS', 'KTNAS_GROUPS', 'summary_path', 'paper_claims',
-           'claims_markdown', 'transfer_config', 'transfer_trials', 'transfer_trial', 'transfer_summary',
-           'plot_transfer', 'transfer_table']
+__all__ = ['TRANSFER_METHODS', 'TRANSFER_SPACES', 'TRANSFER_TASKS', 'KTNAS_GROUPS', 'summary_path', 'committed_summaries',
+           'paper_claims', 'claims_markdown', 'transfer_config', 'transfer_trials', 'transfer_trial',
+           'transfer_summary', 'plot_transfer', 'transfer_table']
 
 # %% ../nbs/72_overview.ipynb #ba120f62
 def summary_path(experiment_id: str, root: str | Path | None = None) -> tuple[Path | None, str | None]:
@@ -30,6 +30,14 @@ def summary_path(experiment_id: str, root: str | Path | None = None) -> tuple[Pa
         out = default_out(experiment_id, profile) if root is None else Path(root)/experiment_id/("" if profile == "paper" else profile)
         if (out/"summary.csv").exists(): return out/"summary.csv", profile
     return None, None
+
+def committed_summaries(experiment_id: str, root: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    "Every committed summary of an experiment, by profile ('quick', then 'paper'); {} if it was never run."
+    out = {}
+    for profile in ("quick", "paper"):
+        folder = default_out(experiment_id, profile) if root is None else Path(root)/experiment_id/("" if profile == "paper" else profile)
+        if (folder/"summary.csv").exists(): out[profile] = pd.read_csv(folder/"summary.csv")
+    return out
 
 def paper_claims(root: str | Path | None = None,  # folder holding <experiment-id>/ folders; default the repository's figures/
                 ) -> pd.DataFrame:
@@ -78,7 +86,8 @@ TRANSFER_METHODS = ["random", "rea", "local", "arch-graph", "ktnas", "gennas-rea
 TRANSFER_SPACES = ["tnb101_micro", "tnb101_macro"]
 TRANSFER_TASKS = ["class_object", "class_scene", "room_layout", "normal", "segmentsemantic", "autoencoder", "jigsaw"]
 KTNAS_GROUPS = (["class_object", "class_scene", "room_layout"], ["jigsaw", "segmentsemantic", "normal", "autoencoder"])
-METHOD_LABELS.update({"arch-graph": "Arch-Graph", "ktnas": "KTNAS", "gennas-rea": "GenNAS-REA", "cl-ea": "CL-EA"})   # display names
+METHOD_LABELS.update({"arch-graph": "Arch-Graph", "ktnas": "KTNAS", "gennas-rea": "GenNAS-REA", "cl-ea": "CL-EA", "gennas": "GenNAS",
+                      "proxy-rea": "proxy-REA"})   # display names
 
 def transfer_config(method: str, profile: str) -> dict:
     "The searcher settings of `method` in the unified table (the same in both profiles, which differ in seeds only)."
