@@ -195,3 +195,11 @@ def test_gennas_rea_train_loss_switch(monkeypatch):
     assert [a for a, _ in r.history[:10]] == worst
     with pytest.raises(ValueError, match="bogus"):
         search.run("gennas-rea", "nb201", "cifar10", budget=12, seed=1, pool_size=50, population_size=10, loss="bogus")
+
+
+def test_loss_scores_switch():
+    df = pd.DataFrame(dict(score=[3.0, 5.0, 1e9], diverged=[False, False, True],
+                           train_curve=[{0: 9.0, 10: 2.0}, {0: 9.0, 10: 4.0}, {0: 9.0}]))
+    np.testing.assert_array_equal(G.loss_scores(df), [3.0, 5.0, 1e9])
+    np.testing.assert_array_equal(G.loss_scores(df, "train"), [2.0, 4.0, 1e9])    # last checkpoint; a diverged run keeps its flag
+    with pytest.raises(ValueError, match="eval"): G.loss_scores(df, "val")

@@ -26,9 +26,9 @@ __all__ = ['BASES', 'OUT_SIZE', 'N_PHASES', 'NOISE_TYPES', 'CHANNEL_RATIOS', 'NO
            'ZC_PROXIES', 'QUICK_NB201_CELLS', 'signal_base', 'check_config', 'random_config', 'mutate_config',
            'stage_channels', 'build_targets', 'config_path', 'load_config', 'load_images', 'RegressionNet',
            'TinyBackbone', 'eval_steps', 'regression_loss', 'proxy_train', 'make_backbone', 'score_details', 'score',
-           'cache_key', 'score_many', 'rank_quality', 'task_search_fitness', 'search_task_config', 'gennas_search',
-           'gennas_rea', 'sample_archs', 'score_trial', 'proxy_trial', 'correlation_summary', 'correlation_plot',
-           'ABLATION_CONFIGS']
+           'cache_key', 'score_many', 'rank_quality', 'loss_scores', 'task_search_fitness', 'search_task_config',
+           'gennas_search', 'gennas_rea', 'sample_archs', 'score_trial', 'proxy_trial', 'correlation_summary',
+           'correlation_plot', 'ABLATION_CONFIGS']
 
 # %% ../nbs/51_gennas.ipynb #3bdec187
 BASES = ("sin1d", "sin2d", "dot", "dot_gaussian", "resize")
@@ -449,12 +449,20 @@ def rank_quality(scores,                  # one score per architecture
     return dict(spearman=metrics.spearman_rho(s, t), kendall=metrics.kendall_tau(s, t), retrieval_top10=100*metrics.retrieval_rate(s, t, 10))
 
 # %% ../nbs/51_gennas.ipynb #38f85d47
+GENNAS_LOSSES = ("eval", "train")
+
+def loss_scores(df: pd.DataFrame, loss: str = "eval") -> np.ndarray:
+    "Scores of `score_many` rows (lower is better): the eval-mode loss (the paper's) or the training loss at the last checkpoint."
+    check_choice(loss, GENNAS_LOSSES, "GenNAS loss", fix="'eval' (the paper's score) or 'train' (the training loss, better below ~50 steps)")
+    if loss == "eval": return df.score.to_numpy()
+    return np.array([tc[max(tc)] if tc and not dv else s for tc, dv, s in zip(df.train_curve, df.diverged, df.score)])
+
 def task_search_fitness(bench_name: str, archs: list[str], truth, iterations: int = 100, batch_size: int = 16,
-                        seed: int = 0, jobs: int = 1, higher_truth_better: bool = True) -> Callable:
-    "`config -> Spearman rho` of GenNAS scores of `archs` against `truth` (cached like `score_many`)."
+                        seed: int = 0, jobs: int = 1, higher_truth_better: bool = True, loss: str = "eval") -> Callable:
+    "`config -> Spearman rho` of GenNAS scores (`loss`: 'eval' or 'train') of `archs` against `truth` (cached like `score_many`)."
     def fitness(config):
         df = score_many(bench_name, archs, config, seed, iterations=iterations, batch_size=batch_size, jobs=jobs)
-        return rank_quality(df.score, truth, higher_truth_better=higher_truth_better)["spearman"]
+        return rank_quality(loss_scores(df, loss), truth, higher_truth_better=higher_truth_better)["spearman"]
     return fitness
 
 def search_task_config(fitness: Callable,          # config -> fitness (higher is better), e.g. task_search_fitness(...)
@@ -485,14 +493,11 @@ def search_task_config(fitness: Callable,          # config -> fitness (higher i
 # %% ../nbs/51_gennas.ipynb #226f24e5
 from .search import register_searcher, neighbours, evolve, Oracle
 
-GENNAS_LOSSES = ("eval", "train")
-
 def _gennas_scores(bench, archs, iterations, batch_size, seed, jobs, loss="eval") -> dict:
     "Score per arch (lower is better): the eval-mode loss (the paper's) or the training loss at the last checkpoint (better at short runs)."
     check_choice(loss, GENNAS_LOSSES, "GenNAS loss", fix="'eval' (the paper's score) or 'train' (the training loss, better below ~50 steps)")
     df = score_many(bench.name, archs, None, seed, iterations=iterations, batch_size=batch_size, jobs=jobs)
-    if loss == "eval": return dict(zip(df.arch, df.score))
-    return {a: (tc[max(tc)] if tc and not dv else s) for a, tc, dv, s in zip(df.arch, df.train_curve, df.diverged, df.score)}
+    return dict(zip(df.arch, loss_scores(df, loss)))
 
 @register_searcher("gennas")
 def gennas_search(oracle: Oracle, seed: int, population_size: int = 50, tournament_size: int = 10, cycles: int = 400,
@@ -702,14 +707,16 @@ if register_experiment is not None:
         c = trial.config; bench = load_benchmark(trial.bench)
         archs = sample_archs(trial.bench, c["n_label"] + c["n_test"], trial.seed + 1000)
         label, test = archs[:c["n_label"]], archs[c["n_label"]:]
-        fit = task_search_fitness(trial.bench, label, [bench.query(a, trial.task) for a in label], c["iterations"], c.get("batch_size", 16), trial.seed)
+        fit = task_search_fitness(trial.bench, label, [bench.query(a, trial.task) for a in label], c["iterations"], c.get("batch_size", 16),
+                                  trial.seed, loss=c.get("loss", "eval"))
         t0 = time.perf_counter()
         best, hist = search_task_config(fit, c["population"], c["steps"], c["tournament"], trial.seed)
         seconds = time.perf_counter() - t0
         truth = [bench.query(a, trial.task) for a in test]
         rows = []
         for name, conf in [("searched-here", best), ("committed", load_config(trial.bench))]:
-            q = rank_quality(score_many(trial.bench, test, conf, trial.seed, iterations=c["iterations"], batch_size=c.get("batch_size", 16)).score, truth)
+            q = rank_quality(loss_scores(score_many(trial.bench, test, conf, trial.seed, iterations=c["iterations"],
+                                                    batch_size=c.get("batch_size", 16)), c.get("loss", "eval")), truth)
             rows += [dict(experiment=trial.experiment, method=f"gennas:{name}", benchmark=trial.bench, task=trial.task, metric=m, value=v,
                           search_seconds=seconds, best_fitness=float(hist.fitness.max()), config=json.dumps(conf)) for m, v in q.items()]
         return rows
@@ -724,7 +731,7 @@ if register_experiment is not None:
                          summarize=_search_summary, plot=lambda *a: [])
     def gennas_search_experiment(profile):
         from transnas_repro.experiments import Trial
-        c = (dict(n_label=10, n_test=30, population=4, steps=4, tournament=2, iterations=10) if profile == "quick"
+        c = (dict(n_label=10, n_test=30, population=4, steps=4, tournament=2, iterations=10, loss="train") if profile == "quick"
              else dict(n_label=20, n_test=200, population=50, steps=400, tournament=10, iterations=100))
         return [Trial("gennas-task-search", "gennas-task-search", "nb201", "cifar10", 0, 0, c, fn="transnas_repro.gennas:search_trial_fn")]
 
