@@ -606,7 +606,7 @@ def finetune_rho(X: np.ndarray,          # (n, d) standardized features of every
 def tnb_transfer_trial(trial: Trial) -> list[dict]:
     "cl-transfer-tnb: a TNB space as the target of the paper families' predictor (every task), or NB201 as the target of TNB micro."
     profile, runs = trial.config["profile"], range(trial.config.get("runs", 5))
-    config, t0, out = check_profile(profile), time.perf_counter(), []
+    config, t0 = check_profile(profile), time.perf_counter()
     if trial.bench == "nb201":                                     # and back: TNB micro (class_object) -> NB201
         sources = [family_data("tnb101_micro")]
         tp = build_transfer_predictor(pretrained_encoder(profile, trial.seed), sources, [family_data(f) for f in PAPER_FAMILIES] + sources,
@@ -643,7 +643,7 @@ def _plot_tnb_transfer(rows, summary, out_dir):
                      table="(not in the paper) transfer to TransNAS-Bench-101 and back",
                      cost_quick="about 3 min once the quick encoder and the TNB graphs are cached", cost_paper="the same with the paper encoder",
                      description="the NB101+NB201+NB301 predictor fine-tuned on 50 archs of each TNB task (micro, macro); TNB micro -> NB201",
-                     summarize=lambda rows, profile: srcc_summary(rows, profile), plot=_plot_tnb_transfer)
+                     summarize=srcc_summary, plot=_plot_tnb_transfer)
 def cl_transfer_tnb(profile: str) -> list[Trial]:
     "cl-transfer-tnb trials: TNB micro and macro as targets (all tasks), and NB201 as the target of TNB micro."
     fn = "transnas_repro.contrastive:tnb_transfer_trial"

@@ -218,6 +218,14 @@ class RowStore:
         frames = [f for f in frames if len(f)]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["experiment", "trial_id", "profile"])
 
+    def rows_of(self, trials: list, profile: str) -> pd.DataFrame:
+        "The stored rows of `trials` under `profile`, in trial order (and query order within a trial)."
+        rows = self.load()
+        rows = rows[(rows.profile == profile) & rows.trial_id.isin({t.trial_id for t in trials})]
+        position = rows.trial_id.map({t.trial_id: i for i, t in enumerate(trials)}).rename("_position")
+        keys = ["_position", "query"] if "query" in rows else ["_position"]
+        return rows.join(position).sort_values(keys, kind="stable").drop(columns="_position").reset_index(drop=True)
+
     def merge(self) -> Path:
         "Fold the parts into rows.parquet (atomically), then delete them."
         parts = self._parts()
@@ -309,11 +317,7 @@ def run_trials(trials: list[Trial],          # what to run
     store.merge()
     if store.errors_dir.exists() and not any(store.errors_dir.iterdir()): store.errors_dir.rmdir()
     if store.rows_dir.exists() and not any(store.rows_dir.iterdir()): store.rows_dir.rmdir()
-    rows = store.load()
-    rows = rows[(rows.profile == profile) & rows.trial_id.isin(ids)]
-    position = rows.trial_id.map({t.trial_id: i for i, t in enumerate(trials)}).rename("_position")
-    keys = ["_position", "query"] if "query" in rows else ["_position"]
-    return rows.join(position).sort_values(keys, kind="stable").drop(columns="_position").reset_index(drop=True)
+    return store.rows_of(trials, profile)
 
 # %% ../nbs/70_experiments.ipynb #69c3e4bf
 def _final_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -433,12 +437,12 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
     out = Path(out) if out is not None else default_out(exp.id, profile)
     trials, label, note = exp(profile), profile, ""
     if partial:
-        stored = RowStore(out).done(profile)
+        store = RowStore(out)
+        stored = store.done(profile)
         done = [t for t in trials if t.trial_id in stored]
         if not done: raise ValueError(f"partial=True but no trial of {exp.id!r} [{profile}] is stored in {out}. Fix: run it first "
                                       f"(`transnas-repro reproduce {exp.id} --profile {profile}`), then summarize what it stored.")
-        rows = RowStore(out).load()
-        rows = rows[(rows.profile == profile) & rows.trial_id.isin({t.trial_id for t in done})].reset_index(drop=True)
+        rows = store.rows_of(done, profile)
         if len(done) < len(trials):
             label = f"{profile} (partial: {len(done)} of {len(trials)} trials)"
             note = (f" PARTIAL RUN: {len(done)} of the profile's {len(trials)} trials were stored when this summary was written; "

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from scipy import ndimage
-from .core import check_choice, rng, cache_dir, hash_key, run_info
+from .core import check_choice, rng, cache_dir, run_info
 from .benchmarks import load_benchmark
 from . import metrics
 
@@ -579,8 +579,8 @@ def proxy_trial(trial) -> list[dict]:
     from transnas_repro import proxies
     c = trial.config
     archs = sample_archs(trial.bench, c["n"], trial.seed)[c["chunk"]::c["chunks"]]
-    key = hash_key(json.dumps(dict(bench=trial.bench, seed=trial.seed, proxies=list(proxies.DEFAULT_PROXIES))))
-    df = proxies.score_many(trial.bench, archs, seed=trial.seed, progress=False, cache=cache_dir("proxies")/f"{trial.bench}-{key}.csv")
+    df = proxies.score_many(trial.bench, archs, seed=trial.seed, progress=False,
+                            cache=proxies.cache_file(trial.bench, proxies.DEFAULT_PROXIES, trial.seed))
     names = [p for p in proxies.DEFAULT_PROXIES if p in df]
     return [dict(experiment=trial.experiment, method=trial.method, benchmark=trial.bench, seed=trial.seed, arch=r["arch"],
                  source=r.get("source"), **{f"proxy:{p}": float(r[p]) for p in names}) for r in df.to_dict("records")]
@@ -736,7 +736,7 @@ if register_experiment is not None:
         return [Trial("gennas-task-search", "gennas-task-search", "nb201", "cifar10", 0, 0, c, fn="transnas_repro.gennas:search_trial_fn")]
 
     def _e2e_summary(rows, profile):
-        "search_summary plus the wall time of each search (GenNAS scoring included) and its scored-cell count."
+        "search_summary plus the wall time of each search (GenNAS scoring included)."
         from transnas_repro.experiments import search_summary, _final_rows, _stats, SUMMARY_COLUMNS
         s, final = search_summary(rows, profile), _final_rows(rows)
         extra = [dict(method=m, benchmark=b, task=t, metric="wall_seconds", **_stats(g.wall_time), profile=profile, paper_value=np.nan)

@@ -27,17 +27,17 @@ __all__ = ['TRANSFER_METHODS', 'TRANSFER_SPACES', 'TRANSFER_TASKS', 'KTNAS_GROUP
 def summary_path(experiment_id: str, root: str | Path | None = None) -> tuple[Path | None, str | None]:
     "The committed summary.csv of an experiment (paper profile first, then quick) and its profile; (None, None) if neither."
     for profile in ("paper", "quick"):
-        out = default_out(experiment_id, profile) if root is None else Path(root)/experiment_id/("" if profile == "paper" else profile)
-        if (out/"summary.csv").exists(): return out/"summary.csv", profile
+        if (p := _summary_file(experiment_id, profile, root)).exists(): return p, profile
     return None, None
+
+def _summary_file(experiment_id: str, profile: str, root=None) -> Path:
+    "Where the summary.csv of (experiment, profile) lives: under `root`, or the repository's figures/."
+    out = default_out(experiment_id, profile) if root is None else Path(root)/experiment_id/("" if profile == "paper" else profile)
+    return out/"summary.csv"
 
 def committed_summaries(experiment_id: str, root: str | Path | None = None) -> dict[str, pd.DataFrame]:
     "Every committed summary of an experiment, by profile ('quick', then 'paper'); {} if it was never run."
-    out = {}
-    for profile in ("quick", "paper"):
-        folder = default_out(experiment_id, profile) if root is None else Path(root)/experiment_id/("" if profile == "paper" else profile)
-        if (folder/"summary.csv").exists(): out[profile] = pd.read_csv(folder/"summary.csv")
-    return out
+    return {p: pd.read_csv(f) for p in ("quick", "paper") if (f := _summary_file(experiment_id, p, root)).exists()}
 
 def paper_claims(root: str | Path | None = None,  # folder holding <experiment-id>/ folders; default the repository's figures/
                 ) -> pd.DataFrame:

@@ -24,7 +24,7 @@ __all__ = ['CIFAR_MEAN', 'CIFAR_STD', 'BATCH_SOURCES', 'LABEL_KINDS', 'PROXIES',
            'task_loss', 'features_before_pooling', 'shared_passes', 'proxy', 'params_proxy', 'flops_proxy', 'synflow',
            'snip', 'grad_norm', 'plain', 'fisher', 'l2_norm', 'grasp', 'jacov', 'nwot', 'zen', 'score', 'input_size',
            'score_arch', 'score_many', 'naslib_scores', 'crosscheck', 'proxy_accuracy_table', 'crosscheck_archs',
-           'run_crosscheck', 'proxy_rea']
+           'run_crosscheck', 'cache_file', 'proxy_rea']
 
 # %% ../nbs/50_proxies.ipynb #ff92ef95
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
@@ -513,6 +513,12 @@ def run_crosscheck(out_dir="figures/proxies",     # where the score caches and t
 from .search import register_searcher, evolve, Oracle
 from .core import cache_dir, hash_key
 
+def cache_file(bench_name: str, proxies: list[str], seed: int = 0, task: str | None = None) -> Path:
+    "The `score_many(cache=...)` file for these proxies on `bench_name` (per batch seed and task) under the package cache."
+    key = hash_key(json.dumps(dict(bench=bench_name, task=task, seed=seed, proxies=list(proxies))))
+    what = "+".join(proxies) if len(proxies) <= 2 else f"{len(proxies)}proxies"
+    return cache_dir("proxies")/f"{bench_name}-{what}-{key}.csv"
+
 @register_searcher("proxy-rea")
 def proxy_rea(oracle: Oracle, seed: int, proxy: str = "synflow", pool_size: int = 200, population_size: int = 10,
               tournament_size: int = 5):
@@ -520,8 +526,7 @@ def proxy_rea(oracle: Oracle, seed: int, proxy: str = "synflow", pool_size: int 
     PROXIES.get(proxy)
     space, name = oracle.space, oracle.bench.name
     pool = [space[i] for i in rng(seed, "proxy-rea-pool").permutation(len(space))[:pool_size]]
-    key = hash_key(json.dumps(dict(bench=name, task=oracle.task, proxy=proxy)))
-    df = score_many(name, pool, [proxy], task=oracle.task, progress=False, cache=cache_dir("proxies")/f"{name}-{proxy}-{key}.csv")
+    df = score_many(name, pool, [proxy], task=oracle.task, progress=False, cache=cache_file(name, [proxy], task=oracle.task))
     scores = dict(zip(df.arch, df[proxy]))
     ranked = sorted(pool, key=lambda a: -scores[a] if np.isfinite(scores[a]) else np.inf)     # higher is better; NaN last
     population = [(a, oracle.query(a)) for a in ranked[:min(population_size, oracle.budget)]]
