@@ -1,13 +1,17 @@
 """GenNAS speed: (1) overhead of GenNAS scoring vs a bare training loop of the same number of steps on the
-same network (side by side, same run); (2) efficiency: ranking quality vs steps and batch size, per CPU-second.
+same network (side by side, same run); (2) efficiency: ranking quality vs steps and batch size, per CPU-second;
+(3) the same curve from the paper-profile run (100 steps, up to 1000 cells, eval- and train-mode loss);
+(4) throughput of batched scoring (`score_many`) with 1 and more worker processes, side by side.
 
-    TRANSNAS_REPRO_DATA=../shared/data .venv/bin/python benchmarks/gennas_speed.py [--cells 4] [--steps 20]
-        [--eff-cells 100] [--eff-steps 25] [--batch-cells 20] [--batch-sizes 8] [--skip-overhead] [--skip-efficiency]
+    TRANSNAS_REPRO_DATA=../shared/data .venv/bin/python benchmarks/gennas_speed.py [--parts overhead efficiency paper-curve throughput]
+        [--cells 4] [--steps 20] [--eff-cells 100] [--eff-steps 25] [--batch-cells 20] [--batch-sizes 8]
+        [--tp-cells 12] [--tp-steps 20] [--tp-jobs 1 2] [--host-note "..."]
 
-Writes benchmarks/gennas_speed.csv. One torch thread everywhere (see the notebook: on a shared CPU more
-threads are slower). Efficiency reuses the GenNAS score cache (cache_dir('gennas')), so it is resumable
-and shares work with `transnas-repro reproduce gennas-nb201`: the quick profile's scores (25 steps, batch 16)
-give rho at 10, 20 and 25 steps from one run (the evaluation at step k equals a k-step run).
+Writes benchmarks/gennas_speed.csv (and figures/gennas-speed/rho_vs_cpu_seconds.png from the paper-curve rows); parts not named in --parts keep their committed rows. One torch thread per
+process everywhere (see the notebook: on a shared CPU more threads are slower). Efficiency reuses the GenNAS
+score cache (cache_dir('gennas')), so it is resumable and shares work with `transnas-repro reproduce gennas-nb201`:
+the quick profile's scores (25 steps, batch 16) give rho at 10, 20 and 25 steps from one run (the evaluation at
+step k equals a k-step run); `paper-curve` reads the paper profile's 100-step scores the same way (no new training).
 """
 import argparse, json, time
 from pathlib import Path
@@ -20,6 +24,7 @@ from transnas_repro.benchmarks import load_benchmark
 from transnas_repro.networks import build_network
 
 OUT = Path(__file__).with_suffix(".csv")
+FIG = Path(__file__).resolve().parents[1]/"figures"/"gennas-speed"/"rho_vs_cpu_seconds"
 
 
 def bare_loop(arch: str, x: torch.Tensor, steps: int, seed: int = 0) -> float:
@@ -112,20 +117,67 @@ def efficiency(n_cells: int, steps: int, batch_cells: int, batch_sizes: list[int
     return rows
 
 
+def paper_curve(n_cells: int = 1000) -> list[dict]:
+    "Rho vs steps (10..100) for the eval- and train-mode loss, read from the paper profile's cached 100-step runs."
+    archs = G.sample_archs("nb201", n_cells)
+    path = Path(G.cache_dir("gennas"))/f"{G.cache_key('nb201', G.load_config('nb201'), 0, 100, 16, 0.1, 'sklearn-photos:crops:n16:s32:seed0')}.jsonl"
+    cached = G._read_cache(path)
+    df = pd.DataFrame([cached[a] for a in archs if a in cached and cached[a].get("train_curve")])
+    if len(df) < 5: return []
+    rows = []
+    for k in sorted(int(x) for x in df.curve.iloc[0]):
+        sec = df.seconds.mean()*k/100
+        for kind, col in [("eval-mode loss (paper)", "curve"), ("train-mode loss", "train_curve")]:
+            q = _quality(df, [c[str(k)] for c in df[col]])
+            rows.append(dict(part="paper-curve", setting=f"{kind}, steps={k}", steps=k, batch_size=16, n_cells=len(df), seconds_per_arch=sec,
+                             rho_per_cpu_second=q["spearman_cifar10"]/sec, **q,
+                             note=f"paper-profile run of gennas-nb201 (100 steps per cell, evaluation at step {k}); seconds = run time x {k}/100",
+                             host_note="seconds from the gennas-nb201 paper run: 2 worker processes on the shared 2-core CPU"))
+    return rows
+
+
+def throughput(n_cells: int, steps: int, jobs: list[int]) -> list[dict]:
+    "Cells per wall-second of score_many (no cache) with each number of worker processes, on the same cells, in one run."
+    archs = G.sample_archs("nb201", n_cells, seed=11)
+    G.score_many("nb201", archs[:1], iterations=1, cache=False)                       # warm-up (lazy imports)
+    rows, base = [], None
+    for j in jobs:
+        t0 = time.perf_counter()
+        df = G.score_many("nb201", archs, iterations=steps, jobs=j, cache=False, progress=True)
+        wall = time.perf_counter() - t0
+        base = base or wall
+        rows.append(dict(part="throughput", setting=f"jobs={j}", steps=steps, batch_size=16, n_cells=len(df), gennas_seconds=wall,
+                         seconds_per_arch=wall/len(df), ratio=base/wall,
+                         note=f"score_many wall time; ratio = speed-up over jobs={jobs[0]}; cells/s = {len(df)/wall:.3f}"))
+        print(rows[-1], flush=True)
+    return rows
+
+
+PARTS = ["overhead", "efficiency", "paper-curve", "throughput"]
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
+    p.add_argument("--parts", nargs="*", default=PARTS, choices=PARTS, help="parts to (re)measure; the others keep their committed rows")
     p.add_argument("--cells", type=int, default=4); p.add_argument("--steps", type=int, default=20)
     p.add_argument("--eff-cells", type=int, default=100); p.add_argument("--eff-steps", type=int, default=25)
     p.add_argument("--batch-cells", type=int, default=20); p.add_argument("--batch-sizes", type=int, nargs="*", default=[8])
-    p.add_argument("--skip-overhead", action="store_true"); p.add_argument("--skip-efficiency", action="store_true")
+    p.add_argument("--tp-cells", type=int, default=12); p.add_argument("--tp-steps", type=int, default=20)
+    p.add_argument("--tp-jobs", type=int, nargs="*", default=[1, 2])
+    p.add_argument("--host-note", default="shared 2-core CPU; 1 torch thread per process")
     a = p.parse_args()
     torch.set_num_threads(1)
-    old = pd.read_csv(OUT) if OUT.exists() else pd.DataFrame(columns=["part"])
-    rows = []
-    if not a.skip_overhead: rows += overhead(a.cells, a.steps)
-    else: rows += old[old.part == "overhead"].to_dict("records")
-    if not a.skip_efficiency: rows += efficiency(a.eff_cells, a.eff_steps, a.batch_cells, a.batch_sizes)
-    else: rows += old[old.part == "efficiency"].to_dict("records")
-    df = pd.DataFrame(rows)
-    df.assign(host_note="shared 2-core CPU, load 10-15 during the run; 1 torch thread").round(4).to_csv(OUT, index=False)
+    old = pd.read_csv(OUT) if OUT.exists() else pd.DataFrame(columns=["part", "host_note"])
+    run = dict(overhead=lambda: overhead(a.cells, a.steps), efficiency=lambda: efficiency(a.eff_cells, a.eff_steps, a.batch_cells, a.batch_sizes),
+               **{"paper-curve": lambda: paper_curve(), "throughput": lambda: throughput(a.tp_cells, a.tp_steps, a.tp_jobs)})
+    frames = []
+    for part in PARTS:
+        if part in a.parts:
+            d = pd.DataFrame(run[part]())
+            frames.append(d.assign(host_note=d.host_note.fillna(a.host_note) if "host_note" in d else a.host_note))
+        else: frames.append(old[old.part == part])
+    df = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    df.round(4).to_csv(OUT, index=False)
+    if (df.part == "paper-curve").any():                          # the figure README and nbs/repro/gennas.ipynb show
+        import matplotlib; matplotlib.use("Agg")
+        G.cost_curve_plot(df, FIG)
     print(df.drop(columns=[c for c in ["arch"] if c in df]).round(3).to_string())

@@ -28,7 +28,7 @@ __all__ = ['BASES', 'OUT_SIZE', 'N_PHASES', 'NOISE_TYPES', 'CHANNEL_RATIOS', 'NO
            'TinyBackbone', 'eval_steps', 'regression_loss', 'proxy_train', 'make_backbone', 'score_details', 'score',
            'cache_key', 'score_many', 'rank_quality', 'loss_scores', 'task_search_fitness', 'search_task_config',
            'gennas_search', 'gennas_rea', 'sample_archs', 'score_trial', 'proxy_trial', 'correlation_summary',
-           'correlation_plot', 'ABLATION_CONFIGS']
+           'correlation_plot', 'ABLATION_CONFIGS', 'cost_curve_plot']
 
 # %% ../nbs/51_gennas.ipynb #3bdec187
 BASES = ("sin1d", "sin2d", "dot", "dot_gaussian", "resize")
@@ -668,7 +668,7 @@ def _has_proxies() -> bool:
 if register_experiment is not None:
     def _corr_summary(rows, profile): return correlation_summary(rows, profile)
     @register_experiment("gennas-nb201", paper="GenNAS", table="NB201 Kendall tau and top-10% retrieval (C10/C100/IN16)",
-                         cost_quick="~12 CPU-min on a free core, 40 min on the shared one (70 cells x 25 steps)", cost_paper="~3 CPU-h (1000 cells x 100 steps; GPU: minutes)",
+                         cost_quick="~12 CPU-min on a free core, 40 min on the shared one (70 cells x 25 steps)", cost_paper="~5 CPU-h (1000 cells x 100 steps at ~18 s; GPU: minutes)",
                          description="GenNAS ranking quality on NAS-Bench-201 beside NASLib's zero-cost proxies on the same cells",
                          summarize=_corr_summary, plot=correlation_plot, reported=GENNAS_REPORTED)
     def gennas_nb201(profile):
@@ -684,7 +684,8 @@ if register_experiment is not None:
                          summarize=_corr_summary, plot=correlation_plot)
     def gennas_tnb(profile):
         n, it, ch = (20, 10, 4) if profile == "quick" else (500, 100, 50)
-        return _chunked("gennas-tnb", "gennas", "tnb101_micro", n, it, ch) + _chunked("gennas-tnb", "gennas", "tnb101_macro", n, it, ch)
+        micro, macro = (_chunked("gennas-tnb", "gennas", b, n, it, ch) for b in ("tnb101_micro", "tnb101_macro"))
+        return [t for pair in zip(micro, macro) for t in pair]        # interleaved: a partial run covers both spaces
 
     @register_experiment("gennas-nb101", paper="GenNAS", table="NB101 Spearman rho (about 0.85)",
                          cost_quick="~30 CPU-min (20 archs x 10 steps)", cost_paper="GPU: 500 archs x 100 steps",
@@ -755,3 +756,26 @@ if register_experiment is not None:
         warm = dict(pool_size=50, iterations=10, loss="train") if quick else dict(pool_size=100, iterations=100, loss="eval")
         return [Trial("gennas-search", m, "nb201", "cifar10", s, b, c)
                 for s in range(10) for m, b, c in [("gennas", 1, pure), ("gennas-rea", 50, warm), ("rea", 50, {}), ("random", 50, {})]]
+
+# %% ../nbs/51_gennas.ipynb #c0579a11
+def cost_curve_plot(speed: pd.DataFrame,   # rows of benchmarks/gennas_speed.csv with part == 'paper-curve'
+                    out: str | Path | None = None,   # save as out.png and out.svg when given
+                    marks=(10, 25, 50, 100)):       # steps to label on the curves
+    "Spearman rho on CIFAR-10 against CPU-seconds per cell, one curve per loss (eval-mode: the paper's score; train-mode)."
+    import matplotlib.pyplot as plt
+    pc = speed[speed.part == "paper-curve"]
+    if pc.empty: raise ValueError("no 'paper-curve' rows: run benchmarks/gennas_speed.py --parts paper-curve after the paper profile of gennas-nb201")
+    pc = pc.assign(loss=pc.setting.str.split(",").str[0])
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for loss, g in pc.groupby("loss"):
+        ax.plot(g.seconds_per_arch, g.spearman_cifar10, marker="o", label=loss)
+        for x, y, k in zip(g.seconds_per_arch, g.spearman_cifar10, g.steps):
+            if k in marks: ax.annotate(str(k), (x, y), textcoords="offset points", xytext=(3, -10), fontsize=7)
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_xlabel("CPU-seconds per cell (labels: SGD steps)"); ax.set_ylabel("Spearman rho, CIFAR-10")
+    ax.set_title(f"GenNAS on {int(pc.n_cells.iloc[0])} NB201 cells: ranking quality per CPU-second"); ax.legend(fontsize=8)
+    fig.tight_layout()
+    if out is not None:
+        out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out.with_suffix(".png"), dpi=120); fig.savefig(out.with_suffix(".svg"), metadata={"Date": None})
+    return fig
