@@ -28,7 +28,7 @@ __all__ = ['BASES', 'OUT_SIZE', 'N_PHASES', 'NOISE_TYPES', 'CHANNEL_RATIOS', 'NO
            'TinyBackbone', 'eval_steps', 'regression_loss', 'proxy_train', 'make_backbone', 'score_details', 'score',
            'cache_key', 'score_many', 'rank_quality', 'loss_scores', 'task_search_fitness', 'search_task_config',
            'gennas_search', 'gennas_rea', 'sample_archs', 'score_trial', 'proxy_trial', 'correlation_summary',
-           'correlation_plot', 'ABLATION_CONFIGS', 'cost_curve_plot']
+           'correlation_plot', 'ABLATION_CONFIGS', 'selection_summary', 'cost_curve_plot']
 
 # %% ../nbs/51_gennas.ipynb #3bdec187
 BASES = ("sin1d", "sin2d", "dot", "dot_gaussian", "resize")
@@ -667,10 +667,13 @@ def _has_proxies() -> bool:
 
 if register_experiment is not None:
     def _corr_summary(rows, profile): return correlation_summary(rows, profile)
+    def _nb201_summary(rows, profile):
+        "Correlations, plus label-free selection from the scored cells (pools of 100 and 450; none below 200 cells)."
+        return pd.concat([correlation_summary(rows, profile), selection_summary(rows, profile)], ignore_index=True)
     @register_experiment("gennas-nb201", paper="GenNAS", table="NB201 Kendall tau and top-10% retrieval (C10/C100/IN16)",
                          cost_quick="~12 CPU-min on a free core, 40 min on the shared one (70 cells x 25 steps)", cost_paper="~5 CPU-h (1000 cells x 100 steps at ~18 s; GPU: minutes)",
                          description="GenNAS ranking quality on NAS-Bench-201 beside NASLib's zero-cost proxies on the same cells",
-                         summarize=_corr_summary, plot=correlation_plot, reported=GENNAS_REPORTED)
+                         summarize=_nb201_summary, plot=correlation_plot, reported=GENNAS_REPORTED)
     def gennas_nb201(profile):
         n, it, ch = (QUICK_NB201_CELLS, 25, 10) if profile == "quick" else (1000, 100, 50)
         n_zc = 100 if profile == "quick" else 1000                  # a superset of the GenNAS cells (same order)
@@ -756,6 +759,39 @@ if register_experiment is not None:
         warm = dict(pool_size=50, iterations=10, loss="train") if quick else dict(pool_size=100, iterations=100, loss="eval")
         return [Trial("gennas-search", m, "nb201", "cifar10", s, b, c)
                 for s in range(10) for m, b, c in [("gennas", 1, pure), ("gennas-rea", 50, warm), ("rea", 50, {}), ("random", 50, {})]]
+
+# %% ../nbs/51_gennas.ipynb #c0579a13
+def selection_summary(rows: pd.DataFrame, profile: str,
+                      pools=(100, 450),        # pool sizes; 450 = the evaluations of the paper's end-to-end REA
+                      reps: int = 200,         # random pools per size (the same pools for every scorer)
+                      seed: int = 0, task: str = "cifar10", bench_name: str = "nb201",
+                      split: str = "test200") -> pd.DataFrame:  # test split of the pick (NB201: 200-epoch test accuracy)
+    """Label-free selection from the scored cells: draw random pools, pick the cell each scorer ranks best,
+    report the pick's value on `split` and rank percentile in the whole space (`oracle` picks by validation value)."""
+    b = load_benchmark(bench_name)
+    g = rows[(rows.method == "gennas") & (rows.benchmark == bench_name)].drop_duplicates("arch")
+    if g.empty: return pd.DataFrame(columns=["method", "benchmark", "task", "metric", "mean", "std", "n", "profile", "paper_value"])
+    n = len(g); hib = b.higher_is_better(task); sign = 1 if hib else -1
+    steps = int(g.iterations.iloc[0])
+    curve = lambda col, k: np.array([json.loads(c)[str(k)] for c in g[col]])
+    scorers = {"gennas": -g.score.to_numpy(), f"gennas@10steps": -curve("curve", 10),     # higher = preferred
+               f"gennas-trainloss@10steps": -curve("train_curve", 10), f"gennas-trainloss@{steps}steps": -curve("train_curve", steps)}
+    zc = rows[(rows.method == "zc-ours") & (rows.benchmark == bench_name)].drop_duplicates("arch").set_index("arch")
+    for p in ("synflow", "params"):
+        if f"proxy:{p}" in zc and g.arch.isin(zc.index).all(): scorers[f"ours:{p}"] = zc.loc[g.arch, f"proxy:{p}"].to_numpy()
+    scorers["oracle (valid)"] = sign*np.array([b.query(a, task) for a in g.arch])
+    test = np.array([b.query(a, task, split) for a in g.arch])
+    pct = metrics.rank_percentile(test, b.values(task, split), hib)
+    rng = np.random.default_rng(seed); out = []
+    for pool in [p for p in pools if p <= n//2]:             # a pool near n would be the same cells every time
+        draws = np.stack([rng.choice(n, pool, replace=False) for _ in range(reps)])
+        picks = {name: draws[np.arange(reps), np.argmax(np.nan_to_num(s, nan=-np.inf)[draws], axis=1)] for name, s in scorers.items()}
+        picks["random"] = draws[:, 0]                                   # the pool is a random draw: its first cell is a random pick
+        for name, idx in picks.items():
+            for metric, v in [(f"pick_{split}", test[idx]), ("pick_rank_percentile", pct[idx])]:
+                out.append(dict(method=f"{name} [best of {pool}]", benchmark=bench_name, task=task, metric=metric,
+                                mean=float(v.mean()), std=float(v.std()), n=reps))
+    return pd.DataFrame(out).assign(profile=profile, paper_value=np.nan)
 
 # %% ../nbs/51_gennas.ipynb #c0579a11
 def cost_curve_plot(speed: pd.DataFrame,   # rows of benchmarks/gennas_speed.csv with part == 'paper-curve'
