@@ -27,8 +27,8 @@ __all__ = ['BASES', 'OUT_SIZE', 'N_PHASES', 'NOISE_TYPES', 'CHANNEL_RATIOS', 'NO
            'stage_channels', 'build_targets', 'config_path', 'load_config', 'load_images', 'RegressionNet',
            'TinyBackbone', 'eval_steps', 'regression_loss', 'proxy_train', 'make_backbone', 'score_details', 'score',
            'cache_key', 'score_many', 'rank_quality', 'loss_scores', 'task_search_fitness', 'search_task_config',
-           'gennas_search', 'gennas_rea', 'sample_archs', 'score_trial', 'proxy_trial', 'correlation_summary',
-           'correlation_plot', 'ABLATION_CONFIGS', 'selection_summary', 'cost_curve_plot']
+           'gennas_search', 'gennas_rea', 'sample_archs', 'score_trial', 'proxy_trial', 'curve_scores',
+           'correlation_summary', 'correlation_plot', 'ABLATION_CONFIGS', 'selection_summary', 'cost_curve_plot']
 
 # %% ../nbs/51_gennas.ipynb #3bdec187
 BASES = ("sin1d", "sin2d", "dot", "dot_gaussian", "resize")
@@ -585,6 +585,15 @@ def proxy_trial(trial) -> list[dict]:
     return [dict(experiment=trial.experiment, method=trial.method, benchmark=trial.bench, seed=trial.seed, arch=r["arch"],
                  source=r.get("source"), **{f"proxy:{p}": float(r[p]) for p in names}) for r in df.to_dict("records")]
 
+def curve_scores(curves,      # one evaluation (or training) curve per run: dict or its JSON, step -> loss
+                 diverged,    # one flag per run
+                 worst):      # one flagged worst score per run (the `score` of a diverged run)
+    "{step: losses} for every step all non-diverged runs recorded; a run that diverged before a step gets its worst score there."
+    cs = [{int(k): v for k, v in (json.loads(c) if isinstance(c, str) else c).items()} for c in curves]
+    ok = [not bool(d) for d in diverged]
+    steps = set.intersection(*[set(c) for c, o in zip(cs, ok) if o]) if any(ok) else set()
+    return {k: np.array([c.get(k, w) for c, w in zip(cs, worst)]) for k in sorted(steps)}
+
 def correlation_summary(rows: pd.DataFrame, profile: str, baselines: bool = True) -> pd.DataFrame:
     "Spearman, Kendall, top-10% retrieval per method (and per step count of GenNAS) and task; NASLib's zero-cost proxies on the same archs."
     out = []
@@ -603,13 +612,10 @@ def correlation_summary(rows: pd.DataFrame, profile: str, baselines: bool = True
         for task in b.tasks:
             truth = np.array([b.query(a, task) for a in g.arch]); hib = b.higher_is_better(task)
             variants = {method: g.score.to_numpy()}
-            curves = [{int(k): v for k, v in json.loads(cv).items()} for cv in g.curve]
-            for k in sorted(set.intersection(*[set(cv) for cv in curves])):
-                if k != int(g.iterations.iloc[0]): variants[f"{method}@{k}steps"] = np.array([cv[k] for cv in curves])
+            for k, sc in curve_scores(g.curve, g.diverged, g.score).items():
+                if k != int(g.iterations.iloc[0]): variants[f"{method}@{k}steps"] = sc
             if "train_curve" in g and g.train_curve.notna().all():
-                tcs = [{int(k): v for k, v in json.loads(cv).items()} for cv in g.train_curve]
-                for k in sorted(set.intersection(*[set(cv) for cv in tcs])):
-                    variants[f"{method}-trainloss@{k}steps"] = np.array([cv[k] for cv in tcs])
+                for k, sc in curve_scores(g.train_curve, g.diverged, g.score).items(): variants[f"{method}-trainloss@{k}steps"] = sc
             for name, sc in variants.items():
                 for metric, v in rank_quality(sc, truth, True, hib).items():
                     out.append(dict(method=name, benchmark=bench_name, task=task, metric=metric, mean=v, std=np.nan, n=len(g)))
@@ -682,7 +688,7 @@ if register_experiment is not None:
         return zc + _chunked("gennas-nb201", "gennas", "nb201", n, it, ch)   # proxies first: cheap, and needed by any partial summary
 
     @register_experiment("gennas-tnb", paper="GenNAS", table="(not in the paper) TransNAS-Bench-101 micro and macro, 7 tasks",
-                         cost_quick="~1 CPU-h (20 archs x 2 spaces x 10 steps, 64 px)", cost_paper="GPU: 500 archs x 2 spaces x 100 steps",
+                         cost_quick="~1 CPU-h (20 archs x 2 spaces x 10 steps, 64 px)", cost_paper="~4 CPU-h, estimated (500 archs x 2 spaces x 100 steps at ~15 s); GPU: minutes",
                          description="GenNAS ranking quality on TransNAS-Bench-101 micro and macro, all seven tasks",
                          summarize=_corr_summary, plot=correlation_plot)
     def gennas_tnb(profile):
@@ -691,7 +697,7 @@ if register_experiment is not None:
         return [t for pair in zip(micro, macro) for t in pair]        # interleaved: a partial run covers both spaces
 
     @register_experiment("gennas-nb101", paper="GenNAS", table="NB101 Spearman rho (about 0.85)",
-                         cost_quick="~30 CPU-min (20 archs x 10 steps)", cost_paper="GPU: 500 archs x 100 steps",
+                         cost_quick="~30 CPU-min (20 archs x 10 steps)", cost_paper="~9 CPU-h (500 archs x 100 steps at ~60 s); GPU: minutes",
                          description="GenNAS ranking quality on the NAS-Bench-101 sample", summarize=_corr_summary, plot=correlation_plot,
                          reported=GENNAS_REPORTED)
     def gennas_nb101(profile):
@@ -749,7 +755,7 @@ if register_experiment is not None:
 
     @register_experiment("gennas-search", paper="GenNAS", table="end-to-end search on NB201 (CIFAR-10), GenNAS vs REA",
                          cost_quick="~20 CPU-min (10 seeds; gennas 30 and gennas-rea 50 cells x 10 steps per seed)",
-                         cost_paper="~12 CPU-h per seed (450 cells x 100 steps); a GPU job",
+                         cost_paper="~2.5 CPU-h per seed, 25 for the 10 seeds (450 cells x 100 steps at ~18 s); a GPU job",
                          description="search on NB201 CIFAR-10 with the GenNAS score: label-free `gennas` (one query) and GenNAS-warm-started REA vs REA and random search with 50 queries, 10 seeds",
                          summarize=_e2e_summary)
     def gennas_search_e2e(profile):
@@ -773,9 +779,9 @@ def selection_summary(rows: pd.DataFrame, profile: str,
     if g.empty: return pd.DataFrame(columns=["method", "benchmark", "task", "metric", "mean", "std", "n", "profile", "paper_value"])
     n = len(g); hib = b.higher_is_better(task); sign = 1 if hib else -1
     steps = int(g.iterations.iloc[0])
-    curve = lambda col, k: np.array([json.loads(c)[str(k)] for c in g[col]])
-    scorers = {"gennas": -g.score.to_numpy(), f"gennas@10steps": -curve("curve", 10),     # higher = preferred
-               f"gennas-trainloss@10steps": -curve("train_curve", 10), f"gennas-trainloss@{steps}steps": -curve("train_curve", steps)}
+    ev, tr = curve_scores(g.curve, g.diverged, g.score), curve_scores(g.train_curve, g.diverged, g.score)
+    scorers = {"gennas": -g.score.to_numpy(), "gennas@10steps": -ev[10],                 # higher = preferred
+               "gennas-trainloss@10steps": -tr[10], f"gennas-trainloss@{steps}steps": -tr[steps]}
     zc = rows[(rows.method == "zc-ours") & (rows.benchmark == bench_name)].drop_duplicates("arch").set_index("arch")
     for p in ("synflow", "params"):
         if f"proxy:{p}" in zc and g.arch.isin(zc.index).all(): scorers[f"ours:{p}"] = zc.loc[g.arch, f"proxy:{p}"].to_numpy()
