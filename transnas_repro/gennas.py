@@ -642,7 +642,9 @@ def correlation_plot(rows: pd.DataFrame, summary: pd.DataFrame, out_dir) -> list
     ax.set_xlabel("Spearman rho with the benchmark (higher is better)"); ax.axvline(0, color="k", lw=0.8)
     ax.legend(fontsize=7, loc="lower right"); fig.tight_layout()
     out = Path(out_dir); paths = [out/"correlation.png", out/"correlation.svg"]
-    fig.savefig(paths[0], dpi=120); fig.savefig(paths[1], metadata={"Date": None}); plt.close(fig)
+    fig.savefig(paths[0], dpi=120)
+    with plt.rc_context({"svg.hashsalt": "transnas-repro"}): fig.savefig(paths[1], metadata={"Date": None})   # stable ids: no diff churn
+    plt.close(fig)
     return paths
 
 def ABLATION_CONFIGS() -> dict:
@@ -819,5 +821,6 @@ def cost_curve_plot(speed: pd.DataFrame,   # rows of benchmarks/gennas_speed.csv
     fig.tight_layout()
     if out is not None:
         out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out.with_suffix(".png"), dpi=120); fig.savefig(out.with_suffix(".svg"), metadata={"Date": None})
+        fig.savefig(out.with_suffix(".png"), dpi=120)
+        with plt.rc_context({"svg.hashsalt": "transnas-repro"}): fig.savefig(out.with_suffix(".svg"), metadata={"Date": None})
     return fig
