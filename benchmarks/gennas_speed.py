@@ -5,7 +5,7 @@ same network (side by side, same run); (2) efficiency: ranking quality vs steps 
 
     TRANSNAS_REPRO_DATA=../shared/data .venv/bin/python benchmarks/gennas_speed.py [--parts overhead efficiency paper-curve throughput]
         [--cells 4] [--steps 20] [--eff-cells 100] [--eff-steps 25] [--batch-cells 20] [--batch-sizes 8]
-        [--tp-cells 12] [--tp-steps 20] [--tp-jobs 1 2] [--host-note "..."]
+        [--tp-cells 16] [--tp-steps 20] [--tp-jobs 1 2] [--host-note "..."]
 
 Writes benchmarks/gennas_speed.csv (and figures/gennas-speed/rho_vs_cpu_seconds.png from the paper-curve rows); parts not named in --parts keep their committed rows. One torch thread per
 process everywhere (see the notebook: on a shared CPU more threads are slower). Efficiency reuses the GenNAS
@@ -161,7 +161,7 @@ if __name__ == "__main__":
     p.add_argument("--cells", type=int, default=4); p.add_argument("--steps", type=int, default=20)
     p.add_argument("--eff-cells", type=int, default=100); p.add_argument("--eff-steps", type=int, default=25)
     p.add_argument("--batch-cells", type=int, default=20); p.add_argument("--batch-sizes", type=int, nargs="*", default=[8])
-    p.add_argument("--tp-cells", type=int, default=12); p.add_argument("--tp-steps", type=int, default=20)
+    p.add_argument("--tp-cells", type=int, default=16); p.add_argument("--tp-steps", type=int, default=20)
     p.add_argument("--tp-jobs", type=int, nargs="*", default=[1, 2])
     p.add_argument("--host-note", default="shared 2-core CPU; 1 torch thread per process")
     a = p.parse_args()
