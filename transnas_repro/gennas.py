@@ -22,13 +22,14 @@ from . import metrics
 
 # %% auto #0
 __all__ = ['BASES', 'OUT_SIZE', 'N_PHASES', 'NOISE_TYPES', 'CHANNEL_RATIOS', 'NOISE_LEVELS', 'BASE_LEVELS', 'BASE_CHANNELS',
-           'STAGE_WEIGHTS', 'CONFIG_SPACES', 'INPUT_SIZES', 'NAN_SCORE', 'PROTOCOL', 'GENNAS_LOSSES', 'GENNAS_REPORTED',
-           'ZC_PROXIES', 'QUICK_NB201_CELLS', 'signal_base', 'check_config', 'random_config', 'mutate_config',
-           'stage_channels', 'build_targets', 'config_path', 'load_config', 'load_images', 'RegressionNet',
-           'TinyBackbone', 'eval_steps', 'regression_loss', 'proxy_train', 'make_backbone', 'score_details', 'score',
-           'cache_key', 'score_many', 'rank_quality', 'loss_scores', 'task_search_fitness', 'search_task_config',
-           'gennas_search', 'gennas_rea', 'sample_archs', 'score_trial', 'proxy_trial', 'curve_scores',
-           'correlation_summary', 'correlation_plot', 'ABLATION_CONFIGS', 'selection_summary', 'cost_curve_plot']
+           'STAGE_WEIGHTS', 'CONFIG_SPACES', 'INPUT_SIZES', 'NAN_SCORE', 'GENNAS_STEM', 'PROTOCOL', 'GENNAS_LOSSES',
+           'GENNAS_REPORTED', 'ZC_PROXIES', 'QUICK_NB201_CELLS', 'signal_base', 'check_config', 'random_config',
+           'mutate_config', 'stage_channels', 'build_targets', 'config_path', 'load_config', 'load_images',
+           'RegressionNet', 'TinyBackbone', 'eval_steps', 'regression_loss', 'proxy_train', 'backbone_stem',
+           'make_backbone', 'score_details', 'score', 'cache_key', 'score_many', 'rank_quality', 'loss_scores',
+           'task_search_fitness', 'search_task_config', 'gennas_search', 'gennas_rea', 'sample_archs', 'score_trial',
+           'proxy_trial', 'curve_scores', 'correlation_summary', 'correlation_plot', 'ABLATION_CONFIGS',
+           'selection_summary', 'cost_curve_plot']
 
 # %% ../nbs/51_gennas.ipynb #3bdec187
 BASES = ("sin1d", "sin2d", "dot", "dot_gaussian", "resize")
@@ -337,9 +338,21 @@ def proxy_train(model: RegressionNet,            # wrapped backbone
     return dict(score=score, diverged=diverged, curve=curve, train_curve=train_curve, seconds=time.perf_counter() - t0)
 
 # %% ../nbs/51_gennas.ipynb #438dfd2f
-def make_backbone(bench_name: str, arch: str) -> nn.Module:
-    "The benchmark network of `arch` (classifier dropped by the wrapper)."
-    from transnas_repro.networks import build_network
+GENNAS_STEM = {"nb101_sample": 16}   # stem width of the authors' GenNAS wrapper where it differs from the benchmark's network
+
+def backbone_stem(bench_name: str, stem: int | None = None) -> int | None:
+    "The stem width GenNAS builds `bench_name` with: `stem`, else the authors' (GENNAS_STEM), else None (the benchmark's network)."
+    if stem is not None and bench_name != "nb101_sample":
+        raise ValueError(f"stem={stem} applies to nb101_sample only; {bench_name} is built as the benchmark trained it. Fix: pass stem=None.")
+    return GENNAS_STEM.get(bench_name) if stem is None else int(stem)
+
+def make_backbone(bench_name: str, arch: str,
+                  stem: int | None = None) -> nn.Module:   # NB101 stem width (None: 16 as in the authors' code; 128: the benchmark's)
+    "The network of `arch` that GenNAS trains (classifier dropped by the wrapper)."
+    from transnas_repro.networks import build_network, NB101Body
+    from transnas_repro.benchmarks import decode
+    stem = backbone_stem(bench_name, stem)
+    if stem is not None: return NB101Body(*decode(bench_name, arch), stem_channels=stem)
     return build_network(bench_name, arch)
 
 def _resolve_images(images, bench_name: str, batch_size: int, seed: int, input_size: int | None = None):
@@ -355,7 +368,8 @@ def score_details(bench_name: str, arch: str,
                   images=None,                     # None (sklearn photos), a source name/folder, a tensor, or (tensor, description)
                   iterations: int = 100, batch_size: int = 16, lr: float = 0.1,
                   backbone: nn.Module | None = None,
-                  threads: int | None = 1) -> dict:     # torch threads while scoring (None: leave as is)
+                  threads: int | None = 1,              # torch threads while scoring (None: leave as is)
+                  stem: int | None = None) -> dict:     # NB101 stem width (see make_backbone)
     "GenNAS score of `arch` with its evaluation curve, time, image source and divergence flag."
     config = load_config(bench_name) if config is None else check_config(config)
     x, source = _resolve_images(images, bench_name, batch_size, seed)
@@ -363,7 +377,7 @@ def score_details(bench_name: str, arch: str,
     if threads: torch.set_num_threads(threads)
     try:
         torch.manual_seed(seed)
-        model = RegressionNet(backbone if backbone is not None else make_backbone(bench_name, arch), stage_channels(config), x.shape[-1])
+        model = RegressionNet(backbone if backbone is not None else make_backbone(bench_name, arch, stem), stage_channels(config), x.shape[-1])
         out = proxy_train(model, x, build_targets(config, len(x), seed, x), config, iterations, lr=lr, seed=seed)
     finally: torch.set_num_threads(before)
     return dict(arch=arch, images=source, **out)
@@ -380,10 +394,12 @@ def score(bench_name: str,              # benchmark whose network `arch` names
 # %% ../nbs/51_gennas.ipynb #6e48cec0
 PROTOCOL = "gennas-v1"
 
-def cache_key(bench_name: str, config: dict, seed: int, iterations: int, batch_size: int, lr: float, images_source: str) -> str:
+def cache_key(bench_name: str, config: dict, seed: int, iterations: int, batch_size: int, lr: float, images_source: str,
+              stem: int | None = None) -> str:
     "Hash of everything that determines a GenNAS score (the cache file name)."
+    st = backbone_stem(bench_name, stem)
     blob = json.dumps(dict(p=PROTOCOL, b=bench_name, c={k: config[k] for k in ("noise", "ratios", "stages")}, s=seed,
-                           i=iterations, bs=batch_size, lr=lr, img=images_source), sort_keys=True)
+                           i=iterations, bs=batch_size, lr=lr, img=images_source, **({} if st is None else {"stem": st})), sort_keys=True)
     return f"{bench_name}-{hashlib.sha1(blob.encode()).hexdigest()[:16]}"
 
 def _read_cache(path: Path) -> dict:
@@ -394,8 +410,8 @@ def _read_cache(path: Path) -> dict:
             except (json.JSONDecodeError, KeyError): pass             # a line cut by a kill
     return out
 
-def _score_worker(bench_name, arch, config, seed, images, iterations, batch_size, lr):
-    r = score_details(bench_name, arch, config, seed, images, iterations, batch_size, lr)
+def _score_worker(bench_name, arch, config, seed, images, iterations, batch_size, lr, stem=None):
+    r = score_details(bench_name, arch, config, seed, images, iterations, batch_size, lr, stem=stem)
     r["curve"] = {str(k): v for k, v in r["curve"].items()}
     r["train_curve"] = {str(k): v for k, v in r["train_curve"].items()}
     return r
@@ -405,7 +421,8 @@ def score_many(bench_name: str, archs: list[str],
                iterations: int = 100, batch_size: int = 16, lr: float = 0.1,
                jobs: int = 1,                    # joblib worker processes (1: in this process)
                cache: bool | str | Path = True,  # True: cache_dir('gennas'); a folder; False: no cache
-               progress: bool = False) -> pd.DataFrame:
+               progress: bool = False,
+               stem: int | None = None) -> pd.DataFrame:  # NB101 stem width (see make_backbone)
     "GenNAS scores of `archs` (one row each: score, diverged, seconds, curve, images), cached and resumable."
     config = load_config(bench_name) if config is None else check_config(config)
     x, source = _resolve_images(images, bench_name, batch_size, seed)
@@ -413,7 +430,7 @@ def score_many(bench_name: str, archs: list[str],
     if cache is not False:
         folder = cache_dir("gennas") if cache is True else Path(cache)
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder/f"{cache_key(bench_name, config, seed, iterations, batch_size, lr, source)}.jsonl"
+        path = folder/f"{cache_key(bench_name, config, seed, iterations, batch_size, lr, source, stem)}.jsonl"
     done = _read_cache(path) if path else {}
     if path and path.exists() and path.stat().st_size:
         with open(path, "rb+") as f:                                   # end a line cut by a kill before appending
@@ -421,7 +438,7 @@ def score_many(bench_name: str, archs: list[str],
             if f.read(1) != b"\n": f.write(b"\n")
     todo = [a for a in dict.fromkeys(archs) if a not in done]
     if todo:
-        args = [(bench_name, a, config, seed, (x, source), iterations, batch_size, lr) for a in todo]
+        args = [(bench_name, a, config, seed, (x, source), iterations, batch_size, lr, stem) for a in todo]
         if jobs == 1: results = (_score_worker(*a) for a in args)
         else:
             from joblib import Parallel, delayed
@@ -558,7 +575,7 @@ def sample_archs(bench_name: str, n: int, seed: int = 0) -> list[str]:
     return ([recorded[i] for i in perm] + [rest[i] for i in perm_rest])[:n]
 
 def score_trial(trial) -> list[dict]:
-    "Experiment trial: GenNAS scores of a chunk of architectures (config: n, chunk, chunks, iterations, batch_size, signal)."
+    "Experiment trial: GenNAS scores of a chunk of architectures (config: n, chunk, chunks, iterations, batch_size, signal, stem)."
     c = trial.config
     archs = sample_archs(trial.bench, c["n"], trial.seed)[c["chunk"]::c["chunks"]]
     config = load_config(trial.bench) if c.get("signal", "searched") == "searched" else ABLATION_CONFIGS()[c["signal"]]
@@ -566,7 +583,7 @@ def score_trial(trial) -> list[dict]:
     if c.get("images") == "noise":
         size = INPUT_SIZES.get(trial.bench, 32)
         images = (torch.randn(c.get("batch_size", 16), 3, size, size, generator=torch.Generator().manual_seed(trial.seed)), f"gaussian-noise:seed{trial.seed}")
-    df = score_many(trial.bench, archs, config, trial.seed, images, c["iterations"], c.get("batch_size", 16))
+    df = score_many(trial.bench, archs, config, trial.seed, images, c["iterations"], c.get("batch_size", 16), stem=c.get("stem"))
     info = run_info()
     return [dict(experiment=trial.experiment, method=trial.method, benchmark=trial.bench, seed=trial.seed, arch=r.arch, score=float(r.score),
                  diverged=bool(r.diverged), seconds=float(r.seconds), images=r.images, iterations=c["iterations"],
@@ -703,7 +720,8 @@ if register_experiment is not None:
                          description="GenNAS ranking quality on the NAS-Bench-101 sample", summarize=_corr_summary, plot=correlation_plot,
                          reported=GENNAS_REPORTED)
     def gennas_nb101(profile):
-        return _chunked("gennas-nb101", "gennas", "nb101_sample", *((20, 10, 4) if profile == "quick" else (500, 100, 50)))
+        return _chunked("gennas-nb101", "gennas", "nb101_sample", *((20, 10, 4) if profile == "quick" else (500, 100, 50)),
+                        stem=GENNAS_STEM["nb101_sample"])          # the authors' 16-channel NB101 (the benchmark trained 128)
 
     @register_experiment("gennas-ablation", paper="GenNAS", table="ablation: single bases vs combination vs searched; images vs noise",
                          cost_quick="~2 CPU-h (8 settings x 30 cells x 10 steps)", cost_paper="8 settings x 200 cells x 100 steps",
