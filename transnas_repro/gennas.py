@@ -716,7 +716,7 @@ if register_experiment is not None:
         return [t for pair in zip(micro, macro) for t in pair]        # interleaved: a partial run covers both spaces
 
     @register_experiment("gennas-nb101", paper="GenNAS", table="NB101 Spearman rho (about 0.85)",
-                         cost_quick="~30 CPU-min (20 archs x 10 steps)", cost_paper="~9 CPU-h (500 archs x 100 steps at ~60 s); GPU: minutes",
+                         cost_quick="~1 CPU-min (20 archs x 10 steps, 16-channel stem)", cost_paper="~2 CPU-h, 45 min with 2 jobs (500 archs x 100 steps at ~14 s, 16-channel stem); GPU: minutes",
                          description="GenNAS ranking quality on the NAS-Bench-101 sample", summarize=_corr_summary, plot=correlation_plot,
                          reported=GENNAS_REPORTED)
     def gennas_nb101(profile):
