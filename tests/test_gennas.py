@@ -69,7 +69,7 @@ def test_weight_decay_only_on_weights(monkeypatch):
 
 def test_score_many_cache_resumes_after_a_cut_line(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr(G, "make_backbone", lambda bench, arch: (calls.append(arch), G.TinyBackbone(width=4))[1])
+    monkeypatch.setattr(G, "make_backbone", lambda bench, arch, stem=None: (calls.append(arch), G.TinyBackbone(width=4))[1])
     archs = [f"a{i}" for i in range(4)]
     first = G.score_many("nb201", archs[:2], iterations=2, batch_size=4, cache=tmp_path)
     path = next(tmp_path.glob("*.jsonl"))

@@ -629,10 +629,11 @@ def correlation_summary(rows: pd.DataFrame, profile: str, baselines: bool = True
         for task in b.tasks:
             truth = np.array([b.query(a, task) for a in g.arch]); hib = b.higher_is_better(task)
             variants = {method: g.score.to_numpy()}
-            for k, sc in curve_scores(g.curve, g.diverged, g.score).items():
+            dv = g.diverged if "diverged" in g else np.zeros(len(g), bool)   # rows made elsewhere may lack the flag
+            for k, sc in curve_scores(g.curve, dv, g.score).items():
                 if k != int(g.iterations.iloc[0]): variants[f"{method}@{k}steps"] = sc
             if "train_curve" in g and g.train_curve.notna().all():
-                for k, sc in curve_scores(g.train_curve, g.diverged, g.score).items(): variants[f"{method}-trainloss@{k}steps"] = sc
+                for k, sc in curve_scores(g.train_curve, dv, g.score).items(): variants[f"{method}-trainloss@{k}steps"] = sc
             for name, sc in variants.items():
                 for metric, v in rank_quality(sc, truth, True, hib).items():
                     out.append(dict(method=name, benchmark=bench_name, task=task, metric=metric, mean=v, std=np.nan, n=len(g)))
@@ -799,7 +800,8 @@ def selection_summary(rows: pd.DataFrame, profile: str,
     if g.empty: return pd.DataFrame(columns=["method", "benchmark", "task", "metric", "mean", "std", "n", "profile", "paper_value"])
     n = len(g); hib = b.higher_is_better(task); sign = 1 if hib else -1
     steps = int(g.iterations.iloc[0])
-    ev, tr = curve_scores(g.curve, g.diverged, g.score), curve_scores(g.train_curve, g.diverged, g.score)
+    dv = g.diverged if "diverged" in g else np.zeros(len(g), bool)
+    ev, tr = curve_scores(g.curve, dv, g.score), curve_scores(g.train_curve, dv, g.score)
     scorers = {"gennas": -g.score.to_numpy(), "gennas@10steps": -ev[10],                 # higher = preferred
                "gennas-trainloss@10steps": -tr[10], f"gennas-trainloss@{steps}steps": -tr[steps]}
     zc = rows[(rows.method == "zc-ours") & (rows.benchmark == bench_name)].drop_duplicates("arch").set_index("arch")
