@@ -78,7 +78,7 @@ def _quality(df: pd.DataFrame, scores) -> dict:
 def efficiency(n_cells: int, steps: int, batch_cells: int, batch_sizes: list[int]) -> list[dict]:
     "Rho vs steps (from the evaluation curve of one run) and vs batch size, with CPU-seconds per architecture."
     archs = G.sample_archs("nb201", 100)
-    path = Path(G.cache_dir("gennas"))/f"{G.cache_key('nb201', G.load_config('nb201'), 0, steps, 16, 0.1, 'sklearn-photos:crops:n16:s32:seed0')}.jsonl"
+    path = G.cache_path("nb201", iterations=steps)
     cached = G._read_cache(path)
     have = [a for a in archs[:n_cells] if a in cached]
     rows = []
@@ -91,7 +91,7 @@ def efficiency(n_cells: int, steps: int, batch_cells: int, batch_sizes: list[int
             rows.append(dict(part="efficiency", setting=f"steps={k}", steps=k, batch_size=16, n_cells=len(df), seconds_per_arch=sec,
                              rho_per_cpu_second=q["spearman_cifar10"]/sec, **q,
                              note=f"from one {steps}-step run per cell (evaluation at step {k}); seconds = run time x {k}/{steps}"))
-    tpath = Path(G.cache_dir("gennas", "train-curve"))/path.name
+    tpath = G.cache_path("nb201", iterations=steps, folder=G.cache_dir("gennas", "train-curve"))
     tc = G._read_cache(tpath)
     both = [a for a in archs if a in tc and a in cached]
     if len(both) >= 5:
@@ -120,15 +120,16 @@ def efficiency(n_cells: int, steps: int, batch_cells: int, batch_sizes: list[int
 def paper_curve(n_cells: int = 1000) -> list[dict]:
     "Rho vs steps (10..100) for the eval- and train-mode loss, read from the paper profile's cached 100-step runs."
     archs = G.sample_archs("nb201", n_cells)
-    path = Path(G.cache_dir("gennas"))/f"{G.cache_key('nb201', G.load_config('nb201'), 0, 100, 16, 0.1, 'sklearn-photos:crops:n16:s32:seed0')}.jsonl"
-    cached = G._read_cache(path)
+    cached = G._read_cache(G.cache_path("nb201", iterations=100))
     df = pd.DataFrame([cached[a] for a in archs if a in cached and cached[a].get("train_curve")])
     if len(df) < 5: return []
+    curves = {"eval-mode loss (paper)": G.curve_scores(df.curve, df.diverged, df.score),
+              "train-mode loss": G.curve_scores(df.train_curve, df.diverged, df.score)}
     rows = []
-    for k in sorted(int(x) for x in df.curve.iloc[0]):
+    for k in curves["eval-mode loss (paper)"]:
         sec = df.seconds.mean()*k/100
-        for kind, col in [("eval-mode loss (paper)", "curve"), ("train-mode loss", "train_curve")]:
-            q = _quality(df, [c[str(k)] for c in df[col]])
+        for kind, by_step in curves.items():
+            q = _quality(df, by_step[k])
             rows.append(dict(part="paper-curve", setting=f"{kind}, steps={k}", steps=k, batch_size=16, n_cells=len(df), seconds_per_arch=sec,
                              rho_per_cpu_second=q["spearman_cifar10"]/sec, **q,
                              note=f"paper-profile run of gennas-nb201 (100 steps per cell, evaluation at step {k}); seconds = run time x {k}/100",
@@ -167,8 +168,8 @@ if __name__ == "__main__":
     a = p.parse_args()
     torch.set_num_threads(1)
     old = pd.read_csv(OUT) if OUT.exists() else pd.DataFrame(columns=["part", "host_note"])
-    run = dict(overhead=lambda: overhead(a.cells, a.steps), efficiency=lambda: efficiency(a.eff_cells, a.eff_steps, a.batch_cells, a.batch_sizes),
-               **{"paper-curve": lambda: paper_curve(), "throughput": lambda: throughput(a.tp_cells, a.tp_steps, a.tp_jobs)})
+    run = {"overhead": lambda: overhead(a.cells, a.steps), "efficiency": lambda: efficiency(a.eff_cells, a.eff_steps, a.batch_cells, a.batch_sizes),
+           "paper-curve": paper_curve, "throughput": lambda: throughput(a.tp_cells, a.tp_steps, a.tp_jobs)}
     frames = []
     for part in PARTS:
         if part in a.parts:

@@ -26,9 +26,9 @@ __all__ = ['BASES', 'OUT_SIZE', 'N_PHASES', 'NOISE_TYPES', 'CHANNEL_RATIOS', 'NO
            'GENNAS_REPORTED', 'ZC_PROXIES', 'QUICK_NB201_CELLS', 'signal_base', 'check_config', 'random_config',
            'mutate_config', 'stage_channels', 'build_targets', 'config_path', 'load_config', 'load_images',
            'RegressionNet', 'TinyBackbone', 'eval_steps', 'regression_loss', 'proxy_train', 'backbone_stem',
-           'make_backbone', 'score_details', 'score', 'cache_key', 'score_many', 'rank_quality', 'loss_scores',
-           'task_search_fitness', 'search_task_config', 'gennas_search', 'gennas_rea', 'sample_archs', 'score_trial',
-           'proxy_trial', 'curve_scores', 'correlation_summary', 'correlation_plot', 'ABLATION_CONFIGS',
+           'make_backbone', 'score_details', 'score', 'cache_key', 'cache_path', 'score_many', 'rank_quality',
+           'loss_scores', 'task_search_fitness', 'search_task_config', 'gennas_search', 'gennas_rea', 'sample_archs',
+           'score_trial', 'proxy_trial', 'curve_scores', 'correlation_summary', 'correlation_plot', 'ABLATION_CONFIGS',
            'selection_summary', 'cost_curve_plot']
 
 # %% ../nbs/51_gennas.ipynb #3bdec187
@@ -342,9 +342,11 @@ GENNAS_STEM = {"nb101_sample": 16}   # stem width of the authors' GenNAS wrapper
 
 def backbone_stem(bench_name: str, stem: int | None = None) -> int | None:
     "The stem width GenNAS builds `bench_name` with: `stem`, else the authors' (GENNAS_STEM), else None (the benchmark's network)."
-    if stem is not None and bench_name != "nb101_sample":
-        raise ValueError(f"stem={stem} applies to nb101_sample only; {bench_name} is built as the benchmark trained it. Fix: pass stem=None.")
-    return GENNAS_STEM.get(bench_name) if stem is None else int(stem)
+    if stem is None: return GENNAS_STEM.get(bench_name)
+    if bench_name not in GENNAS_STEM:
+        raise ValueError(f"stem={stem} applies to {', '.join(GENNAS_STEM)} only; {bench_name} is built as the benchmark trained it. Fix: pass stem=None.")
+    if int(stem) != stem or stem < 1: raise ValueError(f"stem={stem!r} is not a positive channel count. Fix: pass e.g. 16 (the authors') or 128 (the benchmark's).")
+    return int(stem)
 
 def make_backbone(bench_name: str, arch: str,
                   stem: int | None = None) -> nn.Module:   # NB101 stem width (None: 16 as in the authors' code; 128: the benchmark's)
@@ -352,7 +354,7 @@ def make_backbone(bench_name: str, arch: str,
     from transnas_repro.networks import build_network, NB101Body
     from transnas_repro.benchmarks import decode
     stem = backbone_stem(bench_name, stem)
-    if stem is not None: return NB101Body(*decode(bench_name, arch), stem_channels=stem)
+    if bench_name == "nb101_sample" and stem is not None: return NB101Body(*decode(bench_name, arch), stem_channels=stem)
     return build_network(bench_name, arch)
 
 def _resolve_images(images, bench_name: str, batch_size: int, seed: int, input_size: int | None = None):
@@ -402,6 +404,13 @@ def cache_key(bench_name: str, config: dict, seed: int, iterations: int, batch_s
                            i=iterations, bs=batch_size, lr=lr, img=images_source, **({} if st is None else {"stem": st})), sort_keys=True)
     return f"{bench_name}-{hashlib.sha1(blob.encode()).hexdigest()[:16]}"
 
+def cache_path(bench_name: str, config: dict | None = None, seed: int = 0, iterations: int = 100, batch_size: int = 16,
+               lr: float = 0.1, images=None, stem: int | None = None, folder: str | Path | None = None) -> Path:
+    "The score_many cache file of these settings (`folder`: default cache_dir('gennas'))."
+    config = load_config(bench_name) if config is None else check_config(config)
+    source = _resolve_images(images, bench_name, batch_size, seed)[1]
+    return Path(folder or cache_dir("gennas"))/f"{cache_key(bench_name, config, seed, iterations, batch_size, lr, source, stem)}.jsonl"
+
 def _read_cache(path: Path) -> dict:
     out = {}
     if path.exists():
@@ -428,9 +437,8 @@ def score_many(bench_name: str, archs: list[str],
     x, source = _resolve_images(images, bench_name, batch_size, seed)
     path = None
     if cache is not False:
-        folder = cache_dir("gennas") if cache is True else Path(cache)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder/f"{cache_key(bench_name, config, seed, iterations, batch_size, lr, source, stem)}.jsonl"
+        path = cache_path(bench_name, config, seed, iterations, batch_size, lr, (x, source), stem, None if cache is True else cache)
+        path.parent.mkdir(parents=True, exist_ok=True)
     done = _read_cache(path) if path else {}
     if path and path.exists() and path.stat().st_size:
         with open(path, "rb+") as f:                                   # end a line cut by a kill before appending
@@ -797,13 +805,16 @@ def selection_summary(rows: pd.DataFrame, profile: str,
     report the pick's value on `split` and rank percentile in the whole space (`oracle` picks by validation value)."""
     b = load_benchmark(bench_name)
     g = rows[(rows.method == "gennas") & (rows.benchmark == bench_name)].drop_duplicates("arch")
-    if g.empty: return pd.DataFrame(columns=["method", "benchmark", "task", "metric", "mean", "std", "n", "profile", "paper_value"])
+    sizes = [p for p in pools if p <= len(g)//2]                     # a pool near n would be the same cells every time
+    if not sizes: return pd.DataFrame(columns=["method", "benchmark", "task", "metric", "mean", "std", "n", "profile", "paper_value"])
     n = len(g); hib = b.higher_is_better(task); sign = 1 if hib else -1
     steps = int(g.iterations.iloc[0])
     dv = g.diverged if "diverged" in g else np.zeros(len(g), bool)
-    ev, tr = curve_scores(g.curve, dv, g.score), curve_scores(g.train_curve, dv, g.score)
-    scorers = {"gennas": -g.score.to_numpy(), "gennas@10steps": -ev[10],                 # higher = preferred
-               "gennas-trainloss@10steps": -tr[10], f"gennas-trainloss@{steps}steps": -tr[steps]}
+    ev = curve_scores(g.curve, dv, g.score)
+    tr = curve_scores(g.train_curve, dv, g.score) if "train_curve" in g and g.train_curve.notna().all() else {}
+    scorers = {"gennas": -g.score.to_numpy()}                                          # higher = preferred
+    for name, sc in [("gennas@10steps", ev.get(10)), ("gennas-trainloss@10steps", tr.get(10)), (f"gennas-trainloss@{steps}steps", tr.get(steps))]:
+        if sc is not None: scorers[name] = -sc
     zc = rows[(rows.method == "zc-ours") & (rows.benchmark == bench_name)].drop_duplicates("arch").set_index("arch")
     for p in ("synflow", "params"):
         if f"proxy:{p}" in zc and g.arch.isin(zc.index).all(): scorers[f"ours:{p}"] = zc.loc[g.arch, f"proxy:{p}"].to_numpy()
@@ -811,7 +822,7 @@ def selection_summary(rows: pd.DataFrame, profile: str,
     test = np.array([b.query(a, task, split) for a in g.arch])
     pct = metrics.rank_percentile(test, b.values(task, split), hib)
     rng = np.random.default_rng(seed); out = []
-    for pool in [p for p in pools if p <= n//2]:             # a pool near n would be the same cells every time
+    for pool in sizes:
         draws = np.stack([rng.choice(n, pool, replace=False) for _ in range(reps)])
         picks = {name: draws[np.arange(reps), np.argmax(np.nan_to_num(s, nan=-np.inf)[draws], axis=1)] for name, s in scorers.items()}
         picks["random"] = draws[:, 0]                                   # the pool is a random draw: its first cell is a random pick
