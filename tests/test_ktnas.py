@@ -4,7 +4,7 @@ import pytest
 from transnas_repro.benchmarks import load_benchmark, decode
 from transnas_repro import search
 from transnas_repro.search import Oracle
-from transnas_repro.ktnas import ktnas_evolve, reached_optimum, default_partners, make_low_fidelity, ktnas_trial, ktnas_budget_summary, ktnas_evals_summary
+from transnas_repro.ktnas import ktnas_evolve, reached_optimum, stop_at_optimum, default_partners, make_low_fidelity, ktnas_trial, ktnas_budget_summary, ktnas_evals_summary
 from transnas_repro.experiments import Trial
 
 pytestmark = pytest.mark.needs_data
@@ -37,7 +37,7 @@ def test_transfers_come_from_other_tasks_and_are_labelled(run):
 
 def test_transferred_archs_were_evaluated_on_target(run):
     for rec in run.transfers.itertuples():
-        assert rec.arch in run.oracles[rec.target]._seen
+        assert run.oracles[rec.target].seen(rec.arch)
 
 def test_generation_log(run):
     g = run.generations
@@ -62,9 +62,14 @@ def test_per_task_budgets_and_stop_task():
                            stop_task=lambda o: o.n_queries >= 12)
     assert all(12 <= o.n_queries < 30 for o in stopped.oracles.values())
 
-def test_nb201_test12_signal_reaches_optimum_of_cifar100():
-    out = ktnas_evolve("nb201", ["cifar100"], budget=400, seed=0, embedding="none", transfer="off", stop_task=reached_optimum)
-    assert reached_optimum(out.oracles["cifar100"])
+def test_nb201_test12_signal_reaches_optimum_of_cifar100_and_is_charged():
+    b = load_benchmark("nb201")
+    out = ktnas_evolve(b, ["cifar100"], budget=400, seed=0, embedding="none", transfer="off", low_fidelity="test12",
+                       stop_task=stop_at_optimum(b))
+    o = out.oracles["cifar100"]
+    assert reached_optimum(o, b)
+    led = o.ledger.as_dict(o)["low_fidelity"]["test12:cifar100"]
+    assert led["archs"] > 0 and led["evaluation_equivalents"] == pytest.approx(led["archs"]*12/200)
 
 def test_single_task_searcher_reports_partner_cost():
     report = {}
@@ -76,15 +81,20 @@ def test_errors():
     with pytest.raises(ValueError, match="needs an embedding"): ktnas_evolve("tnb101_micro", TASKS, embedding="none")
     with pytest.raises(ValueError, match="Valid choices"): ktnas_evolve("tnb101_micro", TASKS, transfer="sometimes")
     with pytest.raises(ValueError, match="class_object"): ktnas_evolve("tnb101_micro", ["object"], embedder=OpOverlap())
-    with pytest.raises(ValueError, match="12-epoch"): make_low_fidelity("test12", load_benchmark("tnb101_micro"), "class_object")
+    with pytest.raises(ValueError, match="offers"): make_low_fidelity("test12", Oracle("tnb101_micro", "class_object", 5))
     assert default_partners("nb201", "cifar10") == ["cifar100", "ImageNet16-120"]
 
 def test_trial_rows_and_summaries():
-    t = Trial("t", "rea", "nb201", "cifar100", 0, 3000, dict(tasks=["cifar100"], stop_at_optimum=True), "transnas_repro.ktnas:ktnas_trial")
     import pandas as pd
+    b = load_benchmark("nb201")
+    t = Trial("t", "rea", "nb201", "cifar100", 0, len(b), dict(tasks=["cifar100"], stop_at_optimum=True), "transnas_repro.ktnas:ktnas_trial")
     rows = pd.DataFrame(ktnas_trial(t))
+    assert rows.value.iloc[-1] == pytest.approx(b.optimum("cifar100"))          # the search ran to the optimum (no cap)
+    assert (rows.value.iloc[:-1] < b.optimum("cifar100")).all()                 # and stopped there
+    assert rows.target_evaluations.iloc[0] == len(rows)                         # the ledger counts exactly those evaluations
     s = ktnas_evals_summary(rows, "quick").set_index(["method", "task", "metric"])
-    assert s.loc[("rea", "cifar100", "evals_to_optimum"), "mean"] == len(rows) or s.loc[("rea", "cifar100", "censored"), "mean"] == 1
+    assert s.loc[("rea", "cifar100", "evals_to_optimum"), "mean"] == len(rows)
+    assert s.loc[("rea", "cifar100", "censored"), "mean"] == 0
     t2 = Trial("t", "random", "tnb101_micro", "class_object", 0, 10, dict(tasks=["class_object"]), "transnas_repro.ktnas:ktnas_trial")
     s2 = ktnas_budget_summary(pd.DataFrame(ktnas_trial(t2)), "quick")
     assert set(s2.method) == {"random", "optimum"}

@@ -175,7 +175,8 @@ def predictor_kendall(bench: str,              # tnb101_micro, tnb101_macro or n
                       **config) -> dict:
     "Kendall tau (and Spearman rho) of the predictor's Borda ranking of the unseen architectures vs the truth."
     cfg = make_config(**config)
-    oracle = Oracle(bench, task, n_train)
+    truth = load_benchmark(bench) if isinstance(bench, str) else bench   # the evaluation side holds the truth
+    oracle = Oracle(truth, task, n_train)
     b = oracle.bench; t = b.tasks.index(task); t0 = time.perf_counter()
     with _torch_threads(cfg.threads):
         if transfer: model, anchors, source_data = pretrain(oracle, cfg, seed)
@@ -200,7 +201,7 @@ def predictor_kendall(bench: str,              # tnb101_micro, tnb101_macro or n
         test = np.setdiff1d(np.arange(len(b)), train)
         ref = g.choice(len(b), n_ref, replace=False)
         score = _check_finite(model.win_rate(torch.from_numpy(test), torch.from_numpy(ref), t), "Kendall: Borda scores").numpy()
-    truth = b.values(task)[test] * (1 if oracle.higher_is_better else -1)
+    truth = truth.values(task)[test] * (1 if oracle.higher_is_better else -1)
     return dict(kendall=metrics.kendall_tau(score, truth), spearman=metrics.spearman_rho(score, truth),
                 n_test=len(test), wall_time=time.perf_counter() - t0)
 

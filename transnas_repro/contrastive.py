@@ -468,8 +468,8 @@ def predictor_ea(oracle: Oracle, seed: int, score_space, finetune: int = 40, per
                 children.append(position[nb[g.integers(len(nb))]])
             visited.update(children)
             pop = sorted(set(pop) | set(children), key=lambda i: -scores[i])[:population]
-        fresh = [i for i in sorted(visited, key=lambda i: -scores[i]) if space[i] not in oracle._seen][:min(per_round, oracle.remaining)]
-        if not fresh: fresh = [i for i in g.permutation(len(space)) if space[i] not in oracle._seen][:1]
+        fresh = [i for i in sorted(visited, key=lambda i: -scores[i]) if not oracle.seen(space[i])][:min(per_round, oracle.remaining)]
+        if not fresh: fresh = [i for i in g.permutation(len(space)) if not oracle.seen(space[i])][:1]
         for i in fresh: oracle.query(space[i])
 
 @register_searcher("cl-ea")
@@ -479,7 +479,10 @@ def cl_ea(oracle: Oracle, seed: int, profile: str = "quick", finetune: int = 40,
     if oracle.bench.name not in CL_EA_SPACES:
         raise ValueError(f"cl-ea searches {', '.join(CL_EA_SPACES)} (spaces whose every architecture has a computation graph); "
                          f"got {oracle.bench.name!r}. Fix: run it on one of those.")
-    tp, X = transfer_predictor(CL_EA_SPACES[oracle.bench.name], profile), space_features(oracle.bench.name, profile)
+    target = CL_EA_SPACES[oracle.bench.name]
+    tp, X = transfer_predictor(target, profile), space_features(oracle.bench.name, profile)
+    for f in PAPER_FAMILIES:     # the predictor's free labels: every labelled source family
+        if f != target: oracle.declare_pretraining(f"labelled {f} computation graphs (transfer predictor)", len(family_archs(f)))
     def score_space(labelled, values): return predict_mlp(tp.finetune(X[labelled], values, seed=seed), X)
     predictor_ea(oracle, seed, score_space, finetune, per_round, population, tournament, generations)
 

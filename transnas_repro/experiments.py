@@ -19,10 +19,11 @@ from .benchmarks import load_benchmark
 from . import search
 
 # %% auto #0
-__all__ = ['PROFILES', 'BACKENDS', 'SUMMARY_COLUMNS', 'EXPERIMENTS', 'KTNAS_TABLE_III', 'Trial', 'resolve_fn', 'search_trial',
-           'Experiment', 'check_profile', 'register_experiment', 'experiments_table', 'load_experiment_modules',
-           'RowStore', 'TrialsFailed', 'run_trials', 'search_summary', 'attach_reported', 'repo_root', 'default_out',
-           'describe_protocol', 'reproduce', 'baselines_tnb']
+__all__ = ['PROFILES', 'BACKENDS', 'SUMMARY_COLUMNS', 'EXPERIMENTS', 'LEDGER_METRICS', 'KTNAS_TABLE_III', 'Trial', 'resolve_fn',
+           'search_trial', 'Experiment', 'check_profile', 'register_experiment', 'experiments_table',
+           'load_experiment_modules', 'RowStore', 'TrialsFailed', 'run_trials', 'ledger_summary', 'search_summary',
+           'attach_reported', 'paired_test', 'paper_test', 'default_baselines', 'compare_methods', 'search_comparisons',
+           'repo_root', 'default_out', 'describe_protocol', 'write_comparisons', 'reproduce', 'baselines_tnb']
 
 # %% ../nbs/70_experiments.ipynb #1d3d0a5a
 PROFILES = ["quick", "paper"]
@@ -67,7 +68,7 @@ def search_trial(trial: Trial) -> list[dict]:
     common = dict(experiment=trial.experiment, method=trial.method, benchmark=result.bench, task=trial.task,
                   seed=int(trial.seed), budget=int(trial.budget), split=split)
     provenance = dict(package_version=info["package_version"], device=info["device"],
-                      config=json.dumps(trial.config, sort_keys=True, default=str))
+                      config=json.dumps(trial.config, sort_keys=True, default=str), **search.ledger_columns(result.ledger))
     return [dict(common, query=int(q), arch=a, value=float(v), best_so_far=float(b), rank_percentile=float(p),
                  wall_time=float(w), **provenance)
             for q, a, v, b, p, w in curve[["query", "arch", "value", "best_so_far", "rank_percentile", "wall_time"]].itertuples(index=False)]
@@ -86,6 +87,7 @@ class Experiment:
     summarize: Callable | None = None     # (rows, profile) -> summary DataFrame; None: search_summary
     plot: Callable | None = None          # (rows, summary, out_dir) -> None; None: plots.default_plot
     reported: list = field(default_factory=list)   # paper numbers: dicts(method, benchmark, task, metric, value)
+    compare: Callable | None = None       # (rows) -> paired comparisons (compare_methods); None: search_comparisons
 
     def __call__(self, profile: str = "quick") -> list[Trial]:
         "The trials of this experiment under `profile` (unique ids checked)."
@@ -120,12 +122,13 @@ def register_experiment(id: str,                 # experiment id, e.g. 'baseline
                         summarize: Callable | None = None,  # (rows, profile) -> summary; default search_summary
                         plot: Callable | None = None,       # (rows, summary, out_dir); default plots.default_plot
                         reported: list[dict] | None = None, # the paper's numbers
+                        compare: Callable | None = None,    # (rows) -> paired comparisons; default search_comparisons
                        ) -> Callable:
     "Decorator registering a trial factory `(profile) -> list[Trial]` as experiment `id`; returns the `Experiment`."
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", id) or id == "all":
         raise ValueError(f"Experiment id {id!r} must be a folder-safe name (letters, digits, '-', '_', '.') other than 'all'.")
     def deco(fn):
-        exp = Experiment(id, paper, table, cost_quick, cost_paper, description, fn, summarize, plot, list(reported or []))
+        exp = Experiment(id, paper, table, cost_quick, cost_paper, description, fn, summarize, plot, list(reported or []), compare)
         return EXPERIMENTS.register(id, exp)
     return deco
 
@@ -338,6 +341,26 @@ def _stats(values) -> dict:
     values = pd.Series(values, dtype=float).dropna()
     return dict(mean=values.mean() if len(values) else np.nan, std=values.std(ddof=1) if len(values) > 1 else np.nan, n=len(values))
 
+def _median(values) -> dict:
+    values = pd.Series(values, dtype=float).dropna()
+    return dict(mean=values.median() if len(values) else np.nan, std=np.nan, n=len(values))
+
+LEDGER_METRICS = ["target_evaluations", "partner_evaluations", "source_labels", "low_fidelity_archs", "proxy_cpu_seconds",
+                  "evaluation_equivalents", "pretrained_labels"]
+
+def ledger_summary(rows: pd.DataFrame) -> list[dict]:
+    "Consumption per searched task (mean, std over seeds): each trial's distinct ledgers summed per seed, over its tasks."
+    if "ledger" not in rows: return []
+    q = rows[rows.kind == "query"] if "kind" in rows else rows
+    unit = q.task.where(q.joint_queries.isna(), "joint") if "joint_queries" in q else q.task   # a joint run's ledger once
+    led = q.assign(_unit=unit).drop_duplicates([c for c in ("trial_id", "method", "benchmark", "seed") if c in q] + ["_unit", "ledger"])
+    tasks = q.groupby(["method", "benchmark", "seed"]).task.nunique()
+    out = []
+    for (method, bench), g in led.groupby(["method", "benchmark"], sort=False):
+        per_seed = g.groupby("seed")[LEDGER_METRICS].sum().div(tasks.loc[(method, bench)], axis=0)
+        out += [dict(method=method, benchmark=bench, task="all", metric=f"ledger_{c}", **_stats(per_seed[c])) for c in LEDGER_METRICS]
+    return out
+
 def search_summary(rows: pd.DataFrame,  # rows of search trials (search_trial)
                    profile: str,        # recorded in the summary
                   ) -> pd.DataFrame:
@@ -349,9 +372,18 @@ def search_summary(rows: pd.DataFrame,  # rows of search trials (search_trial)
         test = [bench.query(a, task, "test") for a in g.best_arch] if "test" in bench.splits and split != "test" else []
         for metric, values in [("best_value", g.best_so_far), ("test_value", test), ("rank_percentile", g.rank_percentile)]:
             if len(values): out.append(dict(method=method, benchmark=bench_name, task=task, metric=metric, **_stats(values)))
+        out.append(dict(method=method, benchmark=bench_name, task=task, metric="rank_percentile_median", **_median(g.rank_percentile)))
+        out.append(dict(method=method, benchmark=bench_name, task=task, metric="rank_percentile_of_mean", mean=bench.rank_percentile(
+            g.best_so_far.mean(), task, split), std=np.nan, n=len(g)))
     for (method, bench_name), g in final.groupby(["method", "benchmark"], sort=False):
         per_seed = g.groupby("seed").rank_percentile.mean()
         out.append(dict(method=method, benchmark=bench_name, task="all", metric="rank_percentile", **_stats(per_seed)))
+        out.append(dict(method=method, benchmark=bench_name, task="all", metric="rank_percentile_median", **_median(per_seed)))
+        bench, of_mean = load_benchmark(bench_name), []
+        for (task, split), h in g.groupby(["task", "split"], sort=False): of_mean.append(bench.rank_percentile(h.best_so_far.mean(), task, split))
+        out.append(dict(method=method, benchmark=bench_name, task="all", metric="rank_percentile_of_mean", mean=float(np.mean(of_mean)),
+                        std=np.nan, n=g.seed.nunique()))
+    out += ledger_summary(rows)
     for (bench_name, task, split), _ in final.groupby(["benchmark", "task", "split"], sort=False):
         bench = load_benchmark(bench_name)
         out.append(dict(method="optimum", benchmark=bench_name, task=task, metric="best_value", mean=bench.optimum(task, split), std=0.0, n=1))
@@ -382,6 +414,55 @@ def attach_reported(summary: pd.DataFrame,  # summary with SUMMARY_COLUMNS
     if missing: raise ValueError(f"A summary needs the columns {SUMMARY_COLUMNS}; missing {missing}. Fix the experiment's summarize hook.")
     return summary[SUMMARY_COLUMNS]
 
+# %% ../nbs/70_experiments.ipynb #3451ba44
+def paired_test(a, b, n_boot: int = 10_000, seed: int = 0) -> dict:
+    "Paired comparison of `a` and `b` (same units, same order): mean difference a-b, bootstrap 95% CI, Wilcoxon p, significance."
+    from scipy.stats import wilcoxon
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    d = d[np.isfinite(d)]
+    if len(d) == 0: return dict(n_pairs=0, mean_diff=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan, significant=False)
+    boot = d[np.random.default_rng(seed).integers(0, len(d), (n_boot, len(d)))].mean(1)
+    lo, hi = np.quantile(boot, [0.025, 0.975])
+    p = 1.0 if np.allclose(d, 0) else float(wilcoxon(d, zero_method="zsplit").pvalue)
+    return dict(n_pairs=len(d), mean_diff=float(d.mean()), ci_low=float(lo), ci_high=float(hi), p_value=p,
+                significant=bool(p < 0.05 and (lo > 0 or hi < 0)))
+
+def paper_test(values, paper_value: float, n_boot: int = 10_000, seed: int = 0) -> dict:
+    "Our per-run values against a paper's mean over runs: mean difference, bootstrap CI and one-sample Wilcoxon p."
+    values = np.asarray(values, dtype=float)
+    return paired_test(values, np.full(len(values), float(paper_value)), n_boot, seed)
+
+# %% ../nbs/70_experiments.ipynb #65d3ec68
+def default_baselines(methods) -> list[str]:
+    "The baselines a table's methods are compared with: REA and the sort-by-signal searchers, where present."
+    return [m for m in methods if m == "rea" or m == "source-rank" or str(m).startswith("signal-rank")]
+
+def compare_methods(units: pd.DataFrame,           # one row per (method, benchmark, unit): columns method, benchmark, the unit keys, value
+                    keys: list[str] = ["task", "seed"],   # what makes two values a pair
+                    value: str = "rank_percentile",       # column compared
+                    lower_is_better: bool = True,
+                    baselines: list[str] | None = None,   # default: default_baselines
+                   ) -> pd.DataFrame:
+    "Every method against every baseline on the same units: paired difference, CI, Wilcoxon p, significant, and which is better."
+    out = []
+    for bench, g in (units.groupby("benchmark", sort=False) if len(units) else []):
+        methods = list(dict.fromkeys(g.method))
+        wide = g.pivot_table(index=keys, columns="method", values=value, aggfunc="mean")
+        for base in (default_baselines(methods) if baselines is None else [b for b in baselines if b in methods]):
+            for m in methods:
+                if m == base: continue
+                pair = wide[[m, base]].dropna()
+                t = paired_test(pair[m], pair[base])
+                better = "" if not t["significant"] else (m if (t["mean_diff"] < 0) == lower_is_better else base)
+                out.append(dict(benchmark=bench, method=m, baseline=base, metric=value, **t, better=better))
+    return pd.DataFrame(out, columns=["benchmark", "method", "baseline", "metric", "n_pairs", "mean_diff", "ci_low", "ci_high",
+                                      "p_value", "significant", "better"])
+
+def search_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
+    "The default comparison of a search experiment: final rank percentile per (task, seed), each method vs the baselines."
+    if not {"query", "rank_percentile", "seed", "task", "method", "benchmark"} <= set(rows): return compare_methods(rows.iloc[:0])
+    return compare_methods(_final_rows(rows))
+
 # %% ../nbs/70_experiments.ipynb #d82f063f
 def repo_root() -> Path:
     "The repository root (the folder with pyproject.toml above the package), else the working directory."
@@ -408,6 +489,22 @@ def describe_protocol(trials: list[Trial], rows: pd.DataFrame, profile: str) -> 
             f"{', '.join(map(str, budgets))} distinct architectures per search; search split `{', '.join(splits)}` "
             f"(test values are those of the architecture found). Ground truth: the sha256-pinned benchmark files "
             f"(transnas_repro.data) read from {data}. Package {versions}, device {devices}.")
+
+def write_comparisons(comp: pd.DataFrame, out: str | Path) -> Path | None:
+    "Write `comparisons.csv` and append its table to `summary.md` (nothing when there is no comparison)."
+    from transnas_repro.plots import to_markdown
+    out, path = Path(out), Path(out)/"comparisons.csv"
+    if comp is None or not len(comp):
+        path.unlink(missing_ok=True); return None
+    comp.round(6).to_csv(path, index=False)
+    show = comp.assign(significant=comp.significant.map({True: "yes", False: "no"})).round(3)
+    text = ("\n## Paired comparisons\n\nEach method against the baselines of the same table on the same units (`n_pairs`): "
+            "mean difference method - baseline, paired bootstrap 95% CI, two-sided Wilcoxon signed-rank p; *significant* "
+            "when p < 0.05 and the CI excludes 0; *better* names the winner only then. Machine-readable: `comparisons.csv`.\n\n"
+            + to_markdown(show) + "\n")
+    md = out/"summary.md"
+    md.write_text(md.read_text() + text)
+    return path
 
 def reproduce(experiment: str,             # a registered experiment id, or 'all'
               profile: str = "quick",      # 'quick' (minutes on a CPU) or 'paper' (the paper's protocol)
@@ -454,6 +551,7 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
     title = f"{exp.id}: {exp.description}"
     plots.write_summary(summary, out, title=title, protocol=describe_protocol(trials, rows, profile) + note,
                         source=f"{exp.paper}, {exp.table}")
+    write_comparisons((exp.compare or search_comparisons)(rows), out)
     (exp.plot or plots.default_plot)(rows, summary, out)
     return summary
 

@@ -518,10 +518,14 @@ def search_task_config(fitness: Callable,          # config -> fitness (higher i
 # %% ../nbs/51_gennas.ipynb #226f24e5
 from .search import register_searcher, neighbours, evolve, Oracle
 
-def _gennas_scores(bench, archs, iterations, batch_size, seed, jobs, loss="eval") -> dict:
-    "Score per arch (lower is better): the eval-mode loss (the paper's) or the training loss at the last checkpoint (better at short runs)."
+def _gennas_scores(bench, archs, iterations, batch_size, seed, jobs, loss="eval", ledger=None) -> dict:
+    "Score per arch (lower is better): the eval-mode loss (the paper's) or the training loss at the last checkpoint; charged to `ledger`."
     check_choice(loss, GENNAS_LOSSES, "GenNAS loss", fix="'eval' (the paper's score) or 'train' (the training loss, better below ~50 steps)")
+    t0 = time.perf_counter()
     df = score_many(bench.name, archs, None, seed, iterations=iterations, batch_size=batch_size, jobs=jobs)
+    if ledger is not None:
+        ledger.charge("gennas", archs, rule="GenNAS regression on synthetic signals (no target label): wall-seconds x workers "
+                      "(cache hits cost nothing)", cpu_seconds=(time.perf_counter() - t0)*jobs)
     return dict(zip(df.arch, loss_scores(df, loss)))
 
 @register_searcher("gennas")
@@ -530,13 +534,13 @@ def gennas_search(oracle: Oracle, seed: int, population_size: int = 50, tourname
     "Regularized evolution on the GenNAS score (no benchmark query while searching); the final pick is queried once."
     g, space, bench = rng(seed, "gennas-search", oracle.task), oracle.space, oracle.bench
     first = [space[i] for i in g.permutation(len(space))[:population_size]]
-    scores = _gennas_scores(bench, first, iterations, batch_size, seed, jobs, loss)
+    scores = _gennas_scores(bench, first, iterations, batch_size, seed, jobs, loss, oracle.ledger)
     population = [(a, scores[a]) for a in first]
     for _ in range(cycles):
         idx = g.choice(len(population), min(tournament_size, len(population)), replace=False)
         parent = population[min(idx, key=lambda i: population[i][1])][0]
         nb = neighbours(bench, parent); child = nb[g.integers(len(nb))]
-        if child not in scores: scores.update(_gennas_scores(bench, [child], iterations, batch_size, seed, 1, loss))
+        if child not in scores: scores.update(_gennas_scores(bench, [child], iterations, batch_size, seed, 1, loss, oracle.ledger))
         population.append((child, scores[child])); population.pop(0)
     oracle.query(min(scores, key=scores.get))
 
@@ -547,7 +551,7 @@ def gennas_rea(oracle: Oracle, seed: int, pool_size: int = 100, population_size:
     g, space, bench = rng(seed, "gennas-rea", oracle.task), oracle.space, oracle.bench
     # the GenNAS score needs no labels: the pool depends on the seed only, so its (cached) scores serve every task
     pool = [space[i] for i in rng(seed, "gennas-rea-pool").permutation(len(space))[:pool_size]]
-    scores = _gennas_scores(bench, pool, iterations, batch_size, seed, jobs, loss)
+    scores = _gennas_scores(bench, pool, iterations, batch_size, seed, jobs, loss, oracle.ledger)
     population = [(a, oracle.query(a)) for a in sorted(pool, key=scores.get)[:min(population_size, oracle.budget)]]
     evolve(oracle, population, g, tournament_size)
 

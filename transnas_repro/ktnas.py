@@ -17,36 +17,36 @@ from torch import nn
 import torch.nn.functional as F
 from .core import check_choice, rng, set_seed, run_info
 from .benchmarks import load_benchmark, Benchmark
-from .search import Oracle, SearchResult, neighbours, register_searcher
+from .search import Oracle, SearchResult, SearchSpace, neighbours, register_searcher, signals_for, ledger_columns
 from . import search, metrics
 from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labels, TRANSFER_MODES, LABEL_RULES
 from .embeddings import make_embedder, space_graphs, torch_threads, EMBEDDINGS, CELL_OPS
 
 # %% auto #0
-__all__ = ['LOW_FIDELITY', 'TNB_PAPER_TASKS', 'TNB_OTHER_TASKS', 'KTNAS_VARIANTS', 'NB201_CAP', 'KTNAS_FN', 'NB201_TASKS',
-           'KTNAS_TABLE_II', 'KTNAS_TABLE_III', 'KTNAS_TABLE_IX', 'Test12Signal', 'CallableSignal', 'GCNRegressor',
-           'GCNSignal', 'make_low_fidelity', 'KTNASRun', 'score_oracle', 'ktnas_evolve', 'default_partners',
-           'ktnas_search', 'reached_optimum', 'ktnas_trial', 'evals_to_optimum_table', 'ktnas_evals_summary',
-           'ktnas_budget_summary', 'plot_convergence', 'plot_evals', 'plot_budget_curves', 'ktnas_nb201',
+__all__ = ['LOW_FIDELITY', 'TNB_PAPER_TASKS', 'TNB_OTHER_TASKS', 'KTNAS_VARIANTS', 'BASELINES', 'NB201_BUDGET', 'KTNAS_FN',
+           'NB201_TASKS', 'KTNAS_TABLE_II', 'KTNAS_TABLE_III', 'KTNAS_TABLE_IX', 'NB201_METHODS', 'GrantedSignal',
+           'CallableSignal', 'GCNRegressor', 'GCNSignal', 'make_low_fidelity', 'KTNASRun', 'score_oracle',
+           'ktnas_evolve', 'default_partners', 'ktnas_search', 'reached_optimum', 'stop_at_optimum', 'ktnas_trial',
+           'evals_to_optimum_table', 'ktnas_evals_summary', 'ktnas_budget_summary', 'ktnas_evals_comparisons',
+           'ktnas_budget_comparisons', 'plot_convergence', 'plot_evals', 'plot_budget_curves', 'ktnas_nb201',
            'ktnas_tnb_micro', 'ktnas_ablation']
 
 # %% ../nbs/62_ktnas.ipynb #79ac150e
-LOW_FIDELITY = ["auto", "test12", "gcn", "none"]
+LOW_FIDELITY = ["auto", "synflow", "params", "flops", "test12", "gcn", "none"]
 
-class Test12Signal:
-    "NB201's 12-epoch test accuracy as a free cheap signal (a stand-in for zero-cost proxies)."
-    def __init__(self, bench: Benchmark, task: str):
-        if "test12" not in bench.splits:
-            raise ValueError(f"low_fidelity='test12' needs NB201's 12-epoch split; {bench.name} has {bench.splits}. Fix: use 'gcn', 'none' or a callable.")
-        self.values = dict(zip(bench.archs, bench.values(task, "test12")))
+class GrantedSignal:
+    "A cheap signal granted by the oracle (`oracle.signal(name)`): charged per architecture it scores."
+    def __init__(self, oracle: Oracle, name: str): self.signal = oracle.signal(name)
     def fit(self, history): pass
-    def score(self, archs: list[str]) -> np.ndarray: return np.array([self.values[a] for a in archs])
+    def score(self, archs: list[str]) -> np.ndarray: return self.signal.score(archs)
 
 class CallableSignal:
-    "A user function `(archs, task) -> scores` (higher is better) as the cheap signal."
-    def __init__(self, fn: Callable, task: str): self.fn, self.task = fn, task
+    "A user function `(archs, task) -> scores` (higher is better) as the cheap signal; its calls are recorded, cost unstated."
+    def __init__(self, fn: Callable, oracle: Oracle): self.fn, self.oracle = fn, oracle
     def fit(self, history): pass
-    def score(self, archs: list[str]) -> np.ndarray: return np.asarray(self.fn(list(archs), self.task), dtype=float)
+    def score(self, archs: list[str]) -> np.ndarray:
+        self.oracle.ledger.charge(f"callable:{self.oracle.task}", archs, rule="user function: cost not stated")
+        return np.asarray(self.fn(list(archs), self.oracle.task), dtype=float)
 
 # %% ../nbs/62_ktnas.ipynb #26643184
 class GCNRegressor(nn.Module):
@@ -115,13 +115,14 @@ class GCNSignal:
         idx = torch.tensor([self.row[a] for a in archs])
         with torch.no_grad(), torch_threads(1): return self.model(self.labels[idx], self.adj[idx]).numpy()
 
-def make_low_fidelity(spec, bench: Benchmark, task: str, seed: int = 0):
-    "The cheap signal for `task`: 'auto' (test12 on NB201, gcn elsewhere), 'test12', 'gcn', 'none' (None) or a callable."
-    if callable(spec): return CallableSignal(spec, task)
-    check_choice(spec, LOW_FIDELITY, "low_fidelity", fix="'test12' (NB201), 'gcn', 'none' or a callable (archs, task) -> scores")
-    if spec == "auto": spec = "test12" if "test12" in bench.splits else "gcn"
+def make_low_fidelity(spec, oracle: Oracle, seed: int = 0):
+    "The cheap signal for the oracle's task: 'auto' (synflow where granted, as Table I's NB201; else gcn), a granted signal, 'gcn', 'none' (None) or a callable."
+    if callable(spec): return CallableSignal(spec, oracle)
+    check_choice(spec, LOW_FIDELITY, "low_fidelity", fix="'synflow', 'params', 'flops', 'test12' (NB201), 'gcn', 'none' or a callable (archs, task) -> scores")
+    if spec == "auto": spec = "synflow" if "synflow" in signals_for(oracle.bench.name) else "gcn"
     if spec == "none": return None
-    return Test12Signal(bench, task) if spec == "test12" else GCNSignal(bench, task, seed=seed)
+    if spec == "gcn": return GCNSignal(oracle.bench, oracle.task, seed=seed)
+    return GrantedSignal(oracle, spec)
 
 # %% ../nbs/62_ktnas.ipynb #beb8caf4
 @dataclass
@@ -138,17 +139,17 @@ class KTNASRun:
 
     def result(self, task: str, method: str = "ktnas") -> SearchResult:
         "The task's search outcome as a `SearchResult` (scored like `search.run`)."
-        return score_oracle(self.oracles[task], method, self.seed, self.wall_time, self.config)
+        return score_oracle(self.oracles[task], load_benchmark(self.bench), method, self.seed, self.wall_time, self.config)
 
-def score_oracle(oracle: Oracle, method: str, seed: int, wall: float, config: dict) -> SearchResult:
-    "A `SearchResult` from an oracle's history (the same scoring as `search.run`)."
-    b, task, split = oracle.bench, oracle.task, oracle.split
+def score_oracle(oracle: Oracle, bench: Benchmark, method: str, seed: int, wall: float, config: dict) -> SearchResult:
+    "A `SearchResult` from an oracle's history, scored against `bench`'s truth by the harness (the same scoring as `search.run`)."
+    b, task, split = bench, oracle.task, oracle.split
     best_arch, best_value = oracle.best()
     test_value = b.query(best_arch, task, "test") if "test" in b.splits and split != "test" else None
     return SearchResult(method, b.name, task, seed, oracle.budget, split, list(oracle.history), best_arch, best_value,
                         b.rank_percentile(best_value, task, split), test_value,
                         metrics.queries_to_optimum([v for _, v in oracle.history], b.optimum(task, split), oracle.higher_is_better),
-                        wall, dict(config), list(oracle.queried_at))
+                        wall, dict(config), list(oracle.queried_at), oracle.ledger.as_dict(oracle))
 
 # %% ../nbs/62_ktnas.ipynb #0631a1dc
 def _sort_key(oracle: Oracle): return (lambda av: -av[1]) if oracle.higher_is_better else (lambda av: av[1])
@@ -160,7 +161,7 @@ def _mutant(oracle: Oracle, parent: str, taken: set, g: np.random.Generator, sig
         for _ in range(edits):
             ring = list(dict.fromkeys(n for x in ring for n in neighbours(oracle.bench, x)))
             out += ring
-        return list(dict.fromkeys(x for x in out if x not in oracle._seen and x not in taken and x != a))
+        return list(dict.fromkeys(x for x in out if not oracle.seen(x) and x not in taken and x != a))
     fresh, walker = fresh_around(parent), parent
     for _ in range(20):                       # no fresh mutant: random-walk on, as search.rea does
         if fresh: break
@@ -171,7 +172,7 @@ def _mutant(oracle: Oracle, parent: str, taken: set, g: np.random.Generator, sig
     pool = [fresh[i] for i in g.choice(len(fresh), min(proposals, len(fresh)), replace=False)]
     return pool[int(np.argmax(signal.score(pool)))]
 
-def ktnas_evolve(bench: Benchmark | str,           # benchmark (nb201 or tnb101_micro)
+def ktnas_evolve(bench: Benchmark | str | SearchSpace, # benchmark (harness) or a searcher's SearchSpace (then `oracles` are given)
                  tasks: list[str],                  # tasks searched jointly (>= 1)
                  budget: int | dict = 50,           # true evaluations per task (or per-task dict)
                  seed: int = 0,
@@ -188,28 +189,33 @@ def ktnas_evolve(bench: Benchmark | str,           # benchmark (nb201 or tnb101_
                  mutation_edits: int | None = None, # mutants are up to this many edits from the parent (None: 1, GCN 2)
                  max_generations: int = 10_000,
                  split: str = "valid",              # split the oracles answer
-                 oracles: dict | None = None,       # prebuilt oracles per task (the single-task searcher passes its own)
+                 oracles: dict | None = None,       # prebuilt oracles per task; missing tasks become partners of the first
                  stop_task: Callable | None = None, # (oracle) -> True ends that task's evolution (e.g. optimum reached)
                  stop: Callable | None = None,      # (oracles) -> True ends the run
                  embedder=None,                     # a prebuilt embedder (reused across runs)
                 ) -> KTNASRun:
     "KTNAS Algorithm 1: per-task evolution with transfer-rank architecture transfer; every true evaluation is counted."
     t_start = time.perf_counter()
-    bench = load_benchmark(bench) if isinstance(bench, str) else bench
+    truth = None if isinstance(bench, SearchSpace) else (load_benchmark(bench) if isinstance(bench, str) else bench)
     check_choice(transfer, TRANSFER_MODES, "transfer mode", fix="rank (KTNAS), random (ablation) or off")
     check_choice(embedding, EMBEDDINGS, "embedding", fix="arch2vec, node2vec or none")
     if transfer == "rank" and embedding == "none":
         raise ValueError("transfer='rank' needs an embedding (arch2vec or node2vec); 'no embedding' is transfer='random'.")
     if len(set(tasks)) != len(tasks) or not tasks: raise ValueError(f"tasks must be distinct and non-empty, got {tasks}.")
-    for t in tasks: bench.check_task(t)
+    for t in tasks: (truth or bench).check_task(t)
     budgets = budget if isinstance(budget, dict) else {t: budget for t in tasks}
     oracles = dict(oracles or {})
-    for t in tasks:
-        if t not in oracles: oracles[t] = Oracle(bench, t, int(budgets[t]), split)
+    if not oracles:
+        if truth is None: raise ValueError("ktnas_evolve on a SearchSpace needs the searcher's oracles (oracles={task: oracle}).")
+        oracles[tasks[0]] = Oracle(truth, tasks[0], int(budgets[tasks[0]]), split)
+    anchor = next(iter(oracles.values()))
+    for t in tasks:                                      # the other tasks: counted partner oracles on one ledger
+        if t not in oracles: oracles[t] = anchor.partner(t, int(budgets[t]))
+    bench = anchor.bench                                 # from here on the evolution sees the search space only
     if transfer == "rank" and embedder is None: embedder = make_embedder(embedding, bench.name)
     similarity = embedder.similarity if transfer == "rank" else None
     g = rng(seed, "ktnas", *tasks)
-    signals = {t: make_low_fidelity(low_fidelity, bench, t, seed) for t in tasks}
+    signals = {t: make_low_fidelity(low_fidelity, oracles[t], seed) for t in tasks}
     uses_gcn = any(isinstance(sig, GCNSignal) for sig in signals.values())
     proposals = proposals if proposals is not None else (100 if uses_gcn else 10)
     mutation_edits = mutation_edits if mutation_edits is not None else (2 if uses_gcn else 1)
@@ -219,7 +225,7 @@ def ktnas_evolve(bench: Benchmark | str,           # benchmark (nb201 or tnb101_
 
     def evaluate(t, a):                                  # a true (counted) evaluation, or None when the budget is spent
         o = oracles[t]
-        if a not in o._seen and o.exhausted: return None
+        if not o.seen(a) and o.exhausted: return None
         return o.query(a)
 
     for t in tasks:                                      # generation 0: K random architectures per task
@@ -242,8 +248,7 @@ def ktnas_evolve(bench: Benchmark | str,           # benchmark (nb201 or tnb101_
                 v = evaluate(t, a)
                 if v is None: break
                 TP.append((a, v))
-                transfers.append(dict(generation=gen, target=t, source=source_of[a], arch=a, value=v,
-                                      rank_percentile=bench.rank_percentile(v, t, split), reason=choice.reason))
+                transfers.append(dict(generation=gen, target=t, source=source_of[a], arch=a, value=v, reason=choice.reason))
             if sig is not None: sig.fit(o.history)
             pool, offspring, parent_of, taken = pop[t] + TP, [], {}, set()
             for _ in range(population_size):
@@ -268,9 +273,11 @@ def ktnas_evolve(bench: Benchmark | str,           # benchmark (nb201 or tnb101_
                   n_transfer=n_transfer, embedding=embedding, transfer=transfer, label_rule=label_rule,
                   low_fidelity=low_fidelity if isinstance(low_fidelity, str) else "callable", proposals=proposals,
                   mutation_edits=mutation_edits)
-    return KTNASRun(bench.name, list(tasks), seed, oracles, pd.DataFrame(gen_log),
-                    pd.DataFrame(transfers, columns=["generation", "target", "source", "arch", "value", "rank_percentile", "reason", "label"]),
-                    config, time.perf_counter() - t_start)
+    transfers = pd.DataFrame(transfers, columns=["generation", "target", "source", "arch", "value", "reason", "label"])
+    wall = time.perf_counter() - t_start
+    if truth is not None:    # the harness scores the transfers after the run (the evolution never saw these)
+        transfers.insert(5, "rank_percentile", [truth.rank_percentile(v, t, split) for v, t in zip(transfers.value, transfers.target)])
+    return KTNASRun(bench.name, list(tasks), seed, oracles, pd.DataFrame(gen_log), transfers, config, wall)
 
 # %% ../nbs/62_ktnas.ipynb #f35f25f3
 TNB_PAPER_TASKS = ["class_object", "class_scene", "room_layout"]
@@ -298,58 +305,74 @@ def ktnas_search(oracle: Oracle, seed: int,
                       generations=int(out.generations.generation.max()) if len(out.generations) else 0)
 
 # %% ../nbs/62_ktnas.ipynb #727e0d55
-def reached_optimum(oracle: Oracle) -> bool:
-    "Whether the oracle's history contains the optimum of its task and split (an evaluation-side check, for stopping)."
+def reached_optimum(oracle: Oracle, bench: Benchmark) -> bool:
+    "Whether the oracle's history contains the optimum of its task and split in `bench` (a harness check, for stopping)."
     if not oracle.history: return False
-    return metrics.queries_to_optimum([v for _, v in oracle.history], oracle.bench.optimum(oracle.task, oracle.split),
+    return metrics.queries_to_optimum([v for _, v in oracle.history], bench.optimum(oracle.task, oracle.split),
                                       oracle.higher_is_better) is not None
 
+def stop_at_optimum(bench: Benchmark | str) -> Callable:
+    "The harness's stopping rule `(oracle) -> bool` for `ktnas_evolve(stop_task=...)`: the task's optimum is in the history."
+    bench = load_benchmark(bench) if isinstance(bench, str) else bench
+    return lambda oracle: reached_optimum(oracle, bench)
+
 # %% ../nbs/62_ktnas.ipynb #6fcfd788
-KTNAS_VARIANTS = {   # method name -> ktnas_evolve settings
+KTNAS_VARIANTS = {   # method name -> ktnas_evolve settings (low_fidelity 'auto': synflow on NB201, GCN on TNB)
     "ktnas": dict(embedding="arch2vec", transfer="rank"),
     "ktnas-node2vec": dict(embedding="node2vec", transfer="rank"),
     "ktnas-random-transfer": dict(embedding="none", transfer="random"),
     "ktnas-no-transfer": dict(embedding="none", transfer="off"),
+    "ktnas-test12": dict(embedding="arch2vec", transfer="rank", low_fidelity="test12"),
 }
-NB201_CAP = 3000
+BASELINES = ("random", "rea", "signal-rank", "source-rank")   # single-task searchers, one oracle per task ('signal-rank:NAME')
+NB201_BUDGET = 15625   # no cap: every method runs until it has found the optimum
 
-def _query_rows(oracle: Oracle, method: str, seed: int, cap: int, stop_at_optimum: bool, **extra) -> list[dict]:
-    b, task = oracle.bench, oracle.task
+def _query_rows(oracle: Oracle, bench: Benchmark, method: str, seed: int, budget: int, stop_at_optimum: bool,
+                ledger: dict, **extra) -> list[dict]:
+    "One row per true evaluation (cut at the optimum when stopping there), scored by the harness against `bench`."
+    task = oracle.task
     vals = np.array([v for _, v in oracle.history])
     n = len(vals)
     if stop_at_optimum:
-        q = metrics.queries_to_optimum(vals, b.optimum(task, oracle.split), oracle.higher_is_better)
+        q = metrics.queries_to_optimum(vals, bench.optimum(task, oracle.split), oracle.higher_is_better)
         n = q if q is not None else n
     best = metrics.best_so_far(vals[:n], oracle.higher_is_better)
-    rp = b.rank_percentile(best, task, oracle.split) if n else []
-    return [dict(kind="query", method=method, benchmark=b.name, task=task, seed=seed, budget=cap, split=oracle.split,
+    rp = bench.rank_percentile(best, task, oracle.split) if n else []
+    return [dict(kind="query", method=method, benchmark=bench.name, task=task, seed=seed, budget=budget, split=oracle.split,
                  query=i + 1, arch=oracle.history[i][0], value=float(vals[i]), best_so_far=float(best[i]),
-                 rank_percentile=float(rp[i]), **extra) for i in range(n)]
+                 rank_percentile=float(rp[i]), **ledger, **extra) for i in range(n)]
+
+def _until_optimum(bench: Benchmark, task: str) -> Callable:
+    "A harness stopping rule on each new value: the task's optimum was evaluated."
+    opt, hib = bench.optimum(task), bench.higher_is_better(task)
+    return (lambda v: v >= opt - 1e-9) if hib else (lambda v: v <= opt + 1e-9)
 
 def ktnas_trial(trial) -> list[dict]:
     "Run one KTNAS joint run or one baseline search of a KTNAS experiment; rows of kinds query, generation, transfer."
     cfg = dict(trial.config)
-    tasks, stop_at_optimum = cfg.pop("tasks"), cfg.pop("stop_at_optimum", False)
-    info = run_info()
+    tasks, stop = cfg.pop("tasks"), cfg.pop("stop_at_optimum", False)
+    b, info = load_benchmark(trial.bench), run_info()
     common = dict(experiment=trial.experiment, package_version=info["package_version"], device=info["device"],
                   config=json.dumps(trial.config, sort_keys=True, default=str))
     rows = []
-    if trial.method in ("random", "rea"):
+    name, _, signal = trial.method.partition(":")
+    if name in BASELINES:
         for t in tasks:
-            o = Oracle(trial.bench, t, trial.budget)
-            try: search.SEARCHERS.get(trial.method)(o, trial.seed)
+            o = Oracle(b, t, trial.budget, until=_until_optimum(b, t) if stop else None)
+            try: search.SEARCHERS.get(name)(o, trial.seed, **(dict(signal=signal) if signal else {}), **cfg)
             except search.BudgetExhausted: pass
-            rows += _query_rows(o, trial.method, trial.seed, trial.budget, stop_at_optimum, **common)
+            rows += _query_rows(o, b, trial.method, trial.seed, trial.budget, stop, ledger_columns(o.ledger.as_dict(o)), **common)
         return rows
     settings = {**KTNAS_VARIANTS[check_choice(trial.method, list(KTNAS_VARIANTS), "KTNAS variant")], **cfg}
-    out = ktnas_evolve(trial.bench, tasks, trial.budget, trial.seed,
-                       stop_task=reached_optimum if stop_at_optimum else None, **settings)
+    out = ktnas_evolve(b, tasks, trial.budget, trial.seed, stop_task=stop_at_optimum(b) if stop else None, **settings)
+    anchor = out.oracles[tasks[0]]
+    run_ledger = ledger_columns(anchor.ledger.as_dict(anchor))     # the joint run's consumption, on each task's rows
     for t in tasks:
-        rows += _query_rows(out.oracles[t], trial.method, trial.seed, trial.budget, stop_at_optimum,
+        rows += _query_rows(out.oracles[t], b, trial.method, trial.seed, trial.budget, stop, run_ledger,
                             joint_queries=sum(o.n_queries for o in out.oracles.values()), **common)
     for rec in out.generations.to_dict("records"):
         rows.append(dict(kind="generation", method=trial.method, benchmark=trial.bench, seed=trial.seed,
-                         rank_percentile=float(load_benchmark(trial.bench).rank_percentile(rec["best_value"], rec["task"])),
+                         rank_percentile=float(b.rank_percentile(rec["best_value"], rec["task"])),
                          **rec, **common))
     for rec in out.transfers.to_dict("records"):
         rows.append(dict(kind="transfer", method=trial.method, benchmark=trial.bench, seed=trial.seed, task=rec.pop("target"),
@@ -358,42 +381,42 @@ def ktnas_trial(trial) -> list[dict]:
     return rows
 
 # %% ../nbs/62_ktnas.ipynb #0adc5981
+from .experiments import ledger_summary, compare_methods, paper_test
+
 def _stats(values) -> dict:
     v = pd.Series(values, dtype=float).dropna()
     return dict(mean=v.mean() if len(v) else np.nan, std=v.std(ddof=1) if len(v) > 1 else np.nan, n=len(v))
 
 def evals_to_optimum_table(rows: pd.DataFrame) -> pd.DataFrame:
-    "Per (method, benchmark, task, seed): evaluations to reach the optimum (the cap when censored) and censored."
+    "Per (method, benchmark, task, seed): evaluations to reach the optimum, and whether the run was censored (never reached it)."
     q = rows[rows.kind == "query"]
     out = []
-    for (method, bench, task, seed), g in q.groupby(["method", "benchmark", "task", "seed"]):
+    for (method, bench, task, seed), g in q.groupby(["method", "benchmark", "task", "seed"], sort=False):
         b = load_benchmark(bench)
         k = metrics.queries_to_optimum(g.sort_values("query").value.to_numpy(), b.optimum(task), b.higher_is_better(task))
-        cap = int(g.budget.iloc[0])
-        out.append(dict(method=method, benchmark=bench, task=task, seed=seed, evals=k if k is not None else cap, censored=k is None))
-    return pd.DataFrame(out)
+        out.append(dict(method=method, benchmark=bench, task=task, seed=seed, evals=np.nan if k is None else k, censored=k is None))
+    return pd.DataFrame(out, columns=["method", "benchmark", "task", "seed", "evals", "censored"])
 
 def ktnas_evals_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
-    "Summary of evaluations-to-optimum experiments (per task and total)."
+    "Summary of evaluations-to-optimum experiments (per task and total; censored runs counted, never averaged), plus the ledger."
     e = evals_to_optimum_table(rows)
     out = []
     for (method, bench, task), g in e.groupby(["method", "benchmark", "task"], sort=False):
-        out.append(dict(method=method, benchmark=bench, task=task, metric="evals_to_optimum", **_stats(g.evals)))
+        out.append(dict(method=method, benchmark=bench, task=task, metric="evals_to_optimum", **_stats(g.evals[~g.censored])))
         out.append(dict(method=method, benchmark=bench, task=task, metric="censored", mean=float(g.censored.sum()), std=np.nan, n=len(g)))
     for (method, bench), g in e.groupby(["method", "benchmark"], sort=False):
-        tot = g.groupby("seed").evals.sum()
-        out.append(dict(method=method, benchmark=bench, task="total", metric="evals_to_optimum", **_stats(tot)))
-    if len(e):
-        for bench in e.benchmark.unique():
-            for task in e[e.benchmark == bench].task.unique():
-                out.append(dict(method="random (closed form)", benchmark=bench, task=task, metric="evals_to_optimum",
-                                mean=(len(load_benchmark(bench)) + 1)/2, std=np.nan, n=0))
-    return pd.DataFrame(out).assign(profile=profile, paper_value=np.nan)
+        complete = g.groupby("seed").filter(lambda s: not s.censored.any())
+        out.append(dict(method=method, benchmark=bench, task="total", metric="evals_to_optimum", **_stats(complete.groupby("seed").evals.sum())))
+    for bench in e.benchmark.unique():
+        for task in e[e.benchmark == bench].task.unique():
+            out.append(dict(method="random (closed form)", benchmark=bench, task=task, metric="evals_to_optimum",
+                            mean=(len(load_benchmark(bench)) + 1)/2, std=np.nan, n=0))
+    return pd.DataFrame(out + ledger_summary(rows)).assign(profile=profile, paper_value=np.nan)
 
 def ktnas_budget_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
-    "Summary at a fixed budget: best value and rank percentile per method and task, plus the optimum."
+    "Summary at a fixed budget: best value and rank percentile per method and task, the optimum, and the ledger."
     q = rows[rows.kind == "query"].sort_values("query")
-    final = q.groupby(["method", "benchmark", "task", "seed"]).tail(1)
+    final = q.groupby(["method", "benchmark", "task", "seed"], sort=False).tail(1)
     out = []
     for (method, bench, task), g in final.groupby(["method", "benchmark", "task"], sort=False):
         out.append(dict(method=method, benchmark=bench, task=task, metric="best_value", **_stats(g.best_so_far)))
@@ -402,7 +425,51 @@ def ktnas_budget_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
         out.append(dict(method=method, benchmark=bench, task="all", metric="rank_percentile", **_stats(g.groupby("seed").rank_percentile.mean())))
     for bench, task in final[["benchmark", "task"]].drop_duplicates().itertuples(index=False):
         out.append(dict(method="optimum", benchmark=bench, task=task, metric="best_value", mean=load_benchmark(bench).optimum(task), std=0.0, n=1))
-    return pd.DataFrame(out).assign(profile=profile, paper_value=np.nan)
+    return pd.DataFrame(out + ledger_summary(rows)).assign(profile=profile, paper_value=np.nan)
+
+# %% ../nbs/62_ktnas.ipynb #b375ec50
+def _paper_rows(units: pd.DataFrame, reported: list[dict], metric: str, lower_is_better) -> list[dict]:
+    "Our per-seed values against each reported mean of the same method, benchmark and task."
+    out = []
+    for r in reported:
+        if r["metric"] != metric: continue
+        v = units[(units.method == r["method"]) & (units.benchmark == r["benchmark"]) & (units.task == r["task"])].value
+        if not len(v): continue
+        t = paper_test(v, r["value"])
+        lower = lower_is_better(r["benchmark"], r["task"])
+        better = "" if not t["significant"] else ("ours" if (t["mean_diff"] < 0) == lower else "paper")
+        out.append(dict(benchmark=r["benchmark"], task=r["task"], method=r["method"], baseline="paper (reported mean)",
+                        metric=metric, **t, better=better))
+    return out
+
+def _per_task(units: pd.DataFrame, metric: str, lower_is_better) -> list[pd.DataFrame]:
+    "compare_methods on each task separately (pairs are seeds)."
+    out = []
+    for (bench, task), g in units.groupby(["benchmark", "task"], sort=False):
+        methods = list(dict.fromkeys(g.method))
+        base = [m for m in methods if m in ("rea", "random") or m.startswith("signal-rank") or m == "ktnas"]
+        c = compare_methods(g, keys=["seed"], value="value", lower_is_better=lower_is_better(bench, task), baselines=base)
+        out.append(c.assign(task=task, metric=metric))
+    return out
+
+def ktnas_evals_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
+    "Paired comparisons of evaluations to the optimum (per dataset and total): methods vs baselines, and vs Table II's means."
+    e = evals_to_optimum_table(rows)
+    e = e[~e.censored].rename(columns={"evals": "value"})
+    tot = e.groupby(["method", "benchmark", "seed"], sort=False).value.sum().reset_index().assign(task="total")
+    units = pd.concat([e, tot], ignore_index=True)
+    parts = _per_task(units, "evals_to_optimum", lambda b, t: True)
+    parts.append(pd.DataFrame(_paper_rows(units, KTNAS_TABLE_II + KTNAS_TABLE_IX, "evals_to_optimum", lambda b, t: True)))
+    return pd.concat([p for p in parts if len(p)], ignore_index=True)
+
+def ktnas_budget_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
+    "Paired comparisons at a fixed budget (best value per task and seed): methods vs baselines, and vs Table III's means."
+    q = rows[rows.kind == "query"].sort_values("query")
+    final = q.groupby(["method", "benchmark", "task", "seed"], sort=False).tail(1).rename(columns={"best_so_far": "value"})
+    lower = lambda b, t: not load_benchmark(b).higher_is_better(t)
+    parts = _per_task(final, "best_value", lower)
+    parts.append(pd.DataFrame(_paper_rows(final, KTNAS_TABLE_III, "best_value", lower)))
+    return pd.concat([p for p in parts if len(p)], ignore_index=True)
 
 # %% ../nbs/62_ktnas.ipynb #4b110031
 def plot_convergence(rows: pd.DataFrame, out_dir, name: str = "convergence", max_generation: int | None = None) -> Path:
@@ -486,21 +553,30 @@ KTNAS_TABLE_IX = [dict(method=m, benchmark="nb201", task="total", metric="evals_
 
 def _seeds(profile, quick=3): return range(quick if profile == "quick" else 10)
 
+def _evals_and_budget_comparisons(rows):
+    parts = []
+    if (rows.benchmark == "nb201").any(): parts.append(ktnas_evals_comparisons(rows[rows.benchmark == "nb201"]))
+    if (rows.benchmark != "nb201").any(): parts.append(ktnas_budget_comparisons(rows[rows.benchmark != "nb201"]))
+    return pd.concat(parts, ignore_index=True)
+
 def _evals_and_budget_summary(rows, profile):
     parts = []
     if (rows.benchmark == "nb201").any(): parts.append(ktnas_evals_summary(rows[rows.benchmark == "nb201"], profile))
     if (rows.benchmark != "nb201").any(): parts.append(ktnas_budget_summary(rows[rows.benchmark != "nb201"], profile))
     return pd.concat(parts, ignore_index=True)
 
+NB201_METHODS = ["ktnas", "ktnas-test12", "signal-rank:synflow", "signal-rank:test12", "rea", "random"]
+
 @register_experiment("ktnas-nb201", paper="KTNAS", table="Table II + convergence figure",
-                     cost_quick="~1-2 min, 9 trials", cost_paper="~5 min, 30 trials",
-                     description="evaluations to reach the optimum on NB201 (C10/C100/IN16 jointly), KTNAS vs RS and REA, cap 3000",
-                     summarize=ktnas_evals_summary, reported=KTNAS_TABLE_II)
+                     cost_quick="~3 min, 18 trials (the first run scores the NB201 space with synflow, cached)",
+                     cost_paper="~10 min, 60 trials (same)",
+                     description="evaluations to reach the optimum on NB201 (C10/C100/IN16 jointly), KTNAS (synflow; test12 variant) vs sort-by-signal, REA, RS; no cap",
+                     summarize=ktnas_evals_summary, reported=KTNAS_TABLE_II, compare=ktnas_evals_comparisons)
 def ktnas_nb201(profile: str) -> list[Trial]:
-    "KTNAS (joint), RS and REA on the three NB201 datasets; stop at the optimum, cap 3000."
+    "KTNAS (joint) with synflow and with test12, sort-by-signal, REA and RS on the three NB201 datasets; stop at the optimum, no cap."
     cfg = dict(tasks=NB201_TASKS, stop_at_optimum=True)
-    return [Trial("ktnas-nb201", m, "nb201", "+".join(NB201_TASKS), s, NB201_CAP, cfg, KTNAS_FN)
-            for m in ["ktnas", "rea", "random"] for s in _seeds(profile)]
+    return [Trial("ktnas-nb201", m, "nb201", "+".join(NB201_TASKS), s, NB201_BUDGET, cfg, KTNAS_FN)
+            for m in NB201_METHODS for s in _seeds(profile)]
 
 @ktnas_nb201.plotter
 def _plot_nb201(rows, summary, out_dir):
@@ -509,7 +585,7 @@ def _plot_nb201(rows, summary, out_dir):
 @register_experiment("ktnas-tnb-micro", paper="KTNAS", table="Table III",
                      cost_quick="~1 min, 18 trials", cost_paper="~4 min, 60 trials",
                      description="best found at 50 evaluations per task on TNB micro: KTNAS (paper trio and the other four jointly) vs RS, REA",
-                     summarize=ktnas_budget_summary, reported=KTNAS_TABLE_III)
+                     summarize=ktnas_budget_summary, reported=KTNAS_TABLE_III, compare=ktnas_budget_comparisons)
 def ktnas_tnb_micro(profile: str) -> list[Trial]:
     "KTNAS on the paper trio and on the other four tasks (each group jointly), RS and REA on all seven; budget 50."
     out = []
@@ -525,14 +601,14 @@ def _plot_tnb(rows, summary, out_dir):
 
 @register_experiment("ktnas-ablation", paper="KTNAS", table="Tables VII and IX (on the benchmarks)",
                      cost_quick="~3 min, 16 trials", cost_paper="~15 min, 80 trials",
-                     description="transfer rank with arch2vec / node2vec, random transfer, no transfer: NB201 evals to optimum, TNB micro trio at 50",
-                     summarize=_evals_and_budget_summary, reported=KTNAS_TABLE_IX)
+                     description="transfer rank with arch2vec / node2vec, random transfer, no transfer (and the test12 signal): NB201 evals to optimum, TNB micro trio at 50",
+                     summarize=_evals_and_budget_summary, reported=KTNAS_TABLE_IX, compare=_evals_and_budget_comparisons)
 def ktnas_ablation(profile: str) -> list[Trial]:
-    "The four KTNAS variants on NB201 (evals to optimum, cap 3000) and the TNB micro trio (budget 50)."
+    "The KTNAS variants on NB201 (evals to optimum, no cap) and the TNB micro trio (budget 50)."
     out = []
     for s in _seeds(profile, quick=2):
         for m in KTNAS_VARIANTS:
-            out.append(Trial("ktnas-ablation", m, "nb201", "+".join(NB201_TASKS), s, NB201_CAP,
+            out.append(Trial("ktnas-ablation", m, "nb201", "+".join(NB201_TASKS), s, NB201_BUDGET,
                              dict(tasks=NB201_TASKS, stop_at_optimum=True), KTNAS_FN))
             out.append(Trial("ktnas-ablation", m, "tnb101_micro", "+".join(TNB_PAPER_TASKS), s, 50, dict(tasks=TNB_PAPER_TASKS), KTNAS_FN))
     return out

@@ -1,4 +1,4 @@
-"""The `Oracle` (counted, budgeted queries; no other access to ground truth), the `SearchResult`, the searcher registry and the baselines: random search, regularized evolution, local search.
+"""The `Oracle` (counted, budgeted queries; no other access to ground truth), the grants and the consumption ledger, the `SearchResult`, the searcher registry and the baselines: random search, regularized evolution, local search, and the sort-by-signal baselines.
 
 Docs: https://transnas-repro.github.io/transnas-repro/search.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://transnas-repro.github.io/transnas-repro/search.html.md"""
 
 # %% ../nbs/60_search.ipynb #9b6272da
 from __future__ import annotations
-import time, math
+import time, math, json
 from dataclasses import dataclass, field, asdict
 from typing import Callable, Protocol
 import numpy as np
@@ -16,25 +16,101 @@ from .benchmarks import Benchmark, load_benchmark, decode, encode, TNB_MICRO_OPS
 from . import metrics
 
 # %% auto #0
-__all__ = ['SEARCHERS', 'BudgetExhausted', 'Oracle', 'neighbours', 'register_searcher', 'load_searcher_modules', 'SearchResult',
-           'run', 'random_search', 'regularized_evolution', 'evolve', 'local_search']
+__all__ = ['SIGNALS', 'SEARCHERS', 'BudgetExhausted', 'BoundaryError', 'SearchSpace', 'Ledger', 'ledger_columns', 'Oracle',
+           'SignalSpec', 'register_signal', 'signals_for', 'Signal', 'neighbours', 'register_searcher',
+           'load_searcher_modules', 'SearchResult', 'run', 'random_search', 'regularized_evolution', 'evolve',
+           'local_search', 'signal_rank', 'source_rank']
 
 # %% ../nbs/60_search.ipynb #aa423893
 class BudgetExhausted(RuntimeError):
     "A query past the oracle's budget."
 
+class BoundaryError(AttributeError):
+    "A searcher reached for ground truth outside the oracle and its grants."
+
+_TRUTH = {"values", "table", "query", "optimum", "best_arch", "rank_percentile", "extras"}
+_GRANTS = ("Values come only through the oracle: oracle.query(arch) (counted against the budget), "
+           "oracle.source_table(n, seed) (other tasks, counted as source labels), oracle.signal(name) "
+           "(cheap signals, charged with their cost) or oracle.partner(task, budget) (another task's counted oracle).")
+
+class SearchSpace:
+    "What a searcher may know of a benchmark: architectures, tasks and metric directions, never a value."
+    PUBLIC = ("name", "archs", "tasks", "splits", "index", "sample", "higher_is_better", "metric", "check_task", "check_split")
+    def __init__(self, bench: Benchmark):
+        for k in ("name", "archs", "tasks", "splits", "_index"): object.__setattr__(self, k, getattr(bench, k))
+        object.__setattr__(self, "_bench", bench)
+    def __len__(self): return len(self.archs)
+    def __contains__(self, arch): return arch in self._index
+    def __repr__(self): return f"SearchSpace({self.name!r}: {len(self)} archs, tasks={self.tasks})"
+    def index(self, arch: str) -> int: return self._bench.index(arch)
+    def sample(self, n: int, seed: int = 0) -> list[str]: return self._bench.sample(n, seed)
+    def higher_is_better(self, task: str) -> bool: return self._bench.higher_is_better(task)
+    def metric(self, task: str): return self._bench.metric(task)
+    def check_task(self, task: str) -> str: return self._bench.check_task(task)
+    def check_split(self, split: str) -> str: return self._bench.check_split(split)
+    def __getattr__(self, name):
+        if name.startswith("__"): raise AttributeError(name)
+        kind = "ground truth" if name in _TRUTH else "not part of the search space"
+        raise BoundaryError(f"{self.name}: {name!r} is {kind}; a searcher's view of the benchmark offers "
+                            f"{', '.join(self.PUBLIC)}. {_GRANTS}")
+    def __setattr__(self, name, value): raise BoundaryError(f"The search space of {self.name} is read-only.")
+    def __reduce__(self): return (SearchSpace, (self._bench,))
+
+# %% ../nbs/60_search.ipynb #0dbb4f9f
+@dataclass
+class Ledger:
+    "What a search consumed besides its target evaluations: source labels, cheap signals, partner tasks, pretraining."
+    source_labels: dict = field(default_factory=dict)   # source task -> set of architectures whose value was read
+    low_fidelity: dict = field(default_factory=dict)    # signal -> dict(archs, evaluation_equivalents, cpu_seconds, rule)
+    partners: dict = field(default_factory=dict)        # partner task -> its Oracle
+    pretrained_on: dict = field(default_factory=dict)   # what a predictor/encoder was trained on -> labels
+
+    def charge(self, name: str, archs, rule: str, evaluation_cost: float = 0.0, cpu_seconds: float = 0.0):
+        "Charge a cheap signal a searcher computes itself: `archs` scored (each once), the evaluations and CPU-seconds they cost."
+        e = self.low_fidelity.setdefault(name, dict(archs=set(), evaluation_equivalents=0.0, cpu_seconds=0.0, rule=rule))
+        e["archs"] |= set(archs)
+        e["evaluation_equivalents"] = round(e["evaluation_equivalents"] + evaluation_cost, 6)
+        e["cpu_seconds"] = round(e["cpu_seconds"] + cpu_seconds, 3)
+
+    def as_dict(self, target: Oracle | None = None) -> dict:
+        "The consumption of a search whose target oracle is `target`, JSON-friendly."
+        sig = {k: dict(v, archs=len(v["archs"])) for k, v in self.low_fidelity.items()}
+        partner = {t: o.n_queries for t, o in self.partners.items()}
+        n = 0 if target is None else target.n_queries
+        return dict(target_evaluations=n, partner_evaluations=partner,
+                    source_labels={t: len(a) for t, a in self.source_labels.items()}, low_fidelity=sig,
+                    proxy_cpu_seconds=round(sum(v["cpu_seconds"] for v in sig.values()), 3),
+                    pretrained_on=dict(self.pretrained_on),
+                    evaluation_equivalents=round(n + sum(partner.values()) + sum(v["evaluation_equivalents"] for v in sig.values()), 3))
+
+def ledger_columns(ledger: dict) -> dict:
+    "The ledger flattened into the columns of a results row (counts summed; the parts as JSON)."
+    return dict(target_evaluations=ledger["target_evaluations"], partner_evaluations=sum(ledger["partner_evaluations"].values()),
+                source_labels=sum(ledger["source_labels"].values()),
+                low_fidelity_archs=sum(v["archs"] for v in ledger["low_fidelity"].values()),
+                proxy_cpu_seconds=ledger["proxy_cpu_seconds"], evaluation_equivalents=ledger["evaluation_equivalents"],
+                pretrained_labels=int(sum(ledger["pretrained_on"].values())), ledger=json.dumps(ledger, sort_keys=True))
+
+# %% ../nbs/60_search.ipynb #69d437f5
 class Oracle:
-    "Budgeted, counted access to one task's ground truth."
-    def __init__(self, bench: Benchmark | str,  # benchmark (or its name)
+    "Budgeted, counted access to one task's ground truth; every other source of information is a counted grant."
+    def __init__(self, bench: Benchmark | str,  # benchmark (or its name); a searcher's SearchSpace is refused
                  task: str,                        # target task
                  budget: int,                      # maximum number of distinct architectures queried
-                 split: str = "valid"):            # split answered by queries
-        self.bench = load_benchmark(bench) if isinstance(bench, str) else bench
-        self.task, self.split = self.bench.check_task(task), self.bench.check_split(split)
-        if not isinstance(budget, (int, np.integer)) or not 1 <= budget <= len(self.bench):
-            raise ValueError(f"Budget {budget!r} is invalid for {self.bench.name}: need an integer 1 <= budget <= {len(self.bench)} (the size of the space).")
+                 split: str = "valid",             # split answered by queries
+                 ledger: Ledger | None = None,     # shared with partner oracles (None: a new one)
+                 until: Callable | None = None):   # harness stopping rule `(value) -> bool` (e.g. the optimum): once true the budget ends
+        if isinstance(bench, SearchSpace):
+            raise BoundaryError("An Oracle cannot be built from a searcher's SearchSpace: that would read ground truth "
+                                "past the budget. Fix: ask the oracle you were given for oracle.partner(task, budget).")
+        self._truth = load_benchmark(bench) if isinstance(bench, str) else bench
+        self.bench = SearchSpace(self._truth)
+        self.task, self.split = self._truth.check_task(task), self._truth.check_split(split)
+        if not isinstance(budget, (int, np.integer)) or isinstance(budget, bool) or not 1 <= budget <= len(self._truth):
+            raise ValueError(f"Budget {budget!r} is invalid for {self.bench.name}: need an integer 1 <= budget <= {len(self._truth)} (the size of the space).")
         self.budget, self.history, self._seen = int(budget), [], {}
-        self.higher_is_better = self.bench.higher_is_better(task)
+        self.higher_is_better = self._truth.higher_is_better(task)
+        self.ledger, self._until = (Ledger() if ledger is None else ledger), until
         self.queried_at = []   # wall-clock seconds since the oracle was created, per query
         self._t0 = time.perf_counter()
 
@@ -48,13 +124,17 @@ class Oracle:
     def remaining(self) -> int: return self.budget - len(self.history)
     @property
     def exhausted(self) -> bool: return self.remaining <= 0
+    def seen(self, arch: str) -> bool:
+        "Whether `arch` was already evaluated (querying it again is free)."
+        return arch in self._seen
 
     def query(self, arch: str) -> float:
         "The value of `arch` on the target task (counted once per distinct architecture)."
         if arch in self._seen: return self._seen[arch]
         if self.exhausted: raise BudgetExhausted(f"Budget of {self.budget} queries on {self.bench.name}/{self.task} is spent; {arch!r} was not evaluated.")
-        v = self.bench.query(arch, self.task, self.split)
+        v = self._truth.query(arch, self.task, self.split)
         self._seen[arch] = v; self.history.append((arch, v)); self.queried_at.append(time.perf_counter() - self._t0)
+        if self._until is not None and self._until(v): self.budget = len(self.history)   # the harness ends the search here
         return v
 
     def better(self, a: float, b: float) -> bool:
@@ -68,14 +148,80 @@ class Oracle:
         i = int(np.argmax(vals) if self.higher_is_better else np.argmin(vals))
         return self.history[i]
 
-    def source_table(self, n_archs: int = 500, seed: int = 0, tasks: list[str] | None = None) -> pd.DataFrame:
-        "Free source-task data: values of `n_archs` sampled architectures on the other tasks (never the target)."
-        tasks = [t for t in self.bench.tasks if t != self.task] if tasks is None else tasks
-        if self.task in tasks:
-            raise ValueError(f"The target task {self.task!r} cannot be a source task: its values cost queries. Fix: drop it from tasks.")
-        for t in tasks: self.bench.check_task(t)
-        archs = self.bench.sample(min(n_archs, len(self.bench)), seed)
-        return self.bench.table(self.split).loc[archs, tasks]
+# %% ../nbs/60_search.ipynb #ad488f68
+@dataclass
+class SignalSpec:
+    "A cheap signal searchers may be granted: its scores over a space and what each scored architecture costs."
+    name: str
+    scores: Callable              # (bench, task) -> np.ndarray over bench.archs, higher is better
+    rule: str                     # the cost rule, in words
+    evaluation_cost: float = 0.0  # fraction of one target evaluation charged per architecture scored
+    cpu_seconds: Callable | None = None   # (bench, task) -> CPU seconds per architecture scored
+    benchmarks: tuple | None = None       # benchmarks it exists for (None: all)
+
+SIGNALS = Registry("cheap signal")
+
+def register_signal(spec: SignalSpec) -> SignalSpec:
+    "Make `spec` available as `oracle.signal(spec.name)`."
+    return SIGNALS.register(spec.name, spec)
+
+def signals_for(bench_name: str) -> list[str]:
+    "The cheap signals a benchmark can grant."
+    return [n for n, s in SIGNALS.items() if s.benchmarks is None or bench_name in s.benchmarks]
+
+class Signal:
+    "A granted cheap signal: `score(archs)` (higher is better); each architecture is charged once to the ledger."
+    def __init__(self, spec: SignalSpec, bench: Benchmark, task: str, ledger: Ledger):
+        self.name, self.rule = spec.name, spec.rule
+        self._scores, self._index = np.asarray(spec.scores(bench, task), dtype=float), bench._index
+        self._cost = spec.evaluation_cost
+        self._cpu = spec.cpu_seconds(bench, task) if spec.cpu_seconds else 0.0
+        self._entry = ledger.low_fidelity.setdefault(f"{spec.name}:{task}", dict(archs=set(), evaluation_equivalents=0.0,
+                                                                                cpu_seconds=0.0, rule=spec.rule))
+    def score(self, archs) -> np.ndarray:
+        "Scores of `archs` (higher is better), charging each architecture not scored before."
+        archs = list(archs); e = self._entry
+        new = set(archs) - e["archs"]
+        e["archs"] |= new
+        e["evaluation_equivalents"] = round(len(e["archs"])*self._cost, 6); e["cpu_seconds"] = round(len(e["archs"])*self._cpu, 3)
+        return self._scores[[self._index[a] for a in archs]]
+
+# %% ../nbs/60_search.ipynb #f33d2ef8
+def _source_table(self: Oracle, n_archs: int = 500, seed: int = 0, tasks: list[str] | None = None) -> pd.DataFrame:
+    "Grant: values of `n_archs` sampled architectures on the other tasks (never the target), counted as source labels."
+    tasks = [t for t in self.bench.tasks if t != self.task] if tasks is None else list(tasks)
+    if self.task in tasks:
+        raise ValueError(f"The target task {self.task!r} cannot be a source task: its values cost queries. Fix: drop it from tasks.")
+    if not tasks:
+        raise ValueError(f"{self.bench.name} has no task but the target {self.task!r}: there is no source table to grant. "
+                         f"Fix: use a searcher that needs no source tasks (random, rea, local, signal-rank).")
+    for t in tasks: self._truth.check_task(t)
+    archs = self._truth.sample(min(n_archs, len(self._truth)), seed)
+    for t in tasks: self.ledger.source_labels.setdefault(t, set()).update(archs)
+    return self._truth.table(self.split).loc[archs, tasks]
+
+def _signal(self: Oracle, name: str) -> Signal:
+    "Grant: the cheap signal `name` for the target task, charged per architecture scored (see `signals_for`)."
+    offered = signals_for(self.bench.name)
+    if name not in SIGNALS or name not in offered:
+        raise ValueError(f"Cheap signal {name!r} is not available on {self.bench.name}; it offers {offered or 'none'}. "
+                         f"Fix: pick one of those, or register your own with search.register_signal(SignalSpec(...)).")
+    return Signal(SIGNALS[name], self._truth, self.task, self.ledger)
+
+def _partner(self: Oracle, task: str, budget: int) -> Oracle:
+    "Grant: a counted oracle of another task of the benchmark, sharing this oracle's ledger (its evaluations are charged)."
+    if task == self.task: raise ValueError(f"{task!r} is the target task itself; a partner is another task of {self.bench.name} ({self.bench.tasks}).")
+    if task in self.ledger.partners: return self.ledger.partners[task]
+    o = Oracle(self._truth, task, budget, self.split, ledger=self.ledger)
+    self.ledger.partners[task] = o
+    return o
+
+def _declare_pretraining(self: Oracle, what: str, labels: int):
+    "Record that a predictor or encoder was trained on `labels` labelled examples of `what` before this search."
+    self.ledger.pretrained_on[what] = int(labels)
+
+for _name, _grant in dict(source_table=_source_table, signal=_signal, partner=_partner,
+                    declare_pretraining=_declare_pretraining).items(): setattr(Oracle, _name, _grant)
 
 # %% ../nbs/60_search.ipynb #a11658d0
 def neighbours(bench: Benchmark, arch: str) -> list[str]:
@@ -124,6 +270,7 @@ class SearchResult:
     wall_time: float
     config: dict = field(default_factory=dict)
     query_times: list = field(default_factory=list)
+    ledger: dict = field(default_factory=dict)   # what the search consumed (Ledger.as_dict)
 
     def summary(self) -> dict:
         "A JSON-friendly summary (no history)."
@@ -132,7 +279,7 @@ class SearchResult:
                     rank_percentile=round(self.rank_percentile, 4),
                     test_value=None if self.test_value is None else round(self.test_value, 4),
                     queries=len(self.history), queries_to_optimum=self.queries_to_optimum,
-                    wall_time=round(self.wall_time, 3), config=self.config)
+                    wall_time=round(self.wall_time, 3), config=self.config, ledger=self.ledger)
 
     def curve(self) -> pd.DataFrame:
         "One row per query: value, best-so-far and its rank percentile."
@@ -153,20 +300,20 @@ def run(method: str,               # a registered searcher
     "Run searcher `method` on `task` of `bench` within `budget` queries and score the result."
     if method not in SEARCHERS: load_searcher_modules()
     fn = SEARCHERS.get(method)
-    oracle = Oracle(bench, task, budget, split)
+    b = load_benchmark(bench) if isinstance(bench, str) else bench
+    oracle = Oracle(b, task, budget, split)
     t0 = time.perf_counter()
     try: fn(oracle, seed, **config)
     except BudgetExhausted: pass
     wall = time.perf_counter() - t0
-    if not oracle.history: raise RuntimeError(f"Searcher {method!r} made no query on {oracle.bench.name}/{task}.")
-    b = oracle.bench
+    if not oracle.history: raise RuntimeError(f"Searcher {method!r} made no query on {b.name}/{task}.")
     best_arch, best_value = oracle.best()
     hib = oracle.higher_is_better
     test_value = b.query(best_arch, task, "test") if "test" in b.splits and split != "test" else None
     return SearchResult(method, b.name, task, seed, budget, split, list(oracle.history), best_arch, best_value,
                         b.rank_percentile(best_value, task, split), test_value,
                         metrics.queries_to_optimum([v for _, v in oracle.history], b.optimum(task, split), hib),
-                        wall, dict(config), list(oracle.queried_at))
+                        wall, dict(config), list(oracle.queried_at), oracle.ledger.as_dict(oracle))
 
 # %% ../nbs/60_search.ipynb #7283e028
 @register_searcher("random")
@@ -195,7 +342,7 @@ def evolve(oracle: Oracle, population: list, g: np.random.Generator, tournament_
         for _ in range(20):
             nb = neighbours(oracle.bench, parent)
             child = nb[g.integers(len(nb))]
-            if child not in oracle._seen: break
+            if not oracle.seen(child): break
             parent = child   # walk on: a random-walk step keeps the budget for new architectures
         population.append((child, oracle.query(child)))
         population.pop(0)
@@ -208,8 +355,8 @@ def local_search(oracle: Oracle, seed: int, first_improvement: bool = False):
     space = oracle.space
     while not oracle.exhausted:
         cur = space[g.integers(len(space))]
-        if cur in oracle._seen and len(oracle._seen) < len(space):
-            cur = next(space[i] for i in g.permutation(len(space)) if space[i] not in oracle._seen)
+        if oracle.seen(cur) and oracle.n_queries < len(space):
+            cur = next(space[i] for i in g.permutation(len(space)) if not oracle.seen(space[i]))
         cur_v = oracle.query(cur)
         improved = True
         while improved and not oracle.exhausted:
@@ -223,3 +370,41 @@ def local_search(oracle: Oracle, seed: int, first_improvement: bool = False):
                     best, best_v = nb[i], v
                     if first_improvement: break
             if best is not None: cur, cur_v, improved = best, best_v, True
+
+# %% ../nbs/60_search.ipynb #39664498
+def _test12(bench: Benchmark, task: str) -> np.ndarray: return bench.values(task, "test12")
+
+register_signal(SignalSpec("test12", _test12, benchmarks=("nb201",), evaluation_cost=12/200,
+                           rule="12-epoch training on the target task: 12/200 of an evaluation per architecture scored"))
+
+def _proxy_signal(proxy: str) -> SignalSpec:
+    def scores(bench, task):
+        from transnas_repro.proxies import space_scores
+        return space_scores(bench.name, proxy, task=task, progress=True).to_numpy()
+    def cpu(bench, task):
+        from transnas_repro.proxies import space_scores
+        return float(space_scores(bench.name, proxy, task=task, progress=False).attrs.get("cpu_seconds_per_arch", float("nan")))
+    return SignalSpec(proxy, scores, benchmarks=("nb201",), cpu_seconds=cpu,
+                      rule=f"zero-cost proxy {proxy} (no target label): CPU-seconds per architecture scored, measured over the whole space")
+
+for _p in ("params", "flops", "synflow"): register_signal(_proxy_signal(_p))
+
+# %% ../nbs/60_search.ipynb #4b920c68
+@register_searcher("signal-rank")
+def signal_rank(oracle: Oracle, seed: int, signal: str = "synflow"):
+    "Evaluate the space in the order of a cheap signal, best first (ties at random): the shortcut a signal-using method must beat."
+    scores = oracle.signal(signal).score(oracle.space)
+    tie = rng(seed, "signal-rank", oracle.task).random(len(scores))
+    order = np.lexsort((tie, np.where(np.isfinite(scores), -scores, np.inf)))
+    for i in order[:oracle.budget]: oracle.query(oracle.space[i])
+
+@register_searcher("source-rank")
+def source_rank(oracle: Oracle, seed: int, n_source_archs: int = 500, sources: list[str] | None = None):
+    "Evaluate the top of the mean source-task rank on Arch-Graph's source sample (same size and seed), then random: no learning."
+    table = oracle.source_table(n_source_archs, seed, tasks=sources)
+    ranks = pd.concat([table[t].rank(ascending=not oracle.bench.higher_is_better(t)) for t in table], axis=1).mean(axis=1)
+    order = list(ranks.sort_values(kind="stable").index)
+    order += [oracle.space[i] for i in rng(seed, "source-rank", oracle.task).permutation(len(oracle.space))]
+    for a in order:
+        if oracle.exhausted: break
+        oracle.query(a)
