@@ -20,11 +20,13 @@ from . import metrics
 
 # %% auto #0
 __all__ = ['CIFAR_MEAN', 'CIFAR_STD', 'BATCH_SOURCES', 'LABEL_KINDS', 'PROXIES', 'DATA_INDEPENDENT', 'DEFAULT_PROXIES',
-           'BENCH_INPUT_SIZE', 'PAPER_TABLE1_NB201', 'ProxyBatch', 'find_cifar10', 'make_batch', 'weight_layers',
-           'task_loss', 'features_before_pooling', 'shared_passes', 'proxy', 'params_proxy', 'flops_proxy', 'synflow',
-           'snip', 'grad_norm', 'plain', 'fisher', 'l2_norm', 'grasp', 'jacov', 'nwot', 'zen', 'score', 'input_size',
-           'score_arch', 'score_many', 'naslib_scores', 'crosscheck', 'proxy_accuracy_table', 'crosscheck_archs',
-           'run_crosscheck', 'cache_file', 'proxy_rea']
+           'BENCH_INPUT_SIZE', 'PAPER_TABLE1_NB201', 'SPACE_OPS', 'SPACE_PROXIES', 'ProxyBatch', 'find_cifar10',
+           'make_batch', 'weight_layers', 'task_loss', 'features_before_pooling', 'shared_passes', 'proxy',
+           'params_proxy', 'flops_proxy', 'synflow', 'snip', 'grad_norm', 'plain', 'fisher', 'l2_norm', 'grasp',
+           'jacov', 'nwot', 'zen', 'score', 'input_size', 'score_arch', 'score_many', 'naslib_scores', 'crosscheck',
+           'proxy_accuracy_table', 'crosscheck_archs', 'run_crosscheck', 'edge_ops', 'additive_counts',
+           'additive_scores', 'SynflowSkeleton', 'space_cache_path', 'space_scores', 'cached_space_scores',
+           'cache_file', 'proxy_rea']
 
 # %% ../nbs/50_proxies.ipynb #ff92ef95
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
@@ -508,6 +510,209 @@ def run_crosscheck(out_dir="figures/proxies",     # where the score caches and t
         df.to_csv(out/f"{name}.csv", index=False, float_format="%.4f")
         (out/f"{name}.md").write_text(to_markdown(df.round(3)))
     return dict(scores=scored, crosscheck=cc, proxy_vs_accuracy=acc)
+
+# %% ../nbs/50_proxies.ipynb #53b48cad
+from .benchmarks import NB201_OPS, TNB_MICRO_OPS
+SPACE_OPS = {"nb201": NB201_OPS, "tnb101_micro": TNB_MICRO_OPS}   # the cell spaces: six edges, op 0 is 'none'
+SPACE_PROXIES = ["params", "flops", "synflow"]
+
+def _space_check(bench_name, proxy, task) -> tuple:
+    "(bench, proxy, task) validated for `space_scores`; task None becomes the benchmark's default network (as in score_arch)."
+    from transnas_repro.networks import BENCH_TASKS, DEFAULT_TASK
+    check_choice(bench_name, SPACE_OPS, "benchmark for space_scores",
+                 fix="for other spaces score the architectures you need with score_many(bench, archs, [proxy])")
+    check_choice(proxy, SPACE_PROXIES, "proxy for space_scores",
+                 fix="for the data-dependent proxies score a sample with score_many(bench, archs, [proxy])")
+    tasks = [t for t in BENCH_TASKS[bench_name] if t != "jigsaw"]   # jigsaw networks take 9 tiles, not one image
+    task = DEFAULT_TASK[bench_name] if task is None else check_choice(task, tasks, f"task for space_scores on {bench_name}")
+    return bench_name, proxy, task
+
+def _shape_batch(bench_name: str, task: str) -> ProxyBatch:
+    "One all-zeros image of the task's input size: params, flops and synflow read only the batch's shape."
+    s = input_size(bench_name, task)
+    return ProxyBatch(torch.zeros(1, 3, s, s), torch.zeros(1, dtype=torch.long), "shape-only", "random", 1)
+
+def edge_ops(bench_name: str, archs) -> np.ndarray:
+    "Op index (into SPACE_OPS[bench_name]) on each of the six edges of every cell, shape (len(archs), 6)."
+    from transnas_repro.benchmarks import decode
+    idx = {o: i for i, o in enumerate(SPACE_OPS[check_choice(bench_name, SPACE_OPS, "cell space")])}
+    return np.array([[idx[o] for o in decode(bench_name, a)] for a in archs], dtype=np.int64).reshape(-1, 6)
+
+# %% ../nbs/50_proxies.ipynb #227b7154
+def additive_counts(bench_name: str,          # a cell space (SPACE_OPS)
+                    proxy: str,               # 'params' or 'flops'
+                    task: str | None = None,  # picks the head (and input size) as in score_arch
+                   ) -> tuple[int, np.ndarray]:
+    "`proxy` x 1e6 of the all-'none' network, and table[k, o]: what op o on edge k adds to it (integers)."
+    from transnas_repro.benchmarks import encode
+    from transnas_repro.networks import build_network
+    bench_name, proxy, task = _space_check(bench_name, proxy, task)
+    if proxy not in ("params", "flops"):
+        raise ValueError(f"additive_counts works for 'params' and 'flops', not {proxy!r} (not additive over edges). "
+                         "Fix: use space_scores(bench, proxy).")
+    ops, batch = SPACE_OPS[bench_name], _shape_batch(bench_name, task)
+    def count(parts) -> int:
+        v = PROXIES[proxy](build_network(bench_name, encode(bench_name, parts), task), batch)*1e6
+        if abs(v - round(v)) > 1e-3: raise ValueError(f"{proxy} x 1e6 = {v} is not an integer count.")
+        return round(v)
+    base = count(["none"]*6)
+    table = np.zeros((6, len(ops)), dtype=np.int64)
+    for k in range(6):
+        for o in range(1, len(ops)): table[k, o] = count([ops[o] if j == k else "none" for j in range(6)]) - base
+    return base, table
+
+def additive_scores(bench_name: str, proxy: str, archs, task: str | None = None) -> np.ndarray:
+    "`proxy` ('params' or 'flops', as score_arch gives it) of every architecture in `archs`, from additive_counts."
+    base, table = additive_counts(bench_name, proxy, task)
+    codes = edge_ops(bench_name, archs)
+    return (base + table[np.arange(6), codes].sum(1))/1e6
+
+# %% ../nbs/50_proxies.ipynb #a9215f22
+_INIT_LAYERS = (nn.modules.conv._ConvNd, nn.Linear)   # the modules that draw random numbers when constructed
+
+def _modules(net: nn.Module, pools) -> list[nn.Module]:
+    "Every module of `net` and of the edge-op pools, in a fixed order."
+    return [*net.modules(), *(m for cell in pools for edge in cell for op in edge.values() for m in op.modules())]
+
+def _swappable(bench_name: str, task: str):
+    "Float32 network + one module per op on every cell edge (pools), their float64 twin (BN off), RNG state after build_network."
+    from transnas_repro.benchmarks import encode
+    from transnas_repro.networks import build_network, cell_op, DenseCell
+    net = build_network(bench_name, encode(bench_name, ["nor_conv_1x1"]*6), task)   # its convs show each edge's shape
+    drawn = torch.get_rng_state()
+    cells = [m for m in net.modules() if isinstance(m, DenseCell)]
+    pools = [[{o: cell_op(o, e[1].in_channels, e[1].out_channels, e[1].stride[0]) for o in SPACE_OPS[bench_name]}
+              for e in c.edges] for c in cells]
+    net64, cells64, pools64 = copy.deepcopy((net, cells, pools))
+    for m in _modules(net64, pools64):
+        m.double()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm): m.forward = lambda x: x
+    return (net, cells, pools), (net64, cells64, pools64), drawn
+
+# %% ../nbs/50_proxies.ipynb #34d337e7
+class SynflowSkeleton:
+    "One network of a cell space whose edge ops are swapped per architecture: `synflow` exactly as score_arch computes it."
+    def __init__(self, bench_name: str, task: str | None = None):
+        self.bench, _, self.task = _space_check(bench_name, "synflow", task)
+        s = input_size(bench_name, self.task)
+        self.shape = (1, 3, s, s)
+        set_seed(0); self.f32, self.f64, drawn = _swappable(bench_name, self.task)
+        self.source = {b: a for a, b in zip(_modules(self.f32[0], self.f32[2]), _modules(self.f64[0], self.f64[2]))
+                       if isinstance(a, _INIT_LAYERS)}   # float64 layer -> the float32 layer whose draws it copies
+        set_seed(0); self._draw()           # the template's layers (conv1x1 on every edge) are still in place
+        if not torch.equal(torch.get_rng_state(), drawn):
+            raise RuntimeError(f"{bench_name} networks draw random numbers outside Conv/Linear.reset_parameters, so the "
+                               "skeleton cannot reproduce their weights. Fix: score them with score_arch.")
+
+    def _draw(self) -> list[nn.Module]:
+        "Re-draw the weights in module (= build_network's construction) order, copy |w| into the float64 twin; its layers."
+        layers = [m for m in self.f64[0].modules() if isinstance(m, _INIT_LAYERS)]
+        with torch.no_grad():
+            for l in layers:
+                src = self.source[l]; src.reset_parameters()
+                for name, p in l.named_parameters(recurse=False): p.copy_(getattr(src, name).abs())
+        return layers
+
+    def __call__(self, arch: str, seed: int = 0) -> float:
+        "synflow of `arch`'s network built with `seed`: score_arch(bench, arch, ['synflow'], seed=seed, task=task)['synflow']."
+        from transnas_repro.benchmarks import decode
+        parts = decode(self.bench, arch)
+        for _, cells, pools in (self.f32, self.f64):
+            for cell, pool in zip(cells, pools):
+                for k, o in enumerate(parts): cell.edges[k] = pool[k][o]
+        set_seed(seed)
+        layers = [l for l in self._draw() if isinstance(l, (nn.Conv2d, nn.Linear))]   # = weight_layers(net), same order
+        net = self.f64[0]; net.zero_grad(set_to_none=True)
+        net(torch.ones(self.shape, dtype=torch.float64)).sum().backward()
+        s = sum(float((l.weight*l.weight.grad).abs().sum().detach()) for l in layers if l.weight.grad is not None)
+        return 0.0 if s == 0 else math.copysign(math.log(abs(s)), s)
+
+# %% ../nbs/50_proxies.ipynb #836197f5
+import hashlib, uuid
+from .core import cache_dir
+
+def _sha256(a: np.ndarray) -> str: return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+def space_cache_path(bench_name: str, proxy: str, task: str | None = None, seed: int = 0) -> Path:
+    "The .npy file `space_scores` keeps these scores in (its JSON sidecar: the same name with .json)."
+    bench_name, proxy, task = _space_check(bench_name, proxy, task)
+    return cache_dir("proxies")/f"space-{bench_name}-{task}-{proxy}-seed{seed}.npy"
+
+def _space_meta(bench_name, proxy, task, seed, archs) -> dict:
+    from transnas_repro import __version__
+    return dict(bench=bench_name, proxy=proxy, task=task, seed=seed, package_version=__version__, n=len(archs),
+                archs_sha256=hashlib.sha256("\n".join(archs).encode()).hexdigest())
+
+def _atomic_write(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb") as f: write(f)
+        os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
+
+def _save_space(path: Path, values: np.ndarray, meta: dict) -> None:
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    _atomic_write(path, lambda f: np.save(f, values, allow_pickle=False))
+    _atomic_write(path.with_suffix(".json"), lambda f: f.write(json.dumps(dict(meta, sha256=_sha256(values)), indent=1).encode()))
+
+def _load_space(path: Path, meta: dict) -> np.ndarray | None:
+    "The cached array if its sidecar matches `meta` and its checksum; None (with a warning when a cache was there) otherwise."
+    if not path.exists() and not path.with_suffix(".json").exists(): return None
+    try:
+        side = json.loads(path.with_suffix(".json").read_text())
+        bad = [k for k in meta if side.get(k) != meta[k]]
+        if bad: raise ValueError(f"sidecar disagrees on {', '.join(bad)}")
+        values = np.load(path, allow_pickle=False)
+        if values.shape != (meta["n"],) or _sha256(values) != side.get("sha256"): raise ValueError("checksum mismatch")
+        return values
+    except Exception as e:
+        warnings.warn(f"Proxy cache {path} not used ({type(e).__name__}: {e}); recomputing it.")
+        return None
+
+# %% ../nbs/50_proxies.ipynb #99cc6705
+def _compute_space(bench_name, proxy, task, seed, archs, progress, path) -> np.ndarray:
+    "The scores of `archs` (params/flops from the additive tables; synflow on a SynflowSkeleton, one torch thread)."
+    from tqdm.auto import tqdm
+    if proxy != "synflow": return additive_scores(bench_name, proxy, archs, task)
+    threads = torch.get_num_threads(); torch.set_num_threads(1)
+    try:
+        skeleton, out, start = SynflowSkeleton(bench_name, task), np.empty(len(archs)), time.perf_counter()
+        with tqdm(total=len(archs), disable=not progress, desc=f"{bench_name} {proxy}") as bar:
+            for i, a in enumerate(archs):
+                out[i] = skeleton(a, seed); bar.update()
+                if i == 9 and progress and (est := (time.perf_counter() - start)/10*len(archs)) > 60:
+                    bar.write(f"space_scores: {len(archs)} {bench_name} cells with {proxy} take about {est/60:.0f} min "
+                              f"(from the first 10); cached in {path.parent}.")
+    finally: torch.set_num_threads(threads)
+    bad = ~np.isfinite(out)
+    if bad.any(): warnings.warn(f"{proxy} was not finite for {bad.sum()} {bench_name} cells; recorded as NaN."); out[bad] = np.nan
+    return out
+
+# %% ../nbs/50_proxies.ipynb #497347d3
+def space_scores(bench_name: str,            # a cell space: 'nb201' or 'tnb101_micro'
+                 proxy: str,                 # 'params', 'flops' or 'synflow'
+                 task: str | None = None,    # picks the head and input size; None: cifar10 (class_object for TNB), as score_arch
+                 seed: int = 0,              # network initialization (synflow), as score_arch's seed
+                 progress: bool = True,      # tqdm bar and, above a minute, a one-line time estimate
+                ) -> pd.Series:
+    "`proxy` of every architecture of the benchmark (indexed by load_benchmark(bench_name).archs), computed once and cached."
+    from transnas_repro.benchmarks import load_benchmark
+    bench_name, proxy, task = _space_check(bench_name, proxy, task)
+    archs = load_benchmark(bench_name).archs
+    path, meta = space_cache_path(bench_name, proxy, task, seed), _space_meta(bench_name, proxy, task, seed, archs)
+    values = _load_space(path, meta)
+    if values is None:
+        values = _compute_space(bench_name, proxy, task, seed, archs, progress, path)
+        _save_space(path, values, meta)
+    return pd.Series(values, index=pd.Index(archs, name="arch"), name=proxy)
+
+def cached_space_scores(bench_name: str, proxy: str, task: str | None = None, seed: int = 0) -> pd.Series | None:
+    "`space_scores` from a valid cache only; None when there is none (nothing is computed)."
+    from transnas_repro.benchmarks import load_benchmark
+    bench_name, proxy, task = _space_check(bench_name, proxy, task)
+    archs = load_benchmark(bench_name).archs
+    values = _load_space(space_cache_path(bench_name, proxy, task, seed), _space_meta(bench_name, proxy, task, seed, archs))
+    return None if values is None else pd.Series(values, index=pd.Index(archs, name="arch"), name=proxy)
 
 # %% ../nbs/50_proxies.ipynb #b1c2d3e5
 from .search import register_searcher, evolve, Oracle
