@@ -448,9 +448,10 @@ def compare_methods(units: pd.DataFrame,           # one row per (method, benchm
     for bench, g in (units.groupby("benchmark", sort=False) if len(units) else []):
         methods = list(dict.fromkeys(g.method))
         wide = g.pivot_table(index=keys, columns="method", values=value, aggfunc="mean")
-        for base in (default_baselines(methods) if baselines is None else [b for b in baselines if b in methods]):
+        bases = default_baselines(methods) if baselines is None else [b for b in baselines if b in methods]
+        for k, base in enumerate(bases):
             for m in methods:
-                if m == base: continue
+                if m == base or m in bases[:k]: continue      # each pair of baselines once
                 pair = wide[[m, base]].dropna()
                 t = paired_test(pair[m], pair[base])
                 better = "" if not t["significant"] else (m if (t["mean_diff"] < 0) == lower_is_better else base)
@@ -497,11 +498,12 @@ def write_comparisons(comp: pd.DataFrame, out: str | Path) -> Path | None:
     if comp is None or not len(comp):
         path.unlink(missing_ok=True); return None
     comp.round(6).to_csv(path, index=False)
-    show = comp.assign(significant=comp.significant.map({True: "yes", False: "no"})).round(3)
+    front = [c for c in ("benchmark", "task", "method", "baseline") if c in comp]
+    show = comp[front + [c for c in comp if c not in front]].assign(significant=comp.significant.map({True: "yes", False: "no"})).round(3)
     text = ("\n## Paired comparisons\n\nEach method against the baselines of the same table on the same units (`n_pairs`): "
             "mean difference method - baseline, paired bootstrap 95% CI, two-sided Wilcoxon signed-rank p; *significant* "
             "when p < 0.05 and the CI excludes 0; *better* names the winner only then. Machine-readable: `comparisons.csv`.\n\n"
-            + to_markdown(show) + "\n")
+            + to_markdown(show, index=False) + "\n")
     md = out/"summary.md"
     md.write_text(md.read_text() + text)
     return path

@@ -650,10 +650,16 @@ def _atomic_write(path: Path, write) -> None:
         os.replace(tmp, path)
     finally: tmp.unlink(missing_ok=True)
 
-def _save_space(path: Path, values: np.ndarray, meta: dict) -> None:
+def _save_space(path: Path, values: np.ndarray, meta: dict, cpu_seconds: float = float("nan")) -> None:
     values = np.ascontiguousarray(values, dtype=np.float64)
     _atomic_write(path, lambda f: np.save(f, values, allow_pickle=False))
-    _atomic_write(path.with_suffix(".json"), lambda f: f.write(json.dumps(dict(meta, sha256=_sha256(values)), indent=1).encode()))
+    side = dict(meta, sha256=_sha256(values), cpu_seconds=round(float(cpu_seconds), 3))   # the cost of computing it, once
+    _atomic_write(path.with_suffix(".json"), lambda f: f.write(json.dumps(side, indent=1).encode()))
+
+def _space_cpu(path: Path) -> float:
+    "CPU-seconds the cached scores took to compute (NaN when the sidecar did not record it)."
+    try: return float(json.loads(path.with_suffix(".json").read_text()).get("cpu_seconds", float("nan")))
+    except (OSError, ValueError): return float("nan")
 
 def _load_space(path: Path, meta: dict) -> np.ndarray | None:
     "The cached array if its sidecar matches `meta` and its checksum; None (with a warning when a cache was there) otherwise."
@@ -702,9 +708,12 @@ def space_scores(bench_name: str,            # a cell space: 'nb201' or 'tnb101_
     path, meta = space_cache_path(bench_name, proxy, task, seed), _space_meta(bench_name, proxy, task, seed, archs)
     values = _load_space(path, meta)
     if values is None:
+        cpu = time.process_time()
         values = _compute_space(bench_name, proxy, task, seed, archs, progress, path)
-        _save_space(path, values, meta)
-    return pd.Series(values, index=pd.Index(archs, name="arch"), name=proxy)
+        _save_space(path, values, meta, cpu_seconds=time.process_time() - cpu)
+    out = pd.Series(values, index=pd.Index(archs, name="arch"), name=proxy)
+    out.attrs["cpu_seconds_per_arch"] = _space_cpu(path)/len(archs)    # what the ledger charges per scored cell
+    return out
 
 def cached_space_scores(bench_name: str, proxy: str, task: str | None = None, seed: int = 0) -> pd.Series | None:
     "`space_scores` from a valid cache only; None when there is none (nothing is computed)."

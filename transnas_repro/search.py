@@ -378,14 +378,15 @@ register_signal(SignalSpec("test12", _test12, benchmarks=("nb201",), evaluation_
                            rule="12-epoch training on the target task: 12/200 of an evaluation per architecture scored"))
 
 def _proxy_signal(proxy: str) -> SignalSpec:
-    def scores(bench, task):
+    def scores(bench, task):     # the cells are the same for every task: scored once, on the default (CIFAR-10) network
         from transnas_repro.proxies import space_scores
-        return space_scores(bench.name, proxy, task=task, progress=True).to_numpy()
+        return space_scores(bench.name, proxy, progress=True).to_numpy()
     def cpu(bench, task):
         from transnas_repro.proxies import space_scores
-        return float(space_scores(bench.name, proxy, task=task, progress=False).attrs.get("cpu_seconds_per_arch", float("nan")))
+        return float(space_scores(bench.name, proxy, progress=False).attrs.get("cpu_seconds_per_arch", float("nan")))
     return SignalSpec(proxy, scores, benchmarks=("nb201",), cpu_seconds=cpu,
-                      rule=f"zero-cost proxy {proxy} (no target label): CPU-seconds per architecture scored, measured over the whole space")
+                      rule=f"zero-cost proxy {proxy} on the CIFAR-10 network (no label): the CPU-seconds of scoring the whole "
+                           f"space once, divided over its cells, per cell scored")
 
 for _p in ("params", "flops", "synflow"): register_signal(_proxy_signal(_p))
 
