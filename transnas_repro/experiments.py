@@ -19,11 +19,12 @@ from .benchmarks import load_benchmark
 from . import search
 
 # %% auto #0
-__all__ = ['PROFILES', 'BACKENDS', 'SUMMARY_COLUMNS', 'EXPERIMENTS', 'LEDGER_METRICS', 'KTNAS_TABLE_III', 'Trial', 'resolve_fn',
-           'search_trial', 'Experiment', 'check_profile', 'register_experiment', 'experiments_table',
-           'load_experiment_modules', 'RowStore', 'TrialsFailed', 'run_trials', 'ledger_summary', 'search_summary',
-           'attach_reported', 'paired_test', 'paper_test', 'default_baselines', 'compare_methods', 'search_comparisons',
-           'repo_root', 'default_out', 'describe_protocol', 'write_comparisons', 'reproduce', 'baselines_tnb']
+__all__ = ['PROFILES', 'BACKENDS', 'SUMMARY_COLUMNS', 'EXPERIMENTS', 'TUNING_SEED_START', 'LEDGER_METRICS', 'KTNAS_TABLE_III',
+           'Trial', 'resolve_fn', 'search_trial', 'Experiment', 'check_profile', 'register_experiment',
+           'experiments_table', 'load_experiment_modules', 'tuning_seeds', 'best_setting', 'RowStore', 'TrialsFailed',
+           'run_trials', 'ledger_summary', 'search_summary', 'attach_reported', 'paired_test', 'paper_test',
+           'default_baselines', 'compare_methods', 'search_comparisons', 'search_paper_tests', 'repo_root',
+           'default_out', 'describe_protocol', 'write_comparisons', 'reproduce', 'baselines_tnb']
 
 # %% ../nbs/70_experiments.ipynb #1d3d0a5a
 PROFILES = ["quick", "paper"]
@@ -146,6 +147,26 @@ def experiments_table() -> pd.DataFrame:
 def load_experiment_modules() -> list[str]:
     "Import every package module that registers experiments, so `all` sees them; their module names."
     return [f"transnas_repro.{m}" for m in import_registering_modules("@register_experiment(", skip=["experiments", "cli"])]
+
+# %% ../nbs/70_experiments.ipynb #26ebc5d2
+TUNING_SEED_START = 1000
+
+def tuning_seeds(n: int, start: int = TUNING_SEED_START) -> list[int]:
+    "`n` seeds for choosing defaults, from `start` >= 1000 (the reported seeds are 0-9; 10-999 are kept apart too)."
+    if not isinstance(start, (int, np.integer)) or start < TUNING_SEED_START:
+        raise ValueError(f"Tuning seed start {start!r} is inside the reported range: tuning seeds start at {TUNING_SEED_START}. "
+                         f"Fix: tuning_seeds(n) or tuning_seeds(n, start >= {TUNING_SEED_START}).")
+    if not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n={n!r}: need at least one tuning seed.")
+    return list(range(int(start), int(start) + int(n)))
+
+def best_setting(summary: pd.DataFrame,      # a tuning sweep's summary (SUMMARY_COLUMNS)
+                 metric: str,                # the metric the sweep minimises or maximises
+                 task: str = "all",          # the summary row's task ('all', 'total', ...)
+                 lower_is_better: bool = True) -> str:
+    "The method (setting) of a sweep with the best mean `metric` on `task`."
+    s = summary[(summary.metric == metric) & (summary.task == task) & summary["mean"].notna()]
+    if s.empty: raise ValueError(f"The sweep has no {metric!r} row for task {task!r}; it has metrics {sorted(set(summary.metric))}.")
+    return s.loc[s["mean"].idxmin() if lower_is_better else s["mean"].idxmax(), "method"]
 
 # %% ../nbs/70_experiments.ipynb #30b35350
 def _atomic_write(path: Path, write: Callable) -> None:
@@ -459,10 +480,29 @@ def compare_methods(units: pd.DataFrame,           # one row per (method, benchm
     return pd.DataFrame(out, columns=["benchmark", "method", "baseline", "metric", "n_pairs", "mean_diff", "ci_low", "ci_high",
                                       "p_value", "significant", "better"])
 
-def search_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
+def search_comparisons(rows: pd.DataFrame, baselines: list[str] | None = None) -> pd.DataFrame:
     "The default comparison of a search experiment: final rank percentile per (task, seed), each method vs the baselines."
     if not {"query", "rank_percentile", "seed", "task", "method", "benchmark"} <= set(rows): return compare_methods(rows.iloc[:0])
-    return compare_methods(_final_rows(rows))
+    return compare_methods(_final_rows(rows), baselines=baselines).assign(task="all (pairs: task x seed)")
+
+def search_paper_tests(rows: pd.DataFrame, reported: list[dict]) -> pd.DataFrame:
+    "Our per-seed values against each number a paper gives as a mean over runs (best_value or rank_percentile, per task or 'all')."
+    if not reported or "query" not in rows: return compare_methods(rows.iloc[:0])
+    final, out, seen = _final_rows(rows), [], set()
+    for r in reported:
+        key = (r["method"], r["benchmark"], r["task"], r["metric"])
+        g = final[(final.method == r["method"]) & (final.benchmark == r["benchmark"])]
+        if key in seen or r["metric"] not in ("best_value", "rank_percentile") or g.empty: continue
+        seen.add(key)
+        if r["metric"] == "rank_percentile" and r["task"] == "all": v, lower = g.groupby("seed").rank_percentile.mean(), True
+        elif r["metric"] == "rank_percentile": v, lower = g[g.task == r["task"]].rank_percentile, True
+        else: v, lower = g[g.task == r["task"]].best_so_far, not load_benchmark(r["benchmark"]).higher_is_better(r["task"])
+        if not len(v): continue
+        t = paper_test(v, r["value"])
+        better = "" if not t["significant"] else ("ours" if (t["mean_diff"] < 0) == lower else "paper")
+        out.append(dict(benchmark=r["benchmark"], method=r["method"], baseline="paper (reported mean)", metric=r["metric"], **t,
+                        better=better, task=r["task"]))
+    return pd.DataFrame(out)
 
 # %% ../nbs/70_experiments.ipynb #d82f063f
 def repo_root() -> Path:
@@ -471,8 +511,9 @@ def repo_root() -> Path:
     return root if (root/"pyproject.toml").exists() else Path.cwd()
 
 def default_out(experiment_id: str, profile: str = "paper") -> Path:
-    "Default output folder: figures/<experiment-id>/ for the paper profile, figures/<experiment-id>/<profile>/ otherwise."
+    "Default output folder: figures/<experiment-id>/ (tuning-<name>: figures/tuning/<name>/) for the paper profile, plus /<profile>/ otherwise."
     out = repo_root()/"figures"/experiment_id
+    if experiment_id.startswith("tuning-"): out = repo_root()/"figures"/"tuning"/experiment_id[len("tuning-"):]
     return out if profile == "paper" else out/profile
 
 def describe_protocol(trials: list[Trial], rows: pd.DataFrame, profile: str) -> str:
@@ -553,7 +594,8 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
     title = f"{exp.id}: {exp.description}"
     plots.write_summary(summary, out, title=title, protocol=describe_protocol(trials, rows, profile) + note,
                         source=f"{exp.paper}, {exp.table}")
-    write_comparisons((exp.compare or search_comparisons)(rows), out)
+    comp = exp.compare(rows) if exp.compare else pd.concat([search_comparisons(rows), search_paper_tests(rows, exp.reported)], ignore_index=True)
+    write_comparisons(comp, out)
     (exp.plot or plots.default_plot)(rows, summary, out)
     return summary
 

@@ -23,13 +23,14 @@ from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labe
 from .embeddings import make_embedder, space_graphs, torch_threads, EMBEDDINGS, CELL_OPS
 
 # %% auto #0
-__all__ = ['LOW_FIDELITY', 'TNB_PAPER_TASKS', 'TNB_OTHER_TASKS', 'KTNAS_VARIANTS', 'BASELINES', 'NB201_BUDGET', 'KTNAS_FN',
-           'NB201_TASKS', 'KTNAS_TABLE_II', 'KTNAS_TABLE_III', 'KTNAS_TABLE_IX', 'NB201_METHODS', 'GrantedSignal',
-           'CallableSignal', 'GCNRegressor', 'GCNSignal', 'make_low_fidelity', 'KTNASRun', 'score_oracle',
-           'ktnas_evolve', 'default_partners', 'ktnas_search', 'reached_optimum', 'stop_at_optimum', 'ktnas_trial',
-           'evals_to_optimum_table', 'ktnas_evals_summary', 'ktnas_budget_summary', 'ktnas_evals_comparisons',
-           'ktnas_budget_comparisons', 'plot_convergence', 'plot_evals', 'plot_budget_curves', 'ktnas_nb201',
-           'ktnas_tnb_micro', 'ktnas_ablation']
+__all__ = ['LOW_FIDELITY', 'ALL_MUTANTS', 'TNB_PAPER_TASKS', 'TNB_OTHER_TASKS', 'KTNAS_VARIANTS', 'BASELINES', 'NB201_BUDGET',
+           'KTNAS_FN', 'NB201_TASKS', 'KTNAS_TABLE_II', 'KTNAS_TABLE_III', 'KTNAS_TABLE_IX', 'NB201_METHODS',
+           'TUNING_NB201', 'TUNING_TNB', 'GrantedSignal', 'CallableSignal', 'GCNRegressor', 'GCNSignal',
+           'make_low_fidelity', 'KTNASRun', 'score_oracle', 'ktnas_evolve', 'default_partners', 'ktnas_search',
+           'reached_optimum', 'stop_at_optimum', 'ktnas_trial', 'evals_to_optimum_table', 'ktnas_evals_summary',
+           'ktnas_budget_summary', 'ktnas_evals_comparisons', 'ktnas_budget_comparisons', 'plot_convergence',
+           'plot_evals', 'plot_budget_curves', 'ktnas_nb201', 'ktnas_tnb_micro', 'ktnas_ablation', 'tuning_ktnas_nb201',
+           'tuning_ktnas_tnb']
 
 # %% ../nbs/62_ktnas.ipynb #79ac150e
 LOW_FIDELITY = ["auto", "synflow", "params", "flops", "test12", "gcn", "none"]
@@ -152,6 +153,8 @@ def score_oracle(oracle: Oracle, bench: Benchmark, method: str, seed: int, wall:
                         wall, dict(config), list(oracle.queried_at), oracle.ledger.as_dict(oracle))
 
 # %% ../nbs/62_ktnas.ipynb #0631a1dc
+ALL_MUTANTS = 10**6   # proposals: screen every fresh mutant
+
 def _sort_key(oracle: Oracle): return (lambda av: -av[1]) if oracle.higher_is_better else (lambda av: av[1])
 
 def _mutant(oracle: Oracle, parent: str, taken: set, g: np.random.Generator, signal, proposals: int, edits: int = 1) -> str | None:
@@ -185,8 +188,8 @@ def ktnas_evolve(bench: Benchmark | str | SearchSpace, # benchmark (harness) or 
                  transfer: str = "rank",            # 'rank' (KTNAS), 'random', 'off'
                  label_rule: str = "offspring",     # 'offspring' (paper) or 'self' (official code)
                  low_fidelity="auto",               # 'auto', 'test12', 'gcn', 'none' or callable (archs, task) -> scores
-                 proposals: int | None = None,      # mutants screened by the cheap signal per offspring (None: 10, GCN 100)
-                 mutation_edits: int | None = None, # mutants are up to this many edits from the parent (None: 1, GCN 2)
+                 proposals: int | None = None,      # mutants screened per offspring (None: every one with a granted signal, 10 with the GCN)
+                 mutation_edits: int = 1,           # mutants are up to this many edits from the parent
                  max_generations: int = 10_000,
                  split: str = "valid",              # split the oracles answer
                  oracles: dict | None = None,       # prebuilt oracles per task; missing tasks become partners of the first
@@ -217,8 +220,8 @@ def ktnas_evolve(bench: Benchmark | str | SearchSpace, # benchmark (harness) or 
     g = rng(seed, "ktnas", *tasks)
     signals = {t: make_low_fidelity(low_fidelity, oracles[t], seed) for t in tasks}
     uses_gcn = any(isinstance(sig, GCNSignal) for sig in signals.values())
-    proposals = proposals if proposals is not None else (100 if uses_gcn else 10)
-    mutation_edits = mutation_edits if mutation_edits is not None else (2 if uses_gcn else 1)
+    # defaults chosen on tuning seeds (figures/tuning/ktnas-nb201, figures/tuning/ktnas-tnb)
+    proposals = proposals if proposals is not None else (10 if uses_gcn else ALL_MUTANTS)
     hts = {t: HistoricalTransferSet(m) for t in tasks}
     done = {t: False for t in tasks}
     pop, gen_log, transfers = {}, [], []
@@ -363,7 +366,8 @@ def ktnas_trial(trial) -> list[dict]:
             except search.BudgetExhausted: pass
             rows += _query_rows(o, b, trial.method, trial.seed, trial.budget, stop, ledger_columns(o.ledger.as_dict(o)), **common)
         return rows
-    settings = {**KTNAS_VARIANTS[check_choice(trial.method, list(KTNAS_VARIANTS), "KTNAS variant")], **cfg}
+    variant = cfg.pop("variant", trial.method)         # tuning sweeps label settings in the method, the variant in config
+    settings = {**KTNAS_VARIANTS[check_choice(variant, list(KTNAS_VARIANTS), "KTNAS variant")], **cfg}
     out = ktnas_evolve(b, tasks, trial.budget, trial.seed, stop_task=stop_at_optimum(b) if stop else None, **settings)
     anchor = out.oracles[tasks[0]]
     led = anchor.ledger.as_dict(anchor)      # the joint run's consumption, on each task's rows; every task is a target here
@@ -469,7 +473,7 @@ def ktnas_evals_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
 def ktnas_budget_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
     "Paired comparisons at a fixed budget (best value per task and seed): methods vs baselines, and vs Table III's means."
     q = rows[rows.kind == "query"].sort_values("query")
-    final = q.groupby(["method", "benchmark", "task", "seed"], sort=False).tail(1).rename(columns={"best_so_far": "value"})
+    final = q.groupby(["method", "benchmark", "task", "seed"], sort=False).tail(1).drop(columns="value").rename(columns={"best_so_far": "value"})
     lower = lambda b, t: not load_benchmark(b).higher_is_better(t)
     parts = _per_task(final, "best_value", lower)
     parts.append(pd.DataFrame(_paper_rows(final, KTNAS_TABLE_III, "best_value", lower)))
@@ -614,7 +618,8 @@ def ktnas_ablation(profile: str) -> list[Trial]:
         for m in KTNAS_VARIANTS:
             out.append(Trial("ktnas-ablation", m, "nb201", "+".join(NB201_TASKS), s, NB201_BUDGET,
                              dict(tasks=NB201_TASKS, stop_at_optimum=True), KTNAS_FN))
-            out.append(Trial("ktnas-ablation", m, "tnb101_micro", "+".join(TNB_PAPER_TASKS), s, 50, dict(tasks=TNB_PAPER_TASKS), KTNAS_FN))
+            if m != "ktnas-test12":      # test12 exists on NB201 only
+                out.append(Trial("ktnas-ablation", m, "tnb101_micro", "+".join(TNB_PAPER_TASKS), s, 50, dict(tasks=TNB_PAPER_TASKS), KTNAS_FN))
     return out
 
 @ktnas_ablation.plotter
@@ -623,3 +628,29 @@ def _plot_ablation(rows, summary, out_dir):
     if len(nb): plot_evals(summary[summary.benchmark == "nb201"], out_dir, "ablation_nb201")
     tnb = rows[rows.benchmark != "nb201"]
     if len(tnb): plot_budget_curves(tnb, out_dir, "ablation_tnb_curves")
+
+# %% ../nbs/62_ktnas.ipynb #3bfe2f5d
+from .experiments import tuning_seeds
+
+TUNING_NB201 = {f"ktnas lf={lf} proposals={p}": dict(low_fidelity=lf, proposals=p) for lf in ("synflow", "params", "flops") for p in (5, 10, 24)}
+TUNING_TNB = {f"ktnas proposals={p} edits={e}": dict(proposals=p, mutation_edits=e) for p in (10, 100) for e in (1, 2)}
+
+@register_experiment("tuning-ktnas-nb201", paper="KTNAS", table="tuning sweep (seeds 1000-1004): cheap signal and proposals on NB201",
+                     cost_quick="~1 min", cost_paper="~4 min, 45 joint runs",
+                     description="KTNAS on NB201 (3 datasets jointly, to the optima): proxy x mutants screened, on tuning seeds",
+                     summarize=ktnas_evals_summary, compare=lambda rows: pd.DataFrame())
+def tuning_ktnas_nb201(profile: str) -> list[Trial]:
+    "Each TUNING_NB201 setting x tuning seeds (quick 2, paper 5), joint NB201 runs to the optima."
+    cfg = dict(tasks=NB201_TASKS, stop_at_optimum=True, variant="ktnas")
+    return [Trial("tuning-ktnas-nb201", m, "nb201", "+".join(NB201_TASKS), s, NB201_BUDGET, dict(cfg, **c), KTNAS_FN)
+            for m, c in TUNING_NB201.items() for s in tuning_seeds(2 if profile == "quick" else 5)]
+
+@register_experiment("tuning-ktnas-tnb", paper="KTNAS", table="tuning sweep (seeds 1000-1004): GCN pool and reach on TNB micro",
+                     cost_quick="~1 min", cost_paper="~5 min, 20 joint runs",
+                     description="KTNAS on the TNB micro trio at budget 50: mutants screened by the GCN x edits, on tuning seeds",
+                     summarize=ktnas_budget_summary, compare=lambda rows: pd.DataFrame())
+def tuning_ktnas_tnb(profile: str) -> list[Trial]:
+    "Each TUNING_TNB setting x tuning seeds (quick 2, paper 5), joint trio runs at budget 50."
+    cfg = dict(tasks=TNB_PAPER_TASKS, variant="ktnas")
+    return [Trial("tuning-ktnas-tnb", m, "tnb101_micro", "+".join(TNB_PAPER_TASKS), s, 50, dict(cfg, **c), KTNAS_FN)
+            for m, c in TUNING_TNB.items() for s in tuning_seeds(2 if profile == "quick" else 5)]

@@ -14,14 +14,15 @@ import matplotlib
 import matplotlib.pyplot as plt
 from .benchmarks import load_benchmark
 from .experiments import (EXPERIMENTS, SUMMARY_COLUMNS, Trial, register_experiment, load_experiment_modules,
-                          default_out, search_trial, check_profile, _stats)
+                          default_out, search_trial, check_profile, _stats, ledger_summary)
+from . import search
 from .core import check_choice
 from .plots import METHOD_LABELS, format_cell, to_markdown, method_label
 
 # %% auto #0
-__all__ = ['TRANSFER_METHODS', 'TRANSFER_SPACES', 'TRANSFER_TASKS', 'KTNAS_GROUPS', 'summary_path', 'committed_summaries',
-           'paper_claims', 'claims_markdown', 'transfer_config', 'transfer_trials', 'transfer_trial',
-           'transfer_summary', 'plot_transfer', 'transfer_table']
+__all__ = ['CONSUMPTION', 'TRANSFER_METHODS', 'TRANSFER_SPACES', 'TRANSFER_TASKS', 'KTNAS_GROUPS', 'summary_path',
+           'committed_summaries', 'paper_claims', 'claims_markdown', 'consumption_table', 'transfer_config',
+           'transfer_trials', 'transfer_trial', 'transfer_summary', 'plot_transfer', 'transfer_table']
 
 # %% ../nbs/72_overview.ipynb #ba120f62
 def summary_path(experiment_id: str, root: str | Path | None = None) -> tuple[Path | None, str | None]:
@@ -39,6 +40,25 @@ def committed_summaries(experiment_id: str, root: str | Path | None = None) -> d
     "Every committed summary of an experiment, by profile ('quick', then 'paper'); {} if it was never run."
     return {p: pd.read_csv(f) for p in ("quick", "paper") if (f := _summary_file(experiment_id, p, root)).exists()}
 
+def _vs_paper(comp: pd.DataFrame | None, method, bench, task, metric) -> str:
+    "The paired test of our runs against a paper's mean, as a cell: p and who is better ('–' when there is none)."
+    if comp is None or comp.empty or "baseline" not in comp: return "–"
+    m = comp[(comp.baseline == "paper (reported mean)") & (comp.method == method) & (comp.benchmark == bench)
+             & (comp.task.astype(str) == str(task)) & (comp.metric == metric)]
+    if m.empty: return "–"
+    r = m.iloc[0]
+    return f"p={r.p_value:.3f}, " + (f"{r.better} better" if r.significant else "n.s.")
+
+def _consumed(s: pd.DataFrame, method: str, bench: str) -> str:
+    "What one search of `method` consumed per searched task, from its summary's ledger rows ('–' without a ledger)."
+    led = s[(s.method == method) & (s.benchmark == bench) & s.metric.str.startswith("ledger_")].set_index("metric")["mean"]
+    if led.empty: return "–"
+    parts = [f"{led.get('ledger_evaluation_equivalents', np.nan):.0f} evals"]
+    for key, what in [("ledger_partner_evaluations", "of them on partners"), ("ledger_source_labels", "source labels"),
+                      ("ledger_pretrained_labels", "pretraining labels"), ("ledger_proxy_cpu_seconds", "proxy CPU-s")]:
+        if led.get(key, 0) > 0: parts.append(f"{led[key]:.0f} {what}")
+    return ", ".join(parts)
+
 def paper_claims(root: str | Path | None = None,  # folder holding <experiment-id>/ folders; default the repository's figures/
                 ) -> pd.DataFrame:
     "One row per paper number: the experiment, the paper's value, ours (mean, std, n seeds), the gap, the profile and the command."
@@ -53,13 +73,15 @@ def paper_claims(root: str | Path | None = None,  # folder holding <experiment-i
                                 command=f"transnas-repro reproduce {exp.id} --profile quick"))
             continue
         s = pd.read_csv(path)
+        comp = pd.read_csv(path.parent/"comparisons.csv") if (path.parent/"comparisons.csv").exists() else None
         for r in s[s.paper_value.notna()].itertuples(index=False):
             out.append(dict(experiment=exp.id, paper=exp.paper, table=exp.table, method=r.method, benchmark=r.benchmark,
                             task=r.task, metric=r.metric, paper_value=float(r.paper_value), ours=float(r.mean),
                             std=float(r.std), n=int(r.n), profile=r.profile if isinstance(r.profile, str) else profile,  # e.g. 'paper (partial: ...)'
-                            command=f"transnas-repro reproduce {exp.id} --profile {profile}"))
+                            command=f"transnas-repro reproduce {exp.id} --profile {profile}",
+                            vs_paper=_vs_paper(comp, r.method, r.benchmark, r.task, r.metric), consumed=_consumed(s, r.method, r.benchmark)))
     df = pd.DataFrame(out, columns=["experiment", "paper", "table", "method", "benchmark", "task", "metric", "paper_value",
-                                    "ours", "std", "n", "profile", "command"])
+                                    "ours", "std", "n", "profile", "command", "vs_paper", "consumed"])
     # experiments may share a paper's list of numbers: a claim without our number is kept only if no experiment has one
     key = ["paper", "method", "benchmark", "task", "metric", "paper_value"]
     covered = df[df.ours.notna()][key].drop_duplicates().assign(_covered=True)
@@ -77,16 +99,29 @@ def claims_markdown(claims: pd.DataFrame, digits: int = 2) -> str:
             metric=g.metric, paper=g.paper_value.map(lambda v: format_cell(v, digits=digits)),
             ours=[format_cell(m, s, n, digits) for m, s, n in zip(g.ours, g["std"], g.n)],
             gap=g.gap.map(lambda v: "–" if pd.isna(v) else f"{v:+.{digits}f}"),
+            **{"vs paper (paired test)": g.vs_paper.fillna("–"), "consumed per task": g.consumed.fillna("–")},
             protocol=[f"{p}, n={n}" if n else p for p, n in zip(g.profile, g.n)], command="`" + g.command + "`"))
         parts += [f"### {paper}", "", to_markdown(t, index=False), ""]
     return "\n".join(parts).rstrip() + "\n"
 
+# %% ../nbs/72_overview.ipynb #d6534b73
+CONSUMPTION = {"ledger_target_evaluations": "target evals", "ledger_partner_evaluations": "partner evals",
+               "ledger_evaluation_equivalents": "evaluation equivalents", "ledger_source_labels": "source labels",
+               "ledger_pretrained_labels": "pretraining labels", "ledger_proxy_cpu_seconds": "proxy CPU-s"}
+
+def consumption_table(summary: pd.DataFrame, bench: str) -> pd.DataFrame:
+    "What each method of a summary consumed per searched task on `bench` (means over seeds of the ledger rows)."
+    s = summary[(summary.benchmark == bench) & summary.metric.isin(list(CONSUMPTION))]
+    t = s.pivot_table(index="method", columns="metric", values="mean", sort=False)
+    t = t[[c for c in CONSUMPTION if c in t]].rename(columns=CONSUMPTION).round(1)
+    return t.set_axis([method_label(m) for m in t.index], axis=0).rename_axis("method")
+
 # %% ../nbs/72_overview.ipynb #83dcecdf
-TRANSFER_METHODS = ["random", "rea", "local", "arch-graph", "ktnas", "gennas-rea", "cl-ea"]
+TRANSFER_METHODS = ["random", "rea", "local", "source-rank", "arch-graph", "ktnas", "gennas-rea", "cl-ea"]
 TRANSFER_SPACES = ["tnb101_micro", "tnb101_macro"]
 TRANSFER_TASKS = ["class_object", "class_scene", "room_layout", "normal", "segmentsemantic", "autoencoder", "jigsaw"]
 KTNAS_GROUPS = (["class_object", "class_scene", "room_layout"], ["jigsaw", "segmentsemantic", "normal", "autoencoder"])
-METHOD_LABELS.update({"arch-graph": "Arch-Graph", "ktnas": "KTNAS", "gennas-rea": "GenNAS-REA", "cl-ea": "CL-EA", "gennas": "GenNAS",
+METHOD_LABELS.update({"source-rank": "source-rank", "arch-graph": "Arch-Graph", "ktnas": "KTNAS", "gennas-rea": "GenNAS-REA", "cl-ea": "CL-EA", "gennas": "GenNAS",
                       "proxy-rea": "proxy-REA"})   # display names
 
 def transfer_config(method: str, profile: str) -> dict:
@@ -127,7 +162,7 @@ def transfer_trial(trial: Trial) -> list[dict]:
     if trial.method != "ktnas": return search_trial(trial)
     from transnas_repro.ktnas import ktnas_trial
     keep = ["experiment", "method", "benchmark", "task", "seed", "budget", "split", "query", "arch", "value", "best_so_far",
-            "rank_percentile", "package_version", "device", "config"]
+            "rank_percentile", "package_version", "device", "config", *search.ledger_columns(search.Ledger().as_dict()), "joint_queries"]
     return [{k: r[k] for k in keep if k in r} for r in ktnas_trial(trial) if r.get("kind") == "query"]
 
 def transfer_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
@@ -147,7 +182,7 @@ def transfer_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
         b = load_benchmark(bench)
         for t in tasks:
             out.append(dict(method="optimum", benchmark=bench, task=t, metric="best_value", mean=b.optimum(t), std=0.0, n=1))
-    s = pd.DataFrame(out).assign(profile=profile, paper_value=np.nan)
+    s = pd.DataFrame(out + ledger_summary(rows)).assign(profile=profile, paper_value=np.nan)
     s["n"] = s.n.astype(int)
     return s[SUMMARY_COLUMNS]
 
@@ -175,10 +210,10 @@ def plot_transfer(rows: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path
     return paths
 
 @register_experiment("transfer-table", paper="none (ours: the comparison none of the papers made)",
-                     table="unified transfer table: 7 methods x 7 tasks x 2 TNB spaces, budget 50",
+                     table="unified transfer table: 8 methods x 7 tasks x 2 TNB spaces, budget 50",
                      cost_quick="~15 min on 2 CPU cores (first run: the CL encoder and GenNAS pool scores, then cached; Arch-Graph ~10 s a search)",
                      cost_paper="~45 min on 2 CPU cores (10 seeds; most of it GenNAS pool scoring)",
-                     description="RS, REA, LS, Arch-Graph, KTNAS, GenNAS-REA and CL-EA on every TNB micro and macro task, budget 50, same seeds",
+                     description="RS, REA, LS, source-rank, Arch-Graph, KTNAS, GenNAS-REA and CL-EA on every TNB micro and macro task, budget 50, same seeds",
                      summarize=transfer_summary, plot=plot_transfer)
 def transfer_table(profile: str) -> list[Trial]:
     "The unified transfer table's trials (`transfer_trials`)."
