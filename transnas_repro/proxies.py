@@ -742,6 +742,9 @@ def proxy_rea(oracle: Oracle, seed: int, proxy: str = "synflow", pool_size: int 
     pool = [space[i] for i in rng(seed, "proxy-rea-pool").permutation(len(space))[:pool_size]]
     df = score_many(name, pool, [proxy], task=oracle.task, progress=False, cache=cache_file(name, [proxy], task=oracle.task))
     scores = dict(zip(df.arch, df[proxy]))
+    seconds = df[f"seconds/{proxy}"].fillna(0).sum() if f"seconds/{proxy}" in df else float("nan")
+    oracle.ledger.charge(f"{proxy}:pool", pool, rule=f"zero-cost proxy {proxy} on a random pool (no label): its CPU-seconds as "
+                         "measured when scored (a cached score is charged what it cost then)", cpu_seconds=float(seconds))
     ranked = sorted(pool, key=lambda a: -scores[a] if np.isfinite(scores[a]) else np.inf)     # higher is better; NaN last
     population = [(a, oracle.query(a)) for a in ranked[:min(population_size, oracle.budget)]]
     evolve(oracle, population, rng(seed, "proxy-rea", oracle.task), tournament_size)
