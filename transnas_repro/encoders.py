@@ -6,6 +6,7 @@ Docs: https://transnas-repro.github.io/transnas-repro/encoders.html.md"""
 
 # %% ../nbs/10_encoders.ipynb #b42bcc9f
 from __future__ import annotations
+import multiprocessing
 import collections, functools, hashlib, itertools, time
 from dataclasses import dataclass
 import numpy as np
@@ -381,6 +382,8 @@ def cg_dataset(bench_name: str,
     path = cache_dir("cg")/f"{bench_name}-{cg_key(bench_name, archs, task, input_shape, prune_zeros)}.pt"
     if cache and path.exists(): return load_cg_file(path)
     t0 = time.perf_counter()
+    if multiprocessing.parent_process() is not None: n_jobs = 1   # inside a worker joblib would fall back to threads,
+    # and torch.fx tracing is not thread-safe: concurrent traces corrupt its global patcher for the rest of the process
     chunks = [archs[i::max(1, n_jobs)*4] for i in range(max(1, n_jobs)*4)] if n_jobs > 1 else [archs]
     parts = (Parallel(n_jobs=n_jobs)(delayed(_build_chunk)(bench_name, c, task, input_shape, prune_zeros) for c in chunks)
              if n_jobs > 1 else [_build_chunk(bench_name, archs, task, input_shape, prune_zeros)])
