@@ -253,9 +253,12 @@ def archgraph_tnb_macro(profile: str) -> list[Trial]:
                      compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)"]))
 def archgraph_ablations(profile: str) -> list[Trial]:
     "Each ABLATIONS variant (the `default` one: the unchanged searcher, the baseline on the same seeds) x 7 TNB micro tasks x seeds (quick 2, paper 5), budget 50."
-    seeds = range(2 if profile == "quick" else 5)
-    return [Trial("archgraph-ablations", "arch-graph", "tnb101_micro", task, s, 50, dict(variant=v, **cfg),
-                  fn="transnas_repro.archgraph:variant_trial") for v, cfg in ABLATIONS.items() for task in TNB_SEARCH_TASKS for s in seeds]
+    return _variant_trials("archgraph-ablations", ABLATIONS, range(2 if profile == "quick" else 5))
+
+def _variant_trials(exp_id: str, variants: dict, seeds) -> list[Trial]:
+    "Each variant (label -> settings) x 7 TNB micro tasks x seeds, budget 50, labelled 'arch-graph (<label>)' by variant_trial."
+    return [Trial(exp_id, "arch-graph", "tnb101_micro", task, s, 50, dict(variant=v, **cfg), fn="transnas_repro.archgraph:variant_trial")
+            for v, cfg in variants.items() for task in TNB_SEARCH_TASKS for s in seeds]
 
 TUNING_ARCHGRAPH = {"threshold 0.55": dict(threshold=0.55), "no threshold": dict(threshold=None), "threshold 0.65": dict(threshold=0.65),
                     "score head": dict(form="score"), "onehot": dict(embedding="onehot"),
@@ -267,9 +270,7 @@ TUNING_ARCHGRAPH = {"threshold 0.55": dict(threshold=0.55), "no threshold": dict
                      compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (threshold 0.55)"]))
 def tuning_archgraph(profile: str) -> list[Trial]:
     "Each TUNING_ARCHGRAPH setting (the others change one setting of the old default, threshold 0.55) x 7 TNB micro tasks x tuning seeds (quick 1, paper 3), budget 50."
-    return [Trial("tuning-archgraph", "arch-graph", "tnb101_micro", task, s, 50, dict(variant=v, **cfg),
-                  fn="transnas_repro.archgraph:variant_trial")
-            for v, cfg in TUNING_ARCHGRAPH.items() for task in TNB_SEARCH_TASKS for s in tuning_seeds(1 if profile == "quick" else 3)]
+    return _variant_trials("tuning-archgraph", TUNING_ARCHGRAPH, tuning_seeds(1 if profile == "quick" else 3))
 
 KENDALL_SETTINGS = [("nb201", "cifar10", 0.67), ("tnb101_macro", "class_object", 0.61)]
 KENDALL_SIZES = [25, 50, 100, 200]
