@@ -483,7 +483,8 @@ def compare_methods(units: pd.DataFrame,           # one row per (method, benchm
 def search_comparisons(rows: pd.DataFrame, baselines: list[str] | None = None) -> pd.DataFrame:
     "The default comparison of a search experiment: final rank percentile per (task, seed), each method vs the baselines."
     if not {"query", "rank_percentile", "seed", "task", "method", "benchmark"} <= set(rows): return compare_methods(rows.iloc[:0])
-    return compare_methods(_final_rows(rows), baselines=baselines).assign(task="all (pairs: task x seed)")
+    final = rows.sort_values("query", kind="stable").groupby(["method", "benchmark", "task", "seed"], sort=False).tail(1)
+    return compare_methods(final, baselines=baselines).assign(task="all (pairs: task x seed)")   # joint trials: one unit per task
 
 def search_paper_tests(rows: pd.DataFrame, reported: list[dict]) -> pd.DataFrame:
     "Our per-seed values against each number a paper gives as a mean over runs (best_value or rank_percentile, per task or 'all')."
