@@ -69,12 +69,12 @@ class Ledger:
         "Charge a cheap signal a searcher computes itself: `archs` scored (each once), the evaluations and CPU-seconds they cost."
         e = self.low_fidelity.setdefault(name, dict(archs=set(), evaluation_equivalents=0.0, cpu_seconds=0.0, rule=rule))
         e["archs"] |= set(archs)
-        e["evaluation_equivalents"] = round(e["evaluation_equivalents"] + evaluation_cost, 6)
-        e["cpu_seconds"] = round(e["cpu_seconds"] + cpu_seconds, 3)
+        e["evaluation_equivalents"] += evaluation_cost; e["cpu_seconds"] += cpu_seconds      # rounded in as_dict only
 
     def as_dict(self, target: Oracle | None = None) -> dict:
         "The consumption of a search whose target oracle is `target`, JSON-friendly."
-        sig = {k: dict(v, archs=len(v["archs"])) for k, v in self.low_fidelity.items()}
+        sig = {k: dict(v, archs=len(v["archs"]), evaluation_equivalents=round(v["evaluation_equivalents"], 6),
+                       cpu_seconds=round(v["cpu_seconds"], 3)) for k, v in self.low_fidelity.items()}
         partner = {t: o.n_queries for t, o in self.partners.items()}
         n = 0 if target is None else target.n_queries
         return dict(target_evaluations=n, partner_evaluations=partner,
@@ -156,7 +156,7 @@ class SignalSpec:
     scores: Callable              # (bench, task) -> np.ndarray over bench.archs, higher is better
     rule: str                     # the cost rule, in words
     evaluation_cost: float = 0.0  # fraction of one target evaluation charged per architecture scored
-    cpu_seconds: Callable | None = None   # (bench, task) -> CPU seconds per architecture scored
+    cpu_seconds: Callable | None = None   # (bench, task) -> CPU-seconds per architecture (None: scores' attrs, else 0)
     benchmarks: tuple | None = None       # benchmarks it exists for (None: all)
 
 SIGNALS = Registry("cheap signal")
@@ -172,18 +172,17 @@ def signals_for(bench_name: str) -> list[str]:
 class Signal:
     "A granted cheap signal: `score(archs)` (higher is better); each architecture is charged once to the ledger."
     def __init__(self, spec: SignalSpec, bench: Benchmark, task: str, ledger: Ledger):
-        self.name, self.rule = spec.name, spec.rule
-        self._scores, self._index = np.asarray(spec.scores(bench, task), dtype=float), bench._index
+        self.name, self.rule, self._ledger, self._key = spec.name, spec.rule, ledger, f"{spec.name}:{task}"
+        raw = spec.scores(bench, task)    # a Series may carry its measured cost in attrs['cpu_seconds_per_arch']
+        self._scores, self._index = np.asarray(raw, dtype=float), bench._index
         self._cost = spec.evaluation_cost
-        self._cpu = spec.cpu_seconds(bench, task) if spec.cpu_seconds else 0.0
-        self._entry = ledger.low_fidelity.setdefault(f"{spec.name}:{task}", dict(archs=set(), evaluation_equivalents=0.0,
-                                                                                cpu_seconds=0.0, rule=spec.rule))
+        self._cpu = spec.cpu_seconds(bench, task) if spec.cpu_seconds else float(getattr(raw, "attrs", {}).get("cpu_seconds_per_arch", 0.0))
     def score(self, archs) -> np.ndarray:
         "Scores of `archs` (higher is better), charging each architecture not scored before."
-        archs = list(archs); e = self._entry
-        new = set(archs) - e["archs"]
-        e["archs"] |= new
-        e["evaluation_equivalents"] = round(len(e["archs"])*self._cost, 6); e["cpu_seconds"] = round(len(e["archs"])*self._cpu, 3)
+        archs = list(archs)
+        done = self._ledger.low_fidelity.get(self._key, {}).get("archs", set())
+        new = set(archs) - done
+        self._ledger.charge(self._key, new, self.rule, evaluation_cost=len(new)*self._cost, cpu_seconds=len(new)*self._cpu)
         return self._scores[[self._index[a] for a in archs]]
 
 # %% ../nbs/60_search.ipynb #f33d2ef8
@@ -380,11 +379,8 @@ register_signal(SignalSpec("test12", _test12, benchmarks=("nb201",), evaluation_
 def _proxy_signal(proxy: str) -> SignalSpec:
     def scores(bench, task):     # the cells are the same for every task: scored once, on the default (CIFAR-10) network
         from transnas_repro.proxies import space_scores
-        return space_scores(bench.name, proxy, progress=True).to_numpy()
-    def cpu(bench, task):
-        from transnas_repro.proxies import space_scores
-        return float(space_scores(bench.name, proxy, progress=False).attrs.get("cpu_seconds_per_arch", float("nan")))
-    return SignalSpec(proxy, scores, benchmarks=("nb201",), cpu_seconds=cpu,
+        return space_scores(bench.name, proxy, progress=True)     # its attrs carry the measured CPU-seconds per cell
+    return SignalSpec(proxy, scores, benchmarks=("nb201",),
                       rule=f"zero-cost proxy {proxy} on the CIFAR-10 network (no label): the CPU-seconds of scoring the whole "
                            f"space once, divided over its cells, per cell scored")
 
