@@ -105,7 +105,7 @@ def test_reproduce_writes_summary_table_and_figures(registry, tmp_path):
                                    dict(method="random", benchmark="tnb101_micro", task="jigsaw", metric="best_value", value=94.0)])
     def t_out(profile): return tiny_trials("t-out", seeds=(0, 1, 2))
     summary = reproduce("t-out", out=tmp_path, progress=False)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["comparisons.csv", "curves.png", "curves.svg", "rows.parquet", "summary.csv", "summary.md"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".run.lock") == ["comparisons.csv", "curves.png", "curves.svg", "rows.parquet", "summary.csv", "summary.md"]
     csv = pd.read_csv(tmp_path / "summary.csv")
     assert list(csv.columns) == SUMMARY_COLUMNS
     assert {m for m in csv.metric if not m.startswith("ledger_")} == {"best_value", "test_value", "rank_percentile",

@@ -3,6 +3,7 @@ import math, warnings
 import numpy as np
 import pandas as pd
 import pytest
+from transnas_repro.data import RecordStore
 import torch
 from torch import nn
 from transnas_repro.proxies import (PROXIES, DEFAULT_PROXIES, make_batch, score, score_arch, score_many, naslib_scores,
@@ -73,9 +74,10 @@ def test_score_many_survives_bad_archs():
 @pytest.mark.needs_data
 def test_score_many_cache_resumes(tmp_path):
     archs = list(naslib_scores("nb201", "cifar10").index[:2])
-    first = score_many("nb201", archs[:1], ["params"], progress=False, cache=tmp_path/"c.csv")
-    both = score_many("nb201", archs, ["params"], progress=False, cache=tmp_path/"c.csv")
-    assert len(pd.read_csv(tmp_path/"c.csv")) == 2 and both.params.iloc[0] == first.params.iloc[0]
+    first = score_many("nb201", archs[:1], ["params"], progress=False, cache=tmp_path/"c.jsonl")
+    both = score_many("nb201", archs, ["params"], progress=False, cache=tmp_path/"c.jsonl")
+    store = RecordStore(tmp_path/"c.jsonl", kind="proxy scores", params=dict(bench="nb201", proxies=["params"], seed=0, task=None))
+    assert store.problems() is None and sorted(store.read()) == sorted(archs) and both.params.iloc[0] == first.params.iloc[0]
 
 @pytest.mark.needs_data
 def test_params_flops_match_naslib_tnb_micro():

@@ -95,13 +95,6 @@ def test_damaged_cache_is_rebuilt_never_read(cache, monkeypatch, damage):
     assert len(calls) == 1 and again.tolist() == good.tolist()
     assert P.cached_space_scores("nb201", "params").tolist() == good.tolist()   # the rebuilt cache is valid again
 
-def test_atomic_write_keeps_old_file_on_failure(tmp_path):
-    path = tmp_path/"x.npy"
-    P._atomic_write(path, lambda f: f.write(b"old"))
-    def fail(f): f.write(b"half"); raise OSError("disk full")
-    with pytest.raises(OSError): P._atomic_write(path, fail)
-    assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["x.npy"]
-
 def test_cached_only_reader_computes_nothing(cache, monkeypatch):
     monkeypatch.setattr(P, "_compute_space", lambda *a, **k: pytest.fail("computed"))
     assert P.cached_space_scores("nb201", "synflow") is None

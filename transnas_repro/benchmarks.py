@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import cache_dir, check_choice
-from .data import data_path, FILES, TNB_TASKS
+from .data import data_path, FILES, TNB_TASKS, cached_file
 from . import metrics
 
 # %% auto #0
@@ -241,15 +241,13 @@ _LOADERS = {"tnb101_micro": (lambda: _load_tnb("micro"), [f"tnb101/transbench101
 _SCHEMA = 2
 
 def benchmark_table(name: str) -> pd.DataFrame:
-    "The tidy wide table of benchmark `name` (cached as parquet, keyed by the pinned sha256 of its sources)."
+    "The tidy wide table of benchmark `name`, cached as parquet (its sources verified on every read, the cache checked against its record)."
     check_choice(name, BENCHMARKS, "benchmark", fix="pass one of the names above to load_benchmark")
     loader, sources = _LOADERS[name]
     key = hashlib.sha256((str(_SCHEMA) + "".join(FILES[s].sha256 for s in sources)).encode()).hexdigest()[:16]
     path = cache_dir("benchmarks")/f"{name}-{key}.parquet"
-    if path.exists(): return pd.read_parquet(path)
-    df = loader()
-    tmp = path.with_suffix(".tmp"); df.to_parquet(tmp, index=False); tmp.replace(path)
-    return df
+    return cached_file(path, loader, lambda df, f: df.to_parquet(f, index=False), pd.read_parquet, kind="benchmark table",
+                       inputs=sources, params=dict(name=name, schema=_SCHEMA))
 
 # %% ../nbs/02_benchmarks.ipynb #f81491f8
 class Benchmark:

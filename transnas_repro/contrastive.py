@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch_geometric.data import Data, Batch
 from torch_geometric.nn import GraphConv, global_mean_pool
 from .core import set_seed, rng, cache_dir, check_choice, run_info
-from .data import data_path
+from .data import data_path, cached_file
 from .benchmarks import (load_benchmark, encode_nb101, encode_nb301, NASLIB_NB101_OPS, DARTS_OPS)
 from . import encoders, metrics, search
 from .search import register_searcher, Oracle, neighbours
@@ -100,10 +100,9 @@ def slim(g: Data) -> Data:
 def _spectra_cached(name: str, graphs: list[Data], archs: list[str]) -> np.ndarray:
     key = hashlib.sha256(("\n".join(archs) + f"|{N_EIGENVALUES}|{encoders._CG_SCHEMA}").encode()).hexdigest()[:16]
     path = cache_dir("contrastive")/f"spectra-{name}-{key}.npy"
-    if path.exists(): return np.load(path)
-    spectra = graph_spectra(graphs)
-    np.save(path, spectra)
-    return spectra
+    return cached_file(path, lambda: graph_spectra(graphs), lambda a, f: np.save(f, a, allow_pickle=False),
+                       lambda p: np.load(p, allow_pickle=False), kind="graph spectra",
+                       params=dict(family=name, n=len(archs), eigenvalues=N_EIGENVALUES, schema=encoders._CG_SCHEMA))
 
 @functools.lru_cache(maxsize=None)
 def family_data(family: str,     # one of FAMILIES
@@ -374,12 +373,13 @@ def pretrained_encoder(profile: str = "quick", seed: int = 0, families: tuple = 
     config = check_profile(profile)
     path = cache_dir("contrastive")/f"encoder-{'_'.join(families)}-{config.key(ENCODER_FIELDS)}-s{seed}.pt"
     encoder = CGEncoder(hidden=config.hidden, layers=config.layers, proj_dim=config.proj_dim)
-    if path.exists():
-        encoder.load_state_dict(torch.load(path, weights_only=True)); return encoder.eval()
-    data = [capped(family_data(f), config.train_cap, seed, "encoder") for f in families]
-    encoder, losses = train_encoder(data, config, seed)
-    torch.save(encoder.state_dict(), path)
-    return encoder
+    def train() -> dict:
+        data = [capped(family_data(f), config.train_cap, seed, "encoder") for f in families]
+        return train_encoder(data, config, seed)[0].state_dict()
+    state = cached_file(path, train, torch.save, lambda p: torch.load(p, weights_only=True), kind="contrastive encoder",
+                        params=dict(families=list(families), config=config.key(ENCODER_FIELDS), seed=seed))
+    encoder.load_state_dict(state)
+    return encoder.eval()
 
 @functools.lru_cache(maxsize=None)
 def transfer_predictor(target: str, profile: str = "quick", seed: int = 0) -> TransferPredictor:
@@ -435,11 +435,10 @@ def space_features(bench_name: str = "nb201", profile: str = "quick", seed: int 
     check_choice(bench_name, CL_EA_SPACES, "space for cl-ea", fix="use nb201, tnb101_micro or tnb101_macro")
     tp = transfer_predictor(CL_EA_SPACES[bench_name], profile, seed)
     path = cache_dir("contrastive")/f"{bench_name}-space-{check_profile(profile).key(ENCODER_FIELDS)}-s{seed}.npy"
-    if path.exists(): return np.load(path)
     archs = list(load_benchmark(bench_name).archs)
-    X = tp.features([slim(g) for g in encoders.cg_dataset(bench_name, archs)])   # no spectra needed here
-    np.save(path, X)
-    return X
+    build = lambda: tp.features([slim(g) for g in encoders.cg_dataset(bench_name, archs)])   # no spectra needed here
+    return cached_file(path, build, lambda a, f: np.save(f, a, allow_pickle=False), lambda p: np.load(p, allow_pickle=False),
+                       kind="space embeddings", params=dict(bench=bench_name, profile=profile, seed=seed, n=len(archs)))
 
 def nb201_space_features(profile: str = "quick", seed: int = 0) -> np.ndarray:
     "Standardized embeddings of all 15,625 NB201 cells under the profile's predictor (cached on disk)."

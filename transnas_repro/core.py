@@ -66,7 +66,10 @@ def cache_dir(*parts: str  # sub-folders to create under the cache root
     "The package cache folder (env `TRANSNAS_REPRO_CACHE`, default `~/.cache/transnas_repro`), created."
     root = Path(os.environ.get("TRANSNAS_REPRO_CACHE") or Path.home()/".cache"/"transnas_repro")
     p = root.joinpath(*parts)
-    p.mkdir(parents=True, exist_ok=True)
+    try: p.mkdir(parents=True, exist_ok=True)
+    except PermissionError as e:
+        raise PermissionError(f"Cannot create the cache folder {p} ({e.strerror}). Fix: make it writable, or set "
+                              "TRANSNAS_REPRO_CACHE to a writable folder.") from None
     return p
 
 # %% ../nbs/00_core.ipynb #a8241f5c

@@ -6,14 +6,17 @@ Docs: https://transnas-repro.github.io/transnas-repro/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #eac3857b
 from __future__ import annotations
-import os, hashlib, shutil
+import os, hashlib, shutil, json, time, uuid, warnings, zlib, contextlib
+from typing import Callable
 from dataclasses import dataclass
 from pathlib import Path
 import pooch
 from .core import cache_dir, check_choice
 
 # %% auto #0
-__all__ = ['TNB_TASKS', 'FILES', 'DataFile', 'DataError', 'ChecksumError', 'sha256sum', 'verify', 'data_path', 'verify_all']
+__all__ = ['TNB_TASKS', 'FILES', 'DataFile', 'DataError', 'ChecksumError', 'sha256sum', 'verify', 'data_path', 'verify_all',
+           'CacheError', 'atomic_write', 'cache_lock', 'meta_path', 'input_checksums', 'cache_problem', 'cache_record',
+           'cached_file', 'RecordStore', 'verify_caches']
 
 # %% ../nbs/01_data.ipynb #f9fa6657
 _NASGRAPH = "https://raw.githubusercontent.com/Zhenhan-Huang/NASGraph-Public/cd95bdbfd907f7fe521f4fed6e7c870772c3f8b5/"
@@ -147,3 +150,240 @@ def verify_all(data_dir: Path | str | None = None, download: bool = True) -> "pd
         except Exception as e:
             rows.append(dict(file=name, ok=False, path="", error=str(e)))
     return pd.DataFrame(rows)
+
+# %% ../nbs/01_data.ipynb #fbf6fb95
+class CacheError(DataError):
+    "A derived cache that cannot be used or written (read-only folder, a lock held too long)."
+
+def atomic_write(path: Path | str, write: Callable) -> Path:
+    "Write `path` through `write(binary file)` on a temporary name unique to this process, sync, rename over `path`."
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            write(f); f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except PermissionError as e:
+        raise CacheError(f"Cannot write {path} ({e.strerror}). Fix: make {path.parent} writable, or set "
+                         "TRANSNAS_REPRO_CACHE to a writable folder.") from None
+    finally:
+        with contextlib.suppress(OSError): tmp.unlink(missing_ok=True)
+    return path
+
+@contextlib.contextmanager
+def cache_lock(path: Path | str, timeout: float = 6*3600):
+    "Hold the inter-process lock `<path>.lock` (released by the OS if the holder dies); `CacheError` on a read-only folder."
+    from filelock import FileLock, Timeout
+    lock = FileLock(str(path) + ".lock", timeout=timeout)
+    try: lock.acquire()
+    except PermissionError as e:
+        raise CacheError(f"Cannot lock {path} ({e.strerror}). Fix: make {Path(path).parent} writable, or set "
+                         "TRANSNAS_REPRO_CACHE to a writable folder.") from None
+    except Timeout:
+        raise CacheError(f"Waited {timeout:.0f} s for another process building {path}. Fix: wait for it, or stop it and "
+                         f"delete {path}.lock.") from None
+    try: yield
+    finally: lock.release()
+
+# %% ../nbs/01_data.ipynb #bd09fcb6
+def meta_path(path: Path | str) -> Path:
+    "The sidecar that records what the cache file `path` was built from."
+    path = Path(path); return path.with_name(path.name + ".meta.json")
+
+_file_sums: dict[tuple, str] = {}
+
+def _file_sha(path: Path) -> str:
+    "sha256 of a cache file, memoized per process by path, size and mtime."
+    st = path.stat(); key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _file_sums: _file_sums[key] = sha256sum(path)
+    return _file_sums[key]
+
+def input_checksums(names) -> dict[str, str]:
+    "The sha256 of each data file in `names`, each resolved and verified now (a corrupt file raises `ChecksumError`)."
+    out = {}
+    for n in names: data_path(n); out[n] = FILES[n].sha256    # data_path verified the file's real sha256 equals the pin
+    return out
+
+def _stale_inputs(recorded: dict) -> list[str]:
+    return [n for n, s in recorded.items() if n not in FILES or FILES[n].sha256 != s]
+
+def cache_problem(path: Path | str, kind: str | None = None, inputs: dict | None = None, params: dict | None = None) -> str | None:
+    "Why the cache file `path` must not be used (None: its record matches and its checksum holds)."
+    path = Path(path)
+    if not path.exists(): return "missing"
+    try: meta = json.loads(meta_path(path).read_text())
+    except FileNotFoundError: return "no record of what it was built from (written by an older version)"
+    except (OSError, ValueError) as e: return f"its record {meta_path(path).name} is unreadable ({type(e).__name__})"
+    if kind is not None and meta.get("kind") != kind: return f"it is a {meta.get('kind')!r} cache, not {kind!r}"
+    if stale := _stale_inputs(meta.get("inputs", {})): return f"built from another version of {', '.join(stale)}"
+    if inputs is not None and meta.get("inputs") != inputs: return "built from other data files"
+    if params is not None and meta.get("params") != json.loads(json.dumps(params, default=str)): return "built with other settings"
+    if path.stat().st_size != meta.get("size") or _file_sha(path) != meta.get("sha256"):
+        return "its checksum does not match its record (modified or truncated since it was written)"
+    return None
+
+# %% ../nbs/01_data.ipynb #5a6672d4
+def cache_record(path: Path | str) -> dict:
+    "The sidecar record of a cache file (empty when it has none)."
+    try: return json.loads(meta_path(path).read_text())
+    except (OSError, ValueError): return {}
+
+def cached_file(path: Path | str,       # the cache file
+                build: Callable,         # () -> object, when the cache is missing or unusable
+                save: Callable,          # (object, binary file) -> None
+                load: Callable,          # (path) -> object
+                kind: str,               # what this cache is, e.g. 'benchmark table'
+                inputs=(),               # data-file names (of FILES) it is derived from
+                params: dict | None = None,  # the settings it depends on (recorded and compared)
+               ):
+    "`load(path)` if the cache is sound, else `build()`, saved atomically with its record, under the file's lock."
+    path, params = Path(path), params or {}
+    inputs = input_checksums(inputs)
+    problem = cache_problem(path, kind, inputs, params)
+    if problem is None:
+        try: return load(path)
+        except Exception as e: problem = f"unreadable ({type(e).__name__}: {e})"
+    with cache_lock(path):
+        again = cache_problem(path, kind, inputs, params)      # another process may have built it while we waited
+        if again is None:
+            with contextlib.suppress(Exception): return load(path)
+        if problem != "missing": warnings.warn(f"{kind} cache {path}: {problem}; rebuilding it.", stacklevel=2)
+        from transnas_repro import __version__
+        cpu = time.process_time(); obj = build(); cpu = time.process_time() - cpu
+        atomic_write(path, lambda f: save(obj, f))
+        rec = dict(kind=kind, params=json.loads(json.dumps(params, default=str)), inputs=inputs, package_version=__version__,
+                   size=path.stat().st_size, sha256=_file_sha(path), build_cpu_seconds=round(cpu, 3),
+                   built=time.strftime("%Y-%m-%dT%H:%M:%S"), host=os.uname().nodename)
+        atomic_write(meta_path(path), lambda f: f.write(json.dumps(rec, indent=1).encode()))
+        return obj
+
+# %% ../nbs/01_data.ipynb #94f1cd1f
+def _plain(o):
+    "JSON form of numpy scalars and arrays (anything else: its str)."
+    return o.tolist() if hasattr(o, "tolist") else str(o)
+
+def _line_sum(record: dict) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
+
+class RecordStore:
+    "An append-only cache of JSON records keyed by `key`: a header line with what it was built from, one checksummed line per record."
+    def __init__(self, path: Path | str, key: str = "arch", kind: str = "records", params: dict | None = None, inputs=()):
+        self.path, self.key, self.kind = Path(path), key, kind
+        self.header = dict(kind=kind, params=json.loads(json.dumps(params or {}, default=str)), inputs=input_checksums(inputs))
+
+    def _scan(self) -> tuple[str | None, dict, int]:
+        "(problem with the header or None, good records by key, number of bad lines)."
+        try: lines = self.path.read_bytes().split(b"\n")
+        except FileNotFoundError: return None, {}, 0
+        if lines and lines[-1] == b"": lines.pop()
+        if not lines: return None, {}, 0
+        try: head = json.loads(lines[0])["header"]
+        except (ValueError, KeyError, TypeError): return "no record of what it was built from (an older format, or torn)", {}, 0
+        if head.get("kind") != self.kind or head.get("params") != self.header["params"]: return "built with other settings", {}, 0
+        if head.get("inputs") != self.header["inputs"]: return "built from other data files", {}, 0
+        good, bad = {}, 0
+        for line in lines[1:]:
+            try:
+                r = json.loads(line); rec = r["record"]
+                if r["sum"] != _line_sum(rec): raise ValueError("checksum")
+                good[rec[self.key]] = rec
+            except (ValueError, KeyError, TypeError): bad += 1
+        return None, good, bad
+
+    def read(self) -> dict[str, dict]:
+        "The sound records by key; an unusable file is reset and torn or altered lines are dropped, each with a warning."
+        problem, good, bad = self._scan()
+        if problem or bad:
+            with cache_lock(self.path):
+                problem, good, bad = self._scan()              # as it is now, with writers held off
+                if problem:
+                    warnings.warn(f"{self.kind} cache {self.path}: {problem}; starting it again.", stacklevel=2)
+                    self.path.unlink(missing_ok=True)
+                elif bad:
+                    warnings.warn(f"{self.kind} cache {self.path}: dropped {bad} torn or altered line(s); they are computed again.",
+                                  stacklevel=2)
+                    self._rewrite(good)
+        return good
+
+    def _rewrite(self, records: dict) -> None:
+        body = [json.dumps(dict(header=self._stamped()))] + [json.dumps(dict(record=r, sum=_line_sum(r))) for r in records.values()]
+        atomic_write(self.path, lambda f: f.write(("\n".join(body) + "\n").encode()))
+
+    def _stamped(self) -> dict:
+        from transnas_repro import __version__
+        return dict(self.header, package_version=__version__)
+
+    def append(self, records: list[dict]) -> None:
+        "Add `records` (whole lines, one write, synced) under the lock; a torn tail left by a killed writer is cut first."
+        if not records: return
+        records = [json.loads(json.dumps(r, default=_plain)) for r in records]     # what a reader will get back, exactly
+        text = "".join(json.dumps(dict(record=r, sum=_line_sum(r))) + "\n" for r in records)
+        with cache_lock(self.path):
+            if not self.path.exists() or self.path.stat().st_size == 0: self._rewrite({})
+            with open(self.path, "rb+") as f:
+                f.seek(-1, 2)
+                if f.read(1) != b"\n":                         # a partial last line: its writer died mid-write
+                    data = (f.seek(0), f.read())[1]; f.truncate(data.rfind(b"\n") + 1)
+                f.seek(0, 2); f.write(text.encode()); f.flush(); os.fsync(f.fileno())
+
+    def problems(self) -> str | None:
+        "What is wrong with the file (None: header and every line sound), without changing it."
+        problem, _, bad = self._scan()
+        return problem or (f"{bad} torn or altered line(s)" if bad else None)
+
+# %% ../nbs/01_data.ipynb #a9fad2a5
+def _tmp_owner_alive(p: Path) -> bool:
+    "Whether the process that writes the temporary `p` (named .<file>.<pid>-<hex>.tmp) still runs on this host."
+    try: pid = int(p.name.rsplit(".", 2)[-2].split("-")[0])
+    except (ValueError, IndexError): return False
+    try: os.kill(pid, 0); return True
+    except ProcessLookupError: return False
+    except PermissionError: return True
+
+def _space_problem(path: Path) -> str | None:
+    "The proxy whole-space cache (.npy + .json sidecar with the array's sha256)."
+    import numpy as np
+    try:
+        side = json.loads(path.with_suffix(".json").read_text()); values = np.load(path, allow_pickle=False)
+    except Exception as e: return f"unreadable ({type(e).__name__})"
+    ok = values.shape == (side.get("n"),) and hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest() == side.get("sha256")
+    return None if ok else "its checksum does not match its record (modified or truncated since it was written)"
+
+def _store_problem(path: Path) -> str | None:
+    "A RecordStore checked against its own header."
+    try: head = json.loads(path.open("rb").readline())["header"]
+    except (OSError, ValueError, KeyError, TypeError): return "no record of what it was built from (an older format, or torn)"
+    if stale := _stale_inputs(head.get("inputs", {})): return f"built from another version of {', '.join(stale)}"
+    s = RecordStore.__new__(RecordStore)
+    s.path, s.key, s.kind, s.header = path, (head.get("key") or "arch"), head.get("kind"), {k: head.get(k) for k in ("kind", "params", "inputs")}
+    return s.problems()
+
+def verify_caches(repair: bool = False,  # delete what fails (and rebuild benchmark tables now)
+                  root: Path | str | None = None,  # default: cache_dir()
+                 ) -> "pd.DataFrame":
+    "One row per derived cache file under the cache folder: kind, ok, problem and, with `repair`, what was done."
+    import pandas as pd
+    root = Path(root) if root is not None else cache_dir()
+    rows = []
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root)
+        if not p.is_file() or rel.parts[0] == "data" or p.name.endswith((".lock", ".meta.json")): continue
+        if p.suffix == ".json" and p.name.startswith("space-") and p.with_suffix(".npy").exists(): continue
+        if p.suffix == ".tmp":
+            if _tmp_owner_alive(p): continue
+            kind, problem = "temporary", "left by an interrupted write"
+        elif p.suffix == ".jsonl": kind, problem = "records", _store_problem(p)
+        elif p.name.startswith("space-") and p.suffix == ".npy": kind, problem = "proxy space scores", _space_problem(p)
+        else: kind, problem = cache_record(p).get("kind", rel.parts[0]), cache_problem(p)
+        rows.append(dict(cache=str(rel), kind=kind, ok=problem is None, problem=problem or "", action=""))
+    report = pd.DataFrame(rows, columns=["cache", "kind", "ok", "problem", "action"])
+    if repair:
+        for i, r in report[~report.ok].iterrows():
+            p = root/r.cache; rec = cache_record(p)
+            for q in (p, meta_path(p), p.with_suffix(".json") if r.kind == "proxy space scores" else None):
+                if q is not None: q.unlink(missing_ok=True)
+            report.loc[i, "action"] = "deleted; rebuilt when next needed"
+            if rec.get("kind") == "benchmark table":
+                from transnas_repro.benchmarks import benchmark_table
+                benchmark_table(rec["params"]["name"]); report.loc[i, "action"] = "rebuilt"
+    return report

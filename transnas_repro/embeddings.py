@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
+from .data import cached_file
 from .core import cache_dir, check_choice, rng, set_seed, hash_key
 from .benchmarks import load_benchmark, decode, TNB_MICRO_OPS, NB201_OPS
 
@@ -195,16 +196,17 @@ def pretrain_arch2vec(bench: str,            # 'tnb101_micro' or 'nb201'
     path = cache_dir("arch2vec")/f"{bench}-{key}.pt"
     set_seed(seed)
     model = Arch2Vec(2 + len(CELL_OPS[bench]), dims)
-    if cache and path.exists():
-        state = torch.load(path, weights_only=True)
-        model.load_state_dict(state["model"]); return model.eval(), state["log"]
-    labels, adj = space_graphs(bench)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    g, log = torch.Generator().manual_seed(seed), []
-    with torch_threads(1): _train_epochs(model, opt, labels, adj, epochs, batch_size, g, log, verbose)
-    if cache:
-        tmp = path.with_suffix(".tmp"); torch.save({"model": model.state_dict(), "log": log}, tmp); tmp.replace(path)
-    return model.eval(), log
+    def train() -> dict:
+        labels, adj = space_graphs(bench)
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        g, log = torch.Generator().manual_seed(seed), []
+        with torch_threads(1): _train_epochs(model, opt, labels, adj, epochs, batch_size, g, log, verbose)
+        return {"model": model.state_dict(), "log": log}
+    state = (cached_file(path, train, torch.save, lambda p: torch.load(p, weights_only=True), kind="arch2vec weights",
+                         params=dict(bench=bench, epochs=epochs, dims=dims, batch_size=batch_size, lr=lr, seed=seed))
+             if cache else train())
+    model.load_state_dict(state["model"])
+    return model.eval(), state["log"]
 
 def _train_epochs(model, opt, labels, adj, epochs, batch_size, g, log, verbose):
     for epoch in range(epochs):

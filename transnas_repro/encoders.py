@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import collections, functools, hashlib, itertools, time
 from dataclasses import dataclass
+from pathlib import Path
 import numpy as np
 import torch
 import torch.fx as fx
@@ -17,6 +18,7 @@ from torch.fx.passes.shape_prop import ShapeProp, TensorMetadata
 import networkx as nx
 from torch_geometric.data import Data
 from .core import cache_dir, check_choice
+from .data import atomic_write, cached_file
 from .benchmarks import decode, load_benchmark, TNB_MICRO_OPS, NB201_OPS
 from . import networks
 
@@ -379,25 +381,27 @@ def cg_dataset(bench_name: str,
     archs = list(load_benchmark(bench_name).archs if archs is None else archs)
     task = task or networks.DEFAULT_TASK[bench_name]
     input_shape = tuple(input_shape or DEFAULT_INPUT_SHAPE[bench_name])
-    path = cache_dir("cg")/f"{bench_name}-{cg_key(bench_name, archs, task, input_shape, prune_zeros)}.pt"
-    if cache and path.exists(): return load_cg_file(path)
-    t0 = time.perf_counter()
     if multiprocessing.parent_process() is not None: n_jobs = 1   # inside a worker joblib would fall back to threads,
     # and torch.fx tracing is not thread-safe: concurrent traces corrupt its global patcher for the rest of the process
-    chunks = [archs[i::max(1, n_jobs)*4] for i in range(max(1, n_jobs)*4)] if n_jobs > 1 else [archs]
-    parts = (Parallel(n_jobs=n_jobs)(delayed(_build_chunk)(bench_name, c, task, input_shape, prune_zeros) for c in chunks)
-             if n_jobs > 1 else [_build_chunk(bench_name, archs, task, input_shape, prune_zeros)])
-    order = [a for c in chunks for a in c]
-    built = dict(zip(order, [g for p in parts for g in p]))
-    graphs = [CG(*built[a], name=a) for a in archs]
-    if verbose: print(f"built {len(graphs)} CGs in {time.perf_counter() - t0:.1f} s")
-    if cache: save_cg_file(graphs, path)
+    def build() -> list[CG]:
+        t0 = time.perf_counter()
+        chunks = [archs[i::max(1, n_jobs)*4] for i in range(max(1, n_jobs)*4)] if n_jobs > 1 else [archs]
+        parts = (Parallel(n_jobs=n_jobs)(delayed(_build_chunk)(bench_name, c, task, input_shape, prune_zeros) for c in chunks)
+                 if n_jobs > 1 else [_build_chunk(bench_name, archs, task, input_shape, prune_zeros)])
+        built = dict(zip([a for c in chunks for a in c], [g for p in parts for g in p]))
+        if verbose: print(f"built {len(archs)} CGs in {time.perf_counter() - t0:.1f} s")
+        return [CG(*built[a], name=a) for a in archs]
+    if not cache: return [_to_data(g) for g in build()]
+    path = cache_dir("cg")/f"{bench_name}-{cg_key(bench_name, archs, task, input_shape, prune_zeros)}.pt"
+    graphs = cached_file(path, build, save_cg_file, lambda p: load_cg_file(p, as_data=False), kind="computation graphs",
+                         params=dict(bench=bench_name, task=task, input_shape=list(input_shape), prune_zeros=prune_zeros,
+                                     n=len(archs), schema=_CG_SCHEMA))
     return [_to_data(g) for g in graphs]
 
 def _narrow(a): return a.astype(np.int16 if a.size == 0 or a.max() < 2**15 else np.int32)
 
 def save_cg_file(graphs: list[CG], path) -> None:
-    "Save CGs as one torch file of plain tensors."
+    "Save CGs as one torch file of plain tensors (`path`: a file name, written atomically, or an open binary file)."
     names = sorted({o for g in graphs for o in g.op_names})
     lookup = {o: i for i, o in enumerate(names)}
     blob = dict(schema=_CG_SCHEMA, archs=[g.name for g in graphs], op_vocab=names,
@@ -406,7 +410,8 @@ def save_cg_file(graphs: list[CG], path) -> None:
                 edge_index=torch.from_numpy(np.concatenate([g.edge_index for g in graphs], axis=1).astype(np.int32)),
                 node_ptr=torch.tensor(np.cumsum([0] + [len(g) for g in graphs])),
                 edge_ptr=torch.tensor(np.cumsum([0] + [g.num_edges for g in graphs])))
-    tmp = path.with_suffix(".tmp"); torch.save(blob, tmp); tmp.replace(path)
+    if hasattr(path, "write"): torch.save(blob, path)
+    else: atomic_write(Path(path), lambda f: torch.save(blob, f))
 
 def load_cg_file(path, as_data: bool = True) -> list:
     "Load CGs saved by `save_cg_file` (as PyG Data, or CG with as_data=False)."

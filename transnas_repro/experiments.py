@@ -6,7 +6,7 @@ Docs: https://transnas-repro.github.io/transnas-repro/experiments.html.md"""
 
 # %% ../nbs/70_experiments.ipynb #7dd1b771
 from __future__ import annotations
-import os, re, sys, json, time, hashlib, importlib, importlib.util, traceback, warnings
+import os, re, sys, json, time, socket, hashlib, importlib, importlib.util, traceback, warnings, contextlib
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Callable, Iterator
@@ -14,17 +14,18 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 from .core import Registry, check_choice, run_info, import_registering_modules
-from .data import TNB_TASKS
+from .data import TNB_TASKS, atomic_write, _tmp_owner_alive
 from .benchmarks import load_benchmark
 from . import search
 
 # %% auto #0
 __all__ = ['PROFILES', 'BACKENDS', 'SUMMARY_COLUMNS', 'EXPERIMENTS', 'TUNING_SEED_START', 'LEDGER_METRICS', 'KTNAS_TABLE_III',
            'Trial', 'resolve_fn', 'search_trial', 'Experiment', 'check_profile', 'register_experiment',
-           'experiments_table', 'load_experiment_modules', 'tuning_seeds', 'best_setting', 'RowStore', 'TrialsFailed',
-           'run_trials', 'ledger_summary', 'search_summary', 'attach_reported', 'paired_test', 'paper_test',
-           'default_baselines', 'compare_methods', 'search_comparisons', 'search_paper_tests', 'repo_root',
-           'default_out', 'describe_protocol', 'write_comparisons', 'reproduce', 'baselines_tnb']
+           'experiments_table', 'load_experiment_modules', 'tuning_seeds', 'best_setting', 'RowStore', 'RunLocked',
+           'run_lock', 'TrialsFailed', 'ClusterUnreachable', 'check_ray_address', 'run_trials', 'ledger_summary',
+           'search_summary', 'attach_reported', 'paired_test', 'paper_test', 'default_baselines', 'compare_methods',
+           'search_comparisons', 'search_paper_tests', 'repo_root', 'default_out', 'describe_protocol',
+           'write_comparisons', 'reproduce', 'baselines_tnb']
 
 # %% ../nbs/70_experiments.ipynb #1d3d0a5a
 PROFILES = ["quick", "paper"]
@@ -169,13 +170,6 @@ def best_setting(summary: pd.DataFrame,      # a tuning sweep's summary (SUMMARY
     return s.loc[s["mean"].idxmin() if lower_is_better else s["mean"].idxmax(), "method"]
 
 # %% ../nbs/70_experiments.ipynb #30b35350
-def _atomic_write(path: Path, write: Callable) -> None:
-    "Write through `write(file)` to a temporary file, sync it, and rename it over `path`."
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        write(f); f.flush(); os.fsync(f.fileno())
-    os.replace(tmp, path)
-
 class RowStore:
     "Results store of one output folder: a parquet part per finished trial, error records, merged rows.parquet."
     def __init__(self, out: str | Path):
@@ -190,7 +184,8 @@ class RowStore:
         import pyarrow.parquet as pq
         parts = {}
         if not self.rows_dir.exists(): return parts
-        for p in self.rows_dir.glob("*.tmp"): p.unlink(missing_ok=True)
+        for p in self.rows_dir.glob("*.tmp"):
+            if not _tmp_owner_alive(p): p.unlink(missing_ok=True)          # a dead writer's leftover, never a live one's
         for p in self.rows_dir.glob("*.parquet"):
             try: pq.read_metadata(p); parts[p.stem] = p
             except Exception:
@@ -215,7 +210,7 @@ class RowStore:
                             "profile": profile} for r in rows])
         if df.empty: df = pd.DataFrame(dict(experiment=[trial.experiment], trial_id=[trial.trial_id], profile=[profile]))
         path = self.rows_dir/f"{self.key(profile, trial.trial_id)}.parquet"
-        _atomic_write(path, lambda f: df.to_parquet(f, index=False))
+        atomic_write(path, lambda f: df.to_parquet(f, index=False))
         (self.errors_dir/f"{self.key(profile, trial.trial_id)}.json").unlink(missing_ok=True)
         return path
 
@@ -224,7 +219,7 @@ class RowStore:
         self.errors_dir.mkdir(parents=True, exist_ok=True)
         path = self.errors_dir/f"{self.key(profile, trial.trial_id)}.json"
         record = dict(trial=asdict(trial), trial_id=trial.trial_id, profile=profile, **error)
-        _atomic_write(path, lambda f: f.write(json.dumps(record, indent=1, default=str).encode()))
+        atomic_write(path, lambda f: f.write(json.dumps(record, indent=1, default=str).encode()))
         return path
 
     def errors(self) -> list[dict]:
@@ -256,9 +251,50 @@ class RowStore:
         if not parts: return self.merged
         rows = self.load()
         self.out.mkdir(parents=True, exist_ok=True)
-        _atomic_write(self.merged, lambda f: rows.to_parquet(f, index=False))
+        atomic_write(self.merged, lambda f: rows.to_parquet(f, index=False))
         for p in parts.values(): p.unlink(missing_ok=True)
         return self.merged
+
+# %% ../nbs/70_experiments.ipynb #25bbf4af
+class RunLocked(RuntimeError):
+    "Another live run is writing the same output folder."
+
+_HELD: dict[str, int] = {}   # folders this process already holds (reproduce -> run_trials nest)
+
+@contextlib.contextmanager
+def run_lock(out: str | Path,      # the output folder
+             wait: bool = False,   # queue behind a run that holds it, instead of stopping
+             force: bool = False,  # proceed without the lock (a stale lock on a network filesystem)
+            ):
+    "Hold the write lock of output folder `out` for the duration of the block (reentrant within a process)."
+    from filelock import FileLock, Timeout
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    key, info = str(out.resolve()), out/".run.lock.json"
+    if _HELD.get(key):
+        _HELD[key] += 1
+        try: yield
+        finally: _HELD[key] -= 1
+        return
+    lock = FileLock(str(out/".run.lock"), timeout=-1 if wait else 0)
+    try: lock.acquire()
+    except Timeout:
+        try: h = json.loads(info.read_text())
+        except (OSError, ValueError): h = {}
+        who = f"pid {h.get('pid', '?')} on {h.get('host', '?')}, started {h.get('started', '?')}: {h.get('command', '?')}"
+        if not force:
+            raise RunLocked(f"{out} is being written by another run ({who}). Fix: wait for it to finish, or queue behind it with "
+                            "--wait (wait=True); if that process is gone (a lock on a network filesystem can outlive it), "
+                            "pass --force (force=True).") from None
+        warnings.warn(f"force=True: writing {out} although it is locked by {who}.")
+        yield; return
+    _HELD[key] = 1
+    try:
+        record = dict(pid=os.getpid(), host=socket.gethostname(), started=time.strftime("%Y-%m-%d %H:%M:%S"),
+                      command=" ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else "")
+        atomic_write(info, lambda f: f.write(json.dumps(record).encode()))
+        yield
+    finally:
+        _HELD.pop(key, None); info.unlink(missing_ok=True); lock.release()
 
 # %% ../nbs/70_experiments.ipynb #776c6a57
 class TrialsFailed(RuntimeError):
@@ -284,12 +320,29 @@ def _local_results(todo: list[Trial], jobs: int) -> Iterator:
     from joblib import Parallel, delayed
     yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_execute)(t) for t in todo)
 
-def _ray_results(todo: list[Trial], jobs: int, address: str | None) -> Iterator:
+class ClusterUnreachable(ConnectionError):
+    "The Ray cluster at `address` did not answer within the connect timeout."
+
+def check_ray_address(address: str, timeout: float = 30.0) -> None:
+    "Fail fast, with the fix, when nothing listens at a Ray `address` ('host:port' or 'ray://host:port'; 'auto' is not probed)."
+    if address in ("auto", "local"): return
+    host, _, port = address.split("://", 1)[-1].rpartition(":")
+    if not port.isdigit() or not host:
+        raise ValueError(f"Ray address {address!r} is not host:port. Fix: pass the address `ray start --head` printed, "
+                         "e.g. --address 127.0.0.1:6379 (or ray://host:10001 for Ray Client).")
+    try: socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as e:
+        raise ClusterUnreachable(f"No Ray cluster answers at {address} within {timeout:.0f} s ({type(e).__name__}: {e}). Fix: start "
+                                 f"one with `ray start --head --port {port}` on {host} (check the address and firewall), or drop "
+                                 "--address to start a local Ray instance.") from None
+
+def _ray_results(todo: list[Trial], jobs: int, address: str | None, timeout: float = 30.0) -> Iterator:
     try: import ray
     except ImportError:
         raise ImportError("backend='ray' needs Ray, an optional extra: pip install 'transnas-repro[ray]' "
                           "(or pip install 'ray[default]'), or use backend='local'.") from None
     started = not ray.is_initialized()
+    if started and address: check_ray_address(address, timeout)
     if started:
         kw = dict(address=address) if address else dict(num_cpus=max(jobs, 1), include_dashboard=False)
         ray.init(**kw, ignore_reinit_error=True, log_to_driver=False, logging_level="ERROR")
@@ -310,12 +363,31 @@ def run_trials(trials: list[Trial],          # what to run
                address: str | None = None,   # Ray cluster address (backend='ray'); None starts a local instance
                progress: bool = True,        # tqdm bar of trials done / total with ETA
                desc: str | None = None,      # label of the progress bar
+               wait: bool = False,           # another run writes `out`: queue behind it (default: stop with its name)
+               force: bool = False,          # write `out` although its lock is held (a stale network-filesystem lock)
+               connect_timeout: float = 30.0,  # seconds to reach a Ray cluster at `address`
               ) -> pd.DataFrame:
     "Run the trials not yet stored under `out`, storing each as it finishes; the rows of all `trials`."
     check_profile(profile)
     check_choice(backend, BACKENDS, "backend", fix="local (joblib processes) or ray (pip install 'transnas-repro[ray]')")
+    if address and backend != "ray":
+        raise ValueError(f"address={address!r} is a Ray cluster address but backend={backend!r}. Fix: backend='ray' "
+                         "(--backend ray), or drop the address to run locally.")
     if not isinstance(jobs, (int, np.integer)) or not (jobs >= 1 or jobs == -1):
         raise ValueError(f"jobs={jobs!r} is invalid: need an integer >= 1 (or -1 for all cores).")
+    with run_lock(out, wait, force):
+        return _run_trials(trials, out, profile, jobs, backend, address, progress, desc, connect_timeout)
+
+def _failure_report(failed: list[dict], n: int, desc: str, errors_dir: Path) -> str:
+    "One block per distinct error (with its count and a few trial ids), not one line per failed trial."
+    groups: dict[str, list[str]] = {}
+    for f in failed: groups.setdefault(f["error"], []).append(f["trial_id"])
+    lines = "\n".join(f"  {len(ids)} x {err}\n      e.g. {', '.join(ids[:3])}{' ...' if len(ids) > 3 else ''}" for err, ids in groups.items())
+    return (f"{len(failed)} of {n} trials of {desc!r} failed ({len(groups)} distinct error{'s' if len(groups) > 1 else ''}):\n{lines}\n"
+            f"Their errors and tracebacks are in {errors_dir}. Fix the cause and run the same command again: the {n - len(failed)} "
+            "stored trials are kept and only the failed ones run.")
+
+def _run_trials(trials, out, profile, jobs, backend, address, progress, desc, connect_timeout) -> pd.DataFrame:
     store = RowStore(out)
     ids = {t.trial_id for t in trials}
     if len(ids) != len(trials): raise ValueError("Duplicate trials: every trial must differ in some field.")
@@ -325,7 +397,7 @@ def run_trials(trials: list[Trial],          # what to run
     if progress and done: print(f"{desc}: resuming, {len(done)} of {len(trials)} trials already stored in {store.out}", file=sys.stderr)
     failed = []
     if todo:
-        results = _ray_results(todo, jobs, address) if backend == "ray" else _local_results(todo, jobs)
+        results = _ray_results(todo, jobs, address, connect_timeout) if backend == "ray" else _local_results(todo, jobs)
         with tqdm(total=len(trials), initial=len(done), desc=desc, unit="trial", disable=not progress, file=sys.stderr) as bar:
             for trial, rows, error in results:
                 if error is None: store.write_rows(profile, trial, rows)
@@ -333,11 +405,7 @@ def run_trials(trials: list[Trial],          # what to run
                     store.write_error(profile, trial, error); failed.append(dict(trial_id=trial.trial_id, error=error["error"]))
                     bar.set_postfix(failed=len(failed))
                 bar.update(1)
-    if failed:
-        lines = "\n".join(f"  {f['trial_id']}: {f['error']}" for f in failed)
-        raise TrialsFailed(f"{len(failed)} of {len(trials)} trials of {desc!r} failed:\n{lines}\nTheir errors and tracebacks are "
-                           f"in {store.errors_dir}. Fix the cause and run the same command again: the {len(trials) - len(failed)} "
-                           f"stored trials are kept and only the failed ones run.", failed)
+    if failed: raise TrialsFailed(_failure_report(failed, len(trials), desc, store.errors_dir), failed)
     store.merge()
     if store.errors_dir.exists() and not any(store.errors_dir.iterdir()): store.errors_dir.rmdir()
     if store.rows_dir.exists() and not any(store.rows_dir.iterdir()): store.rows_dir.rmdir()
@@ -558,6 +626,8 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
               address: str | None = None,  # Ray cluster address (backend='ray')
               progress: bool = True,       # progress bar
               partial: bool = False,       # run nothing: summarize the trials stored so far (a long run killed or still running)
+              wait: bool = False,          # another run writes the folder: queue behind it (default: stop and name it)
+              force: bool = False,         # write the folder although its lock is held (stale network-filesystem lock)
              ) -> pd.DataFrame:
     "Run (or resume) an experiment and write its summary.csv, summary.md and figures; the summary."
     load_experiment_modules()
@@ -567,8 +637,8 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
     if experiment == "all":
         summaries, failures = [], []
         for eid in list(EXPERIMENTS):
-            try: summaries.append(reproduce(eid, profile, jobs, backend, None if out is None else Path(out)/eid, address, progress, partial)
-                                  .assign(experiment=eid))
+            try: summaries.append(reproduce(eid, profile, jobs, backend, None if out is None else Path(out)/eid, address, progress, partial,
+                                            wait, force).assign(experiment=eid))
             except TrialsFailed as e: failures.append((eid, e))
         if failures:
             raise TrialsFailed("\n\n".join(f"[{eid}] {e}" for eid, e in failures), [f for _, e in failures for f in e.failed])
@@ -589,7 +659,14 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
             note = (f" PARTIAL RUN: {len(done)} of the profile's {len(trials)} trials were stored when this summary was written; "
                     f"`transnas-repro reproduce {exp.id} --profile {profile}` resumes it.")
         trials = done
-    else: rows = run_trials(trials, out, profile, jobs, backend, address, progress, desc=f"{exp.id} [{profile}]")
+    lock = contextlib.nullcontext() if partial else run_lock(out, wait, force)   # --partial only reads (a live run may be writing)
+    with lock:
+        if not partial: rows = run_trials(trials, out, profile, jobs, backend, address, progress, desc=f"{exp.id} [{profile}]")
+        return _write_outputs(exp, trials, rows, out, profile, label, note)
+
+def _write_outputs(exp, trials, rows, out, profile, label, note) -> pd.DataFrame:
+    "Summary, comparisons and figures of an experiment's rows."
+    from transnas_repro import plots
     summary = (exp.summarize or search_summary)(rows, label)
     summary = attach_reported(summary, exp.reported, label)
     title = f"{exp.id}: {exp.description}"

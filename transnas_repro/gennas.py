@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 from scipy import ndimage
 from .core import check_choice, rng, cache_dir, run_info
+from .data import RecordStore
 from .benchmarks import load_benchmark
 from . import metrics
 
@@ -411,13 +412,9 @@ def cache_path(bench_name: str, config: dict | None = None, seed: int = 0, itera
     source = _resolve_images(images, bench_name, batch_size, seed)[1]
     return Path(folder or cache_dir("gennas"))/f"{cache_key(bench_name, config, seed, iterations, batch_size, lr, source, stem)}.jsonl"
 
-def _read_cache(path: Path) -> dict:
-    out = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            try: r = json.loads(line); out[r["arch"]] = r
-            except (json.JSONDecodeError, KeyError): pass             # a line cut by a kill
-    return out
+def _store(path: Path, bench_name: str) -> RecordStore:
+    "The score store of `path` (its settings are already in its name; the header records the benchmark and protocol)."
+    return RecordStore(path, kind="gennas scores", params=dict(bench=bench_name, protocol=PROTOCOL, key=path.stem))
 
 def _score_worker(bench_name, arch, config, seed, images, iterations, batch_size, lr, stem=None):
     r = score_details(bench_name, arch, config, seed, images, iterations, batch_size, lr, stem=stem)
@@ -439,11 +436,8 @@ def score_many(bench_name: str, archs: list[str],
     if cache is not False:
         path = cache_path(bench_name, config, seed, iterations, batch_size, lr, (x, source), stem, None if cache is True else cache)
         path.parent.mkdir(parents=True, exist_ok=True)
-    done = _read_cache(path) if path else {}
-    if path and path.exists() and path.stat().st_size:
-        with open(path, "rb+") as f:                                   # end a line cut by a kill before appending
-            f.seek(-1, 2)
-            if f.read(1) != b"\n": f.write(b"\n")
+    store = _store(path, bench_name) if path else None
+    done = store.read() if store else {}
     todo = [a for a in dict.fromkeys(archs) if a not in done]
     if todo:
         args = [(bench_name, a, config, seed, (x, source), iterations, batch_size, lr, stem) for a in todo]
@@ -456,8 +450,7 @@ def score_many(bench_name: str, archs: list[str],
             results = tqdm(results, total=len(todo), desc=f"gennas {bench_name}")
         for r in results:
             done[r["arch"]] = r
-            if path:
-                with open(path, "a") as f: f.write(json.dumps(r) + "\n")
+            if store: store.append([r])
     rows = [done[a] for a in archs]
     return pd.DataFrame(dict(arch=[r["arch"] for r in rows], score=[r["score"] for r in rows], diverged=[r["diverged"] for r in rows],
                              seconds=[r["seconds"] for r in rows], curve=[{int(k): v for k, v in r["curve"].items()} for r in rows],

@@ -14,8 +14,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Registry, check_choice, rng, set_seed
-from .data import data_path
+from .core import Registry, check_choice, rng, set_seed, cache_dir, hash_key
+from .data import data_path, atomic_write, cache_lock, RecordStore
 from . import metrics
 
 # %% auto #0
@@ -23,10 +23,9 @@ __all__ = ['CIFAR_MEAN', 'CIFAR_STD', 'BATCH_SOURCES', 'LABEL_KINDS', 'PROXIES',
            'BENCH_INPUT_SIZE', 'PAPER_TABLE1_NB201', 'SPACE_OPS', 'SPACE_PROXIES', 'ProxyBatch', 'find_cifar10',
            'make_batch', 'weight_layers', 'task_loss', 'features_before_pooling', 'shared_passes', 'proxy',
            'params_proxy', 'flops_proxy', 'synflow', 'snip', 'grad_norm', 'plain', 'fisher', 'l2_norm', 'grasp',
-           'jacov', 'nwot', 'zen', 'score', 'input_size', 'score_arch', 'score_many', 'naslib_scores', 'crosscheck',
-           'proxy_accuracy_table', 'crosscheck_archs', 'run_crosscheck', 'edge_ops', 'additive_counts',
-           'additive_scores', 'SynflowSkeleton', 'space_cache_path', 'space_scores', 'cached_space_scores',
-           'cache_file', 'proxy_rea']
+           'jacov', 'nwot', 'zen', 'score', 'input_size', 'score_arch', 'score_many', 'cache_file', 'naslib_scores',
+           'crosscheck', 'proxy_accuracy_table', 'crosscheck_archs', 'run_crosscheck', 'edge_ops', 'additive_counts',
+           'additive_scores', 'SynflowSkeleton', 'space_cache_path', 'space_scores', 'cached_space_scores', 'proxy_rea']
 
 # %% ../nbs/50_proxies.ipynb #ff92ef95
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
@@ -382,7 +381,7 @@ def _score_row(bench_name, arch, proxies, batch, seed, task, threads=None):
 def score_many(bench_name: str, archs, proxies=None,
                n_jobs: int = 1,                # joblib worker processes
                batch: ProxyBatch | None = None, seed: int = 0, task: str | None = None,
-               cache=None,                     # csv path: append results as they come, skip archs already there
+               cache=None,                     # a file: a RecordStore keeping each result as it arrives; archs in it are skipped
                progress: bool = True) -> pd.DataFrame:
     "One row per architecture with each proxy's score; failures become NaN with an `error` message, never an exception."
     from joblib import Parallel, delayed
@@ -390,8 +389,10 @@ def score_many(bench_name: str, archs, proxies=None,
     proxies = list(proxies or DEFAULT_PROXIES)
     for p in proxies: PROXIES.get(p)
     archs = list(archs)
-    done = pd.read_csv(cache) if cache is not None and Path(cache).exists() else pd.DataFrame(columns=["arch"])
-    todo = [a for a in dict.fromkeys(archs) if a not in set(done["arch"])]
+    store = None if cache is None else RecordStore(cache, kind="proxy scores", params=dict(bench=bench_name, proxies=proxies,
+                                                                                        seed=seed, task=task))
+    done = store.read() if store else {}
+    todo = [a for a in dict.fromkeys(archs) if a not in done]
     if batch is None and todo:
         from transnas_repro.networks import build_network
         with torch.device("meta"): classes = _num_classes(build_network(bench_name, todo[0], task))
@@ -401,11 +402,17 @@ def score_many(bench_name: str, archs, proxies=None,
     rows = []
     for row in tqdm(results, total=len(todo), disable=not progress, desc=f"{bench_name} proxies"):
         rows.append(row)
-        if cache is not None:
-            pd.DataFrame([row]).to_csv(cache, mode="a", header=not Path(cache).exists(), index=False)
-    df = pd.concat([done, pd.DataFrame(rows)], ignore_index=True) if len(done) else pd.DataFrame(rows)
+        if store: store.append([row])
+    df = pd.DataFrame([*done.values(), *rows], columns=None if done or rows else ["arch"])
     if "error" not in df: df["error"] = np.nan
     return df.drop_duplicates("arch", keep="last").set_index("arch").loc[[a for a in dict.fromkeys(archs)]].reset_index()
+
+def cache_file(bench_name: str, proxies: list[str], seed: int = 0, task: str | None = None) -> Path:
+    "The `score_many(cache=...)` file for these proxies on `bench_name` (per batch seed and task) under the package cache."
+    key = hash_key(json.dumps(dict(bench=bench_name, task=task, seed=seed, proxies=list(proxies))))
+    what = "+".join(proxies) if len(proxies) <= 2 else f"{len(proxies)}proxies"
+    return cache_dir("proxies")/f"{bench_name}-{what}-{key}.jsonl"
+
 
 # %% ../nbs/50_proxies.ipynb #2bba72ce
 _ZC = {"nb201": ("nb201/naslib_zc_nasbench201.json", "nb201/naslib_nb201_zen.zip", "nasbench201"),
@@ -480,7 +487,7 @@ def crosscheck_archs(bench_name: str, task: str, n: int | None = None, seed: int
     if n is None or n >= len(archs): return archs
     return sorted(rng(seed, "crosscheck", bench_name).choice(archs, n, replace=False).tolist())
 
-def run_crosscheck(out_dir="figures/proxies",     # where the score caches and tables go
+def run_crosscheck(out_dir="figures/proxies",     # where the score tables and crosscheck tables go
                    n: int | None = None,          # architectures per (bench, task), a seeded sample; None: all
                    runs=(("nb201", "cifar10"), ("tnb101_micro", "class_scene")),
                    n_jobs: int = 1, seed: int = 0, progress: bool = True,
@@ -501,8 +508,11 @@ def run_crosscheck(out_dir="figures/proxies",     # where the score caches and t
                 scored[(bench, task)] = merged.reset_index()
             continue
         archs = crosscheck_archs(bench, task, n, seed)
-        scored[(bench, task)] = score_many(bench, archs, DEFAULT_PROXIES, n_jobs=n_jobs, seed=seed, task=task,
-                                           cache=cache, progress=progress)
+        scored[(bench, task)] = df = score_many(bench, archs, DEFAULT_PROXIES, n_jobs=n_jobs, seed=seed, task=task, progress=progress,
+                                                cache=cache_file(bench, DEFAULT_PROXIES, seed, task))   # resumable store
+        kept = pd.read_csv(cache) if cache.exists() else df.iloc[:0]                         # the committed table grows
+        table = pd.concat([kept, df], ignore_index=True).drop_duplicates("arch", keep="last")
+        atomic_write(cache, lambda f: f.write(table.to_csv(index=False).encode()))
     profile = ("all" if n is None else f"seeded sample of {n}") + (" (scored part)" if only_cached else "")
     cc = pd.concat([crosscheck(df, b, t) for (b, t), df in scored.items()], ignore_index=True).assign(profile=profile)
     acc = proxy_accuracy_table(scored).assign(profile=profile)
@@ -628,7 +638,7 @@ class SynflowSkeleton:
         return 0.0 if s == 0 else math.copysign(math.log(abs(s)), s)
 
 # %% ../nbs/50_proxies.ipynb #836197f5
-import hashlib, uuid
+import hashlib
 from .core import cache_dir
 
 def _sha256(a: np.ndarray) -> str: return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
@@ -643,25 +653,18 @@ def _space_meta(bench_name, proxy, task, seed, archs) -> dict:
     return dict(bench=bench_name, proxy=proxy, task=task, seed=seed, package_version=__version__, n=len(archs),
                 archs_sha256=hashlib.sha256("\n".join(archs).encode()).hexdigest())
 
-def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb") as f: write(f)
-        os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
-
 def _save_space(path: Path, values: np.ndarray, meta: dict, cpu_seconds: float = float("nan")) -> None:
     values = np.ascontiguousarray(values, dtype=np.float64)
-    _atomic_write(path, lambda f: np.save(f, values, allow_pickle=False))
+    atomic_write(path, lambda f: np.save(f, values, allow_pickle=False))
     side = dict(meta, sha256=_sha256(values), cpu_seconds=round(float(cpu_seconds), 3))   # the cost of computing it, once
-    _atomic_write(path.with_suffix(".json"), lambda f: f.write(json.dumps(side, indent=1).encode()))
+    atomic_write(path.with_suffix(".json"), lambda f: f.write(json.dumps(side, indent=1).encode()))
 
 def _space_cpu(path: Path) -> float:
     "CPU-seconds the cached scores took to compute (NaN when the sidecar did not record it)."
     try: return float(json.loads(path.with_suffix(".json").read_text()).get("cpu_seconds", float("nan")))
     except (OSError, ValueError): return float("nan")
 
-def _load_space(path: Path, meta: dict) -> np.ndarray | None:
+def _load_space(path: Path, meta: dict, quiet: bool = False) -> np.ndarray | None:
     "The cached array if its sidecar matches `meta` and its checksum; None (with a warning when a cache was there) otherwise."
     if not path.exists() and not path.with_suffix(".json").exists(): return None
     try:
@@ -672,7 +675,7 @@ def _load_space(path: Path, meta: dict) -> np.ndarray | None:
         if values.shape != (meta["n"],) or _sha256(values) != side.get("sha256"): raise ValueError("checksum mismatch")
         return values
     except Exception as e:
-        warnings.warn(f"Proxy cache {path} not used ({type(e).__name__}: {e}); recomputing it.")
+        if not quiet: warnings.warn(f"Proxy cache {path} not used ({type(e).__name__}: {e}); recomputing it.")
         return None
 
 # %% ../nbs/50_proxies.ipynb #99cc6705
@@ -708,9 +711,12 @@ def space_scores(bench_name: str,            # a cell space: 'nb201' or 'tnb101_
     path, meta = space_cache_path(bench_name, proxy, task, seed), _space_meta(bench_name, proxy, task, seed, archs)
     values = _load_space(path, meta)
     if values is None:
-        cpu = time.process_time()
-        values = _compute_space(bench_name, proxy, task, seed, archs, progress, path)
-        _save_space(path, values, meta, cpu_seconds=time.process_time() - cpu)
+        with cache_lock(path):                               # two processes that need the scores compute them once
+            values = _load_space(path, meta, quiet=True)
+            if values is None:
+                cpu = time.process_time()
+                values = _compute_space(bench_name, proxy, task, seed, archs, progress, path)
+                _save_space(path, values, meta, cpu_seconds=time.process_time() - cpu)
     out = pd.Series(values, index=pd.Index(archs, name="arch"), name=proxy)
     out.attrs["cpu_seconds_per_arch"] = _space_cpu(path)/len(archs)    # what the ledger charges per scored cell
     return out
@@ -726,12 +732,6 @@ def cached_space_scores(bench_name: str, proxy: str, task: str | None = None, se
 # %% ../nbs/50_proxies.ipynb #b1c2d3e5
 from .search import register_searcher, evolve, Oracle
 from .core import cache_dir, hash_key
-
-def cache_file(bench_name: str, proxies: list[str], seed: int = 0, task: str | None = None) -> Path:
-    "The `score_many(cache=...)` file for these proxies on `bench_name` (per batch seed and task) under the package cache."
-    key = hash_key(json.dumps(dict(bench=bench_name, task=task, seed=seed, proxies=list(proxies))))
-    what = "+".join(proxies) if len(proxies) <= 2 else f"{len(proxies)}proxies"
-    return cache_dir("proxies")/f"{bench_name}-{what}-{key}.csv"
 
 @register_searcher("proxy-rea")
 def proxy_rea(oracle: Oracle, seed: int, proxy: str = "synflow", pool_size: int = 200, population_size: int = 10,
