@@ -248,7 +248,7 @@ def test_existing_local_ray_cluster(tmp_path):
     try:
         rows = run_trials(_trials(), tmp_path/"ray", backend="ray", address=f"127.0.0.1:{port}", jobs=2, progress=False)
         local = run_trials(_trials(), tmp_path/"local", progress=False)
-        assert rows.drop(columns=[c for c in rows if "seconds" in c or c in ("host", "pid")], errors="ignore").equals(
-            local.drop(columns=[c for c in local if "seconds" in c or c in ("host", "pid")], errors="ignore"))
+        same = ["trial_id", "query", "arch", "value", "best_so_far"]               # what was searched, not where or how fast
+        assert len(rows) == 24 and rows[same].equals(local[same])
     finally:
         subprocess.run([str(ray_bin), "stop", "--force"], env=env, timeout=120, capture_output=True)
