@@ -108,11 +108,18 @@ def scan_registrations(decorator: str,                  # decorator name, e.g. '
                        package: str = "transnas_repro",  # package whose modules are read
                       ) -> dict[str, dict]:
     "name -> dict(module, description, options, constant keywords) of every `@decorator('name', ...)` in the package, read with `ast` (nothing is imported)."
+    import json, hashlib
     folder = Path(importlib.util.find_spec(package).origin).parent
+    paths = [p for p in sorted(folder.glob("*.py")) if not p.name.startswith("_")]
+    stamp = hashlib.sha1(repr([decorator, package] + [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths]).encode()).hexdigest()[:16]
+    try:
+        cached = cache_dir("registry")/f"{decorator}-{stamp}.json"
+        if cached.exists(): return json.loads(cached.read_text())
+    except OSError: cached = None
     out = {}
-    for path in sorted(folder.glob("*.py")):
+    for path in paths:
         src = path.read_text(errors="ignore")
-        if path.name.startswith("_") or f"@{decorator}(" not in src: continue
+        if f"@{decorator}(" not in src: continue
         tree = ast.parse(src)
         nodes = tree.body                          # registrations are top-level decorators, but for a few nested ones
         if sum(len(getattr(n, "decorator_list", [])) for n in nodes) < src.count(f"@{decorator}("): nodes = ast.walk(tree)
@@ -127,6 +134,9 @@ def scan_registrations(decorator: str,                  # decorator name, e.g. '
                     except ValueError: pass      # not a constant (e.g. a list built elsewhere): known once imported
                 out[dec.args[0].value] = {"module": f"{package}.{path.stem}", "description": _first_line(ast.get_docstring(node)),
                                           "options": _options(node), **kw}
+    try:
+        if cached is not None: cached.write_text(json.dumps(out, default=str))   # keyed by every module's mtime and size
+    except OSError: pass
     return out
 
 def _entry_points(group: str | None) -> list:
@@ -160,8 +170,8 @@ class Registry(dict):
                 raise ValueError(f"{self.what} {name!r} is already registered (by {getattr(getattr(old, 'trials', old), '__module__', '?')}). "
                                  f"Fix: pick another name, or pass replace=True to replace it.")
             self[name] = o
-            self.infos[name] = dict(module=getattr(getattr(o, "trials", o), "__module__", None),
-                                    description=_first_line(getattr(o, "__doc__", None)), **info)
+            self.infos[name] = {"module": getattr(getattr(o, "trials", o), "__module__", None),
+                                "description": _first_line(getattr(o, "__doc__", None)), **info}
             return o
         return deco if obj is None else deco(obj)
     def declared(self) -> dict:
