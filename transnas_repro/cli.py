@@ -66,7 +66,7 @@ def method_help() -> str:
     parts = []
     for n in SEARCHERS.names():
         i = SEARCHERS.info(n)
-        parts.append(f"{n}: {i.get('description') or '-'} [cost: {i.get('cost') or 'not stated'}]")
+        parts.append(f"{n}: {i.get('description') or 'plug-in ' + i['module']} [cost: {i.get('cost') or 'not stated'}]")
     return "registered searcher; --help-config shows its options. " + "; ".join(parts)
 
 @data_app.command("verify")
@@ -148,7 +148,8 @@ def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or '
     ids = [experiment] if experiment != "all" else list(dict.fromkeys(summary["experiment"]))
     for eid in ids:
         where = Path(out)/eid if (out and experiment == "all") else Path(out) if out else experiments.default_out(eid, profile)
-        typer.echo(f"{eid}: wrote {where}/ (rows.parquet, comparisons, figures); summary: {where/'summary.md'} and {where/'summary.csv'}")
+        typer.echo(f"{eid}: wrote rows, summary, comparisons and figures to {where}/")
+        typer.echo(f"summary: {where/'summary.md'}")
 
 # %% ../nbs/80_cli.ipynb #f68794f6
 def main():

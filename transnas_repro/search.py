@@ -278,6 +278,7 @@ def load_searcher_modules() -> list[str]:
 def searcher_help(name: str) -> str:
     "A searcher's description, cost and options with their defaults (what `--help-config` prints), without importing it when it is a built-in."
     i = SEARCHERS.info(name)
+    if "options" not in i: i = (SEARCHERS.get(name), SEARCHERS.info(name))[1]    # a plug-in's entry point: import it to read its options
     opts = i.get("options") or {}
     lines = [f"{name}: {i.get('description') or '(no description)'}", f"  cost: {i.get('cost') or 'not stated'}",
              f"  module: {i['module']}", "  options (--config JSON keys, default):" if opts else "  options: none"]
