@@ -263,12 +263,13 @@ SEARCHERS = Registry("search method", decorator="register_searcher", group="tran
 
 def register_searcher(name: str,                # the method name of `run` and `--method`
                       cost: str | None = None,  # what one search typically costs, e.g. '~1 s on a CPU'
-                      replace: bool = False):   # replace a searcher already registered under `name`
+                      replace: bool = False,    # replace a searcher already registered under `name`
+                      benchmarks: tuple | None = None):  # the benchmarks it works on (None: every searchable space)
     "Decorator registering a searcher `fn(oracle, seed, **config)` under `name`; its docstring's first line describes it."
     def deco(fn):
         params = list(inspect.signature(fn).parameters.values())[2:]
         options = {p.name: repr(p.default) for p in params if p.default is not inspect.Parameter.empty}
-        return SEARCHERS.register(name, fn, replace=replace, cost=cost, options=options)
+        return SEARCHERS.register(name, fn, replace=replace, cost=cost, options=options, benchmarks=benchmarks)
     return deco
 
 def load_searcher_modules() -> list[str]:
@@ -420,7 +421,7 @@ def _proxy_signal(proxy: str) -> SignalSpec:
 for _p in ("params", "flops", "synflow"): register_signal(_proxy_signal(_p))
 
 # %% ../nbs/60_search.ipynb #4b920c68
-@register_searcher("signal-rank", cost="seconds once the signal is cached (synflow over NB201: minutes the first time)")
+@register_searcher("signal-rank", benchmarks=("nb201",), cost="seconds once the signal is cached (synflow over NB201: minutes the first time)")
 def signal_rank(oracle: Oracle, seed: int, signal: str = "synflow"):
     "Evaluate the space in the order of a cheap signal, best first (ties at random): the shortcut a signal-using method must beat."
     scores = oracle.signal(signal).score(oracle.space)
