@@ -32,3 +32,18 @@ def test_api_pages_list_public_functions(site):
         page = (site / "api" / mod.stem / "index.html").read_text()
         missing = [n for n in public_names(mod) if n not in page]
         assert not missing, f"API page of {mod.stem} misses {missing}"
+
+sys.path.insert(0, str(ROOT / "tools"))
+from check_links import broken_links  # noqa: E402
+
+def test_link_check_finds_broken_relative_links(tmp_path):
+    (tmp_path / "a").mkdir(); (tmp_path / "figures" / "x").mkdir(parents=True)
+    (tmp_path / "figures" / "x" / "plot.png").write_bytes(b"png")
+    (tmp_path / "figures" / "x" / "summary").mkdir(); (tmp_path / "figures" / "x" / "summary" / "index.html").write_text("")
+    (tmp_path / "a" / "index.html").write_text('<a href="../figures/x/summary/">ok</a><img src="../figures/x/plot.png">'
+                                               '<img src="figures/x/plot.png"><a href="https://example.org/y">ext</a><a href="#top">anchor</a>'
+                                               '<a href="/figures/x/summary.md">root</a>')
+    assert broken_links(tmp_path) == [("a/index.html", "figures/x/plot.png"), ("a/index.html", "/figures/x/summary.md")]
+
+def test_site_has_no_broken_relative_links(site):
+    assert broken_links(site) == []

@@ -51,6 +51,8 @@ def build(run_notebooks: bool = True, strict: bool = False):
     shutil.move(index, SRC / "index.ipynb")
     # the index moves from nbs/ to the site root: its links to ../figures/ now point to figures/
     (SRC / "index.ipynb").write_text((SRC / "index.ipynb").read_text().replace("](../", "]("))
+    # every other notebook becomes a folder (nbs/30_mwas.ipynb -> nbs/30_mwas/index.html): its relative links go one level up more
+    for nb in (SRC / "nbs").rglob("*.ipynb"): nb.write_text(nb.read_text().replace("](../", "](../../"))
     failed = []
     if run_notebooks:
         from nbdev.config import get_config
@@ -62,7 +64,9 @@ def build(run_notebooks: bool = True, strict: bool = False):
             finally: os.chdir(cwd)
             print(f"{'ok  ' if ok else 'FAIL'} {nb.relative_to(SRC)} ({secs:.0f} s)")
             if not ok: failed.append(nb.name)
-    (SRC / "extra.css").write_text(".md-grid { max-width: 1500px; }\n")   # wider pages: notebook code and tables fit
+    (SRC / "extra.css").write_text(".md-grid { max-width: 1500px; }\n"      # wider pages: notebook code and tables fit
+                                   "pre, .md-typeset pre > code, .highlight pre, .jp-OutputArea pre "
+                                   "{ overflow-x: auto; white-space: pre; max-width: 100%; }\n")   # wide code scrolls, never clipped
     api = SRC / "api"; api.mkdir()
     for m in public_modules():
         (api / f"{m}.md").write_text(f"# `transnas_repro.{m}`\n\n::: transnas_repro.{m}\n    options:\n      show_root_heading: false\n      members_order: source\n")

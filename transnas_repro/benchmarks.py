@@ -11,15 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import cache_dir, check_choice
+from typing import Callable
+from .core import cache_dir, check_choice, Registry
 from .data import data_path, FILES, TNB_TASKS, cached_file
 from . import metrics
 
 # %% auto #0
 __all__ = ['TNB_METRICS', 'NB201_TASKS', 'BENCHMARKS', 'TNB_MICRO_OPS', 'NB201_OPS', 'NASLIB_NB201_OPS',
-           'NASLIB_NB201_EDGE_TO_STRING', 'NB101_OPS', 'NASLIB_NB101_OPS', 'VIS_NB101_OPS', 'DARTS_OPS', 'TaskMetric',
-           'decode', 'encode', 'tnb_macro_archs', 'tnb_micro_archs', 'nb201_archs', 'to_naslib', 'from_naslib',
-           'encode_nb101', 'encode_nb301', 'benchmark_table', 'Benchmark', 'load_benchmark', 'check_tnb_mapping']
+           'NASLIB_NB201_EDGE_TO_STRING', 'NB101_OPS', 'NASLIB_NB101_OPS', 'VIS_NB101_OPS', 'DARTS_OPS',
+           'BENCHMARK_FACTORIES', 'TaskMetric', 'decode', 'encode', 'tnb_macro_archs', 'tnb_micro_archs', 'nb201_archs',
+           'to_naslib', 'from_naslib', 'encode_nb101', 'encode_nb301', 'benchmark_table', 'Benchmark',
+           'register_benchmark', 'load_benchmark', 'check_tnb_mapping']
 
 # %% ../nbs/02_benchmarks.ipynb #b45022dd
 @dataclass(frozen=True)
@@ -252,14 +254,30 @@ def benchmark_table(name: str) -> pd.DataFrame:
 # %% ../nbs/02_benchmarks.ipynb #f81491f8
 class Benchmark:
     "Ground truth of one search space: architectures in official order, values per split and task in paper units."
-    def __init__(self, name: str, df: pd.DataFrame):
-        self.name, self.archs = name, df["arch"].tolist()
+    def __init__(self, name: str,               # benchmark name (a user's: anything not among BENCHMARKS)
+                 df: pd.DataFrame,                # column `arch` (unique strings), one `<split>/<task>` column of values per split and task
+                 higher_is_better: bool | dict = True,  # a user's benchmark: direction of every task, or task -> direction
+                 metrics: dict | None = None,     # a user's benchmark: task -> TaskMetric (metric name, unit, direction)
+                 neighbours: Callable | None = None,    # arch -> architectures one edit away (local search, REA); default: one-position edits
+                 encoder: Callable | None = None):      # arch -> feature vector, for searchers that learn from features
+        if "arch" not in df.columns or not any("/" in c for c in df.columns):
+            raise ValueError(f"Benchmark {name!r}: the DataFrame needs a column 'arch' and one '<split>/<task>' column per split "
+                             f"and task (e.g. 'valid/cifar10'); it has {list(df.columns)}. Optional: 'official_id', other columns as extras.")
+        if df["arch"].duplicated().any():
+            raise ValueError(f"Benchmark {name!r}: architecture {df['arch'][df['arch'].duplicated()].iloc[0]!r} appears twice; each row is one architecture.")
+        self.name, self.archs = name, df["arch"].astype(str).tolist()
         self._index = {a: i for i, a in enumerate(self.archs)}
         cols = [c for c in df.columns if "/" in c]
         self.splits = list(dict.fromkeys(c.split("/")[0] for c in cols))
         self.tasks = list(dict.fromkeys(c.split("/")[1] for c in cols))
+        missing = [f"{s}/{t}" for s in self.splits for t in self.tasks if f"{s}/{t}" not in df.columns]
+        if missing: raise ValueError(f"Benchmark {name!r}: columns {missing} are missing; every split needs every task.")
         self._values = {s: df[[f"{s}/{t}" for t in self.tasks]].to_numpy(dtype=float) for s in self.splits}
-        self.official_ids = df["official_id"].to_numpy()
+        self.official_ids = df["official_id"].to_numpy() if "official_id" in df.columns else np.arange(len(df))
+        hib = higher_is_better if isinstance(higher_is_better, dict) else {t: bool(higher_is_better) for t in self.tasks}
+        self._metrics = {t: TaskMetric(t, "value", "", bool(hib.get(t, True))) for t in self.tasks} if name not in BENCHMARKS else {}
+        self._metrics.update(metrics or {})
+        self.neighbourhood, self.encoder = neighbours, encoder
         self.extras = df[[c for c in df.columns if "/" not in c and c not in ("arch", "official_id")]].set_index(df["arch"])
         self._sorted = {}
 
@@ -277,7 +295,7 @@ class Benchmark:
         "Row of `arch` in official order: ValueError if malformed, KeyError if well-formed but not in the space."
         i = self._index.get(arch)
         if i is None:
-            decode(self.name, arch)   # raises ValueError with the expected format
+            if self.name in BENCHMARKS: decode(self.name, arch)   # raises ValueError with the expected format
             raise KeyError(f"Architecture {arch!r} is well-formed but not in {self.name} ({len(self)} architectures). "
                            f"Fix: pick one of b.archs" + (" (macro networks need 1-3 channel doublings and 1-4 downsamplings)"
                                                            if self.name == "tnb101_macro" else ""))
@@ -296,7 +314,7 @@ class Benchmark:
     def metric(self, task: str) -> TaskMetric:
         "How `task` is measured (metric, unit, direction)."
         self.check_task(task)
-        return TNB_METRICS.get(task) or TaskMetric(task, "top1", "%")
+        return self._metrics.get(task) or TNB_METRICS.get(task) or TaskMetric(task, "top1", "%")
     def higher_is_better(self, task: str) -> bool:
         "Direction of `task`'s metric."
         return self.metric(task).higher_is_better
@@ -318,11 +336,37 @@ class Benchmark:
         return [self.archs[i] for i in np.random.default_rng(seed).choice(len(self), n, replace=False)]
 
 # %% ../nbs/02_benchmarks.ipynb #995e3a5a
+BENCHMARK_FACTORIES = Registry("benchmark", decorator="register_benchmark", group="transnas_repro.benchmarks")
+
+def register_benchmark(name: str,        # the name load_benchmark, searches and experiments use
+                       source=None,      # a DataFrame (Benchmark's schema), a Benchmark, or a factory () -> either; None: decorator
+                       replace: bool = False,  # replace a benchmark already registered under `name`
+                       **kwargs):        # passed to Benchmark(name, df, ...) for a DataFrame (higher_is_better, neighbours, ...)
+    "Make a benchmark of your own loadable by name (in worker processes too, when its module is a plug-in); the factory."
+    if name in BENCHMARKS: raise ValueError(f"{name!r} is a built-in benchmark ({', '.join(BENCHMARKS)}). Fix: pick another name.")
+    def deco(src):
+        if isinstance(src, pd.DataFrame): Benchmark(name, src, **kwargs)          # check the schema now, not at first use
+        factory = src if callable(src) and not isinstance(src, (pd.DataFrame, Benchmark)) else (lambda: src)
+        factory.__doc__ = factory.__doc__ or f"benchmark {name!r}"
+        BENCHMARK_FACTORIES.register(name, factory, replace=replace, kwargs=kwargs)
+        load_benchmark.cache_clear()
+        return src
+    return deco if source is None else deco(source)
+
 @functools.lru_cache(maxsize=None)
-def load_benchmark(name: str  # one of BENCHMARKS
+def load_benchmark(name: str  # one of BENCHMARKS, or a registered benchmark of your own
                   ) -> Benchmark:
     "Load (once per process) the ground truth of benchmark `name`."
-    return Benchmark(name, benchmark_table(check_choice(name, BENCHMARKS, "benchmark", fix="pass one of the names above")))
+    if name in BENCHMARKS: return Benchmark(name, benchmark_table(name))
+    fix = "pass one of the names above, or register yours with benchmarks.register_benchmark(name, df)"
+    try: factory = BENCHMARK_FACTORIES.get(name) if isinstance(name, str) else None
+    except ValueError: factory = None
+    if factory is None: check_choice(name, BENCHMARKS + BENCHMARK_FACTORIES.names(), "benchmark", fix=fix)
+    b = factory()
+    if isinstance(b, pd.DataFrame): b = Benchmark(name, b, **BENCHMARK_FACTORIES.infos[name].get("kwargs", {}))
+    if not isinstance(b, Benchmark) or b.name != name:
+        raise TypeError(f"The factory of benchmark {name!r} returned {b!r}; it must return a DataFrame or a Benchmark named {name!r}.")
+    return b
 
 # %% ../nbs/02_benchmarks.ipynb #7c36ae0e
 _NASLIB_TNB_RAW = {"class_object": "valid_top1", "class_scene": "valid_top1", "jigsaw": "valid_top1",

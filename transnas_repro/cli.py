@@ -6,13 +6,40 @@ Docs: https://transnas-repro.github.io/transnas-repro/cli.html.md"""
 
 # %% ../nbs/80_cli.ipynb #26bdb60d
 from __future__ import annotations
-import json, sys
-from typing import Optional
+import json, os, sys, shutil, textwrap
+from pathlib import Path
+from typing import List, Optional
 import typer
-from .core import check_choice
+from .core import check_choice, load_plugins, plugin_modules, PLUGINS_ENV
 
 # %% auto #0
-__all__ = ['app', 'data_app', 'bench_app', 'PLUGIN_MODULES', 'data_verify', 'bench_info', 'search_cmd', 'reproduce_cmd', 'main']
+__all__ = ['app', 'data_app', 'bench_app', 'PLUGIN_HELP', 'terminal_width', 'fit_table', 'method_help', 'data_verify',
+           'bench_info', 'search_cmd', 'reproduce_cmd', 'main']
+
+# %% ../nbs/80_cli.ipynb #639ceb32
+def terminal_width() -> int:
+    "Columns of the terminal (env `COLUMNS` first, 100 when unknown)."
+    return shutil.get_terminal_size((100, 24)).columns
+
+def fit_table(df,                        # a DataFrame (or list of dicts) to print
+              width: int | None = None,  # characters per line (default: the terminal's)
+              min_col: int = 8) -> str:
+    "A plain-text table no wider than `width`: the widest columns are wrapped until it fits."
+    import pandas as pd
+    df = pd.DataFrame(df)
+    width = width or terminal_width()
+    cells = [[str(c) for c in df.columns]] + [["" if (isinstance(v, float) and v != v) else (f"{v:.4g}" if isinstance(v, float) else str(v))
+                                               for v in row] for row in df.itertuples(index=False)]
+    w = [max(len(r[j]) for r in cells) for j in range(len(df.columns))]
+    while sum(w) + 2*(len(w) - 1) > width and max(w) > min_col:
+        j = max(range(len(w)), key=w.__getitem__); w[j] -= 1
+    lines = []
+    for i, row in enumerate(cells):
+        parts = [textwrap.wrap(v, w[j], break_long_words=True, break_on_hyphens=False) or [""] for j, v in enumerate(row)]
+        for k in range(max(map(len, parts))):
+            lines.append("  ".join((p[k] if k < len(p) else "").ljust(w[j]) for j, p in enumerate(parts)).rstrip())
+        if i == 0: lines.append("  ".join("-"*x for x in w))
+    return "\n".join(lines)
 
 # %% ../nbs/80_cli.ipynb #8bbcd77c
 app = typer.Typer(help="Task-transferable NAS reproductions: data, benchmarks, searches, paper tables.",
@@ -23,6 +50,24 @@ app.add_typer(data_app, name="data"); app.add_typer(bench_app, name="bench")
 
 def _fail(msg: str, code: int = 2):
     typer.echo(f"Error: {msg}", err=True); raise typer.Exit(code)
+
+PLUGIN_HELP = f"plug-in module to import first (registers searchers, experiments, benchmarks); repeatable; also env {PLUGINS_ENV}"
+
+def _plugins(modules: list[str] | None):
+    "Import the plug-in modules and name them in the env, so worker processes import them too."
+    try: load_plugins(modules)
+    except ImportError as e: _fail(str(e))
+    if modules: os.environ[PLUGINS_ENV] = ",".join(plugin_modules())
+
+def method_help() -> str:
+    "The --method help: every registered searcher with its one-line description and typical cost (read from the sources)."
+    from transnas_repro.core import Registry
+    SEARCHERS = Registry("search method", decorator="register_searcher", group="transnas_repro.searchers")   # the names: imports no searcher
+    parts = []
+    for n in SEARCHERS.names():
+        i = SEARCHERS.info(n)
+        parts.append(f"{n}: {i.get('description') or 'plug-in ' + i['module']} [cost: {i.get('cost') or 'not stated'}]")
+    return "registered searcher; --help-config shows its options. " + "; ".join(parts)
 
 @data_app.command("verify")
 def data_verify(data_dir: Optional[str] = typer.Option(None, help="folder laid out like shared/data (default: TRANSNAS_REPRO_DATA, cache, download)"),
@@ -37,32 +82,41 @@ def data_verify(data_dir: Optional[str] = typer.Option(None, help="folder laid o
     if not rep.ok.all(): raise typer.Exit(1)
 
 @bench_app.command("info")
-def bench_info(name: str = typer.Argument(..., help="tnb101_micro, tnb101_macro, nb201, nb101_sample or nb301_sample"),
-               split: str = typer.Option("valid", help="split for the optimum")):
+def bench_info(name: str = typer.Argument(..., help="tnb101_micro, tnb101_macro, nb201, nb101_sample, nb301_sample, or one you registered"),
+               split: str = typer.Option("valid", help="split for the optimum"),
+               plugin: Optional[List[str]] = typer.Option(None, "--plugin", help=PLUGIN_HELP)):
     "Size, tasks, metric and direction per task, and the optimum per task."
+    _plugins(plugin)
     from transnas_repro.benchmarks import load_benchmark
     try: b = load_benchmark(name); b.check_split(split)
     except ValueError as e: _fail(str(e))
     typer.echo(f"{b.name}: {len(b)} architectures, {len(b.tasks)} tasks, splits {', '.join(b.splits)}")
-    typer.echo(f"{'task':<16} {'metric':<8} {'unit':<5} {'direction':<9} {'optimum (' + split + ')':>16}  best architecture")
-    for t in b.tasks:
-        m = b.metric(t)
-        typer.echo(f"{t:<16} {m.metric:<8} {m.unit:<5} {'higher' if m.higher_is_better else 'lower':<9} {b.optimum(t, split):>16.2f}  {b.best_arch(t, split)}")
+    rows = [{"task": t, "metric": b.metric(t).metric, "unit": b.metric(t).unit, "direction": "higher" if b.higher_is_better(t) else "lower",
+             f"optimum ({split})": f"{b.optimum(t, split):.2f}", "best architecture": b.best_arch(t, split)} for t in b.tasks]
+    typer.echo(fit_table(rows))
 
 @app.command("search")
 def search_cmd(bench: str = typer.Option("tnb101_micro", help="benchmark name"),
                task: str = typer.Option("class_object", help="target task"),
-               method: str = typer.Option("rea", help="registered searcher (random, rea, local, arch-graph, ...)"),
+               method: str = typer.Option("rea", help=method_help()),
                budget: int = typer.Option(50, help="architectures evaluated on the target task"),
                seed: int = typer.Option(0),
                split: str = typer.Option("valid", help="split the search sees"),
-               config: str = typer.Option("{}", help="searcher options as JSON, e.g. '{\"population_size\": 20}'")):
+               config: str = typer.Option("{}", help="searcher options as JSON, e.g. '{\"population_size\": 20}'; see --help-config"),
+               help_config: bool = typer.Option(False, "--help-config", help="print the options of --method with their defaults and exit"),
+               plugin: Optional[List[str]] = typer.Option(None, "--plugin", help=PLUGIN_HELP)):
     "Run one search and print a JSON summary (found arch, value in paper units, rank percentile, queries, wall time)."
+    _plugins(plugin)
     from transnas_repro import search
-    _load_plugins()
+    if help_config:
+        try: typer.echo(search.searcher_help(method)); return
+        except ValueError as e: _fail(str(e))
     try: cfg = json.loads(config)
     except json.JSONDecodeError as e: _fail(f"--config is not valid JSON ({e}); example: '{{\"population_size\": 20}}'")
     try: r = search.run(method, bench, task, budget=budget, seed=seed, split=split, **cfg)
+    except TypeError as e:
+        if "unexpected keyword" not in str(e): raise
+        _fail(f"--config {config}: {e}. The options of {method!r}: see `transnas-repro search --method {method} --help-config`")
     except (ValueError, KeyError) as e: _fail(str(e).strip('"'))
     typer.echo(json.dumps(r.summary(), indent=2))
 
@@ -75,28 +129,29 @@ def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or '
                   address: Optional[str] = typer.Option(None, help="Ray cluster address for --backend ray"),
                   list_: bool = typer.Option(False, "--list", help="list the experiments and exit"),
                   partial: bool = typer.Option(False, "--partial", help="run nothing; summarize the trials stored so far "
-                                               "(of a long run that was stopped or is still running)")):
+                                               "(of a long run that was stopped or is still running)"),
+                  options: str = typer.Option("{}", help="the experiment's options as JSON (needs --out), e.g. transfer-table: "
+                                              "'{\"extra_methods\": [\"mine\"], \"spaces\": [\"tnb101_micro\"], \"seeds\": 1, \"budget\": 20}'"),
+                  plugin: Optional[List[str]] = typer.Option(None, "--plugin", help=PLUGIN_HELP)):
     "Re-run a paper table or figure (resumable: a killed run continues where it stopped)."
+    _plugins(plugin)
     from transnas_repro import experiments
-    _load_plugins()
     if list_ or not experiment:
-        typer.echo(experiments.experiments_table().to_string(index=False)); return
-    try: summary = experiments.reproduce(experiment, profile=profile, jobs=jobs, backend=backend, out=out, address=address, partial=partial)
+        typer.echo(fit_table(experiments.experiments_table())); return
+    try: opts = json.loads(options)
+    except json.JSONDecodeError as e: _fail(f"--options is not valid JSON ({e}); example: '{{\"seeds\": 1}}'")
+    try: summary = experiments.reproduce(experiment, profile=profile, jobs=jobs, backend=backend, out=out, address=address,
+                                         partial=partial, options=opts or None)
     except ValueError as e: _fail(str(e))
     except experiments.TrialsFailed as e: _fail(str(e), code=1)
-    typer.echo(summary.to_string(index=False))
+    typer.echo(fit_table(summary))
+    ids = [experiment] if experiment != "all" else list(dict.fromkeys(summary["experiment"]))
+    for eid in ids:
+        where = Path(out)/eid if (out and experiment == "all") else Path(out) if out else experiments.default_out(eid, profile)
+        typer.echo(f"{eid}: wrote rows, summary, comparisons and figures to {where}/")
+        typer.echo(f"summary: {where/'summary.md'}")
 
 # %% ../nbs/80_cli.ipynb #f68794f6
-PLUGIN_MODULES = ["archgraph", "ktnas", "gennas", "contrastive"]
-
-def _load_plugins():
-    "Import the modules that register searchers and experiments."
-    import importlib, importlib.util
-    for m in PLUGIN_MODULES:
-        if importlib.util.find_spec(f"transnas_repro.{m}") is None: continue
-        try: importlib.import_module(f"transnas_repro.{m}")
-        except ImportError as e: print(f"note: transnas_repro.{m} not loaded ({e})", file=sys.stderr)
-
 def main():
     "Console entry point."
     app()

@@ -6,14 +6,14 @@ Docs: https://transnas-repro.github.io/transnas-repro/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #5c4d415b
 from __future__ import annotations
-import os, random, platform, difflib
+import os, ast, random, platform, difflib, importlib, importlib.util, warnings
 from pathlib import Path
 from typing import Callable, Iterable
 import numpy as np
 
 # %% auto #0
-__all__ = ['set_seed', 'rng', 'hash_key', 'check_choice', 'get_device', 'cache_dir', 'Registry', 'run_info',
-           'import_registering_modules']
+__all__ = ['PLUGINS_ENV', 'set_seed', 'rng', 'hash_key', 'check_choice', 'get_device', 'cache_dir', 'plugin_modules',
+           'load_plugins', 'scan_registrations', 'Registry', 'run_info', 'import_registering_modules']
 
 # %% ../nbs/00_core.ipynb #1d30b70d
 def set_seed(seed: int  # the seed for python, numpy and torch
@@ -72,18 +72,151 @@ def cache_dir(*parts: str  # sub-folders to create under the cache root
                               "TRANSNAS_REPRO_CACHE to a writable folder.") from None
     return p
 
+# %% ../nbs/00_core.ipynb #76905ddb
+PLUGINS_ENV = "TRANSNAS_REPRO_PLUGINS"
+_PLUGINS_LOADED: list[str] = []
+
+def plugin_modules(modules: Iterable[str] | None = None  # extra module names (e.g. from --plugin)
+                  ) -> list[str]:
+    "The plug-in modules: `modules`, those already loaded, and those in env `TRANSNAS_REPRO_PLUGINS` (comma separated), once each."
+    env = [m.strip() for m in os.environ.get(PLUGINS_ENV, "").split(",")]
+    return list(dict.fromkeys(m for m in [*(modules or []), *_PLUGINS_LOADED, *env] if m))
+
+def load_plugins(modules: Iterable[str] | None = None  # extra module names (e.g. from --plugin)
+                ) -> list[str]:
+    "Import the plug-in modules (`plugin_modules`), which register their searchers, experiments and benchmarks; their names."
+    names = plugin_modules(modules)
+    for m in names:
+        if m in _PLUGINS_LOADED: continue
+        try: importlib.import_module(m)
+        except ImportError as e:
+            raise ImportError(f"Plug-in module {m!r} (named by --plugin or {PLUGINS_ENV}) could not be imported: {e}. "
+                              f"Fix: install it, or put the folder holding it on PYTHONPATH.") from e
+        _PLUGINS_LOADED.append(m)
+    return names
+
+# %% ../nbs/00_core.ipynb #de264d6a
+def _first_line(doc) -> str: return (doc or "").strip().split("\n")[0].strip()
+
+def _options(fn: ast.AST) -> dict[str, str]:
+    "Keyword options of a function definition with their default, as source text."
+    a = getattr(fn, "args", None)
+    if a is None: return {}
+    pos = [*a.posonlyargs, *a.args]
+    out = {x.arg: ast.unparse(d) for x, d in zip(pos[len(pos) - len(a.defaults):], a.defaults)}
+    out.update({x.arg: ast.unparse(d) for x, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+    return out
+
+def scan_registrations(decorator: str,                  # decorator name, e.g. 'register_searcher'
+                       package: str = "transnas_repro",  # package whose modules are read
+                      ) -> dict[str, dict]:
+    "name -> dict(module, description, options, constant keywords) of every `@decorator('name', ...)` in the package, read with `ast` (nothing is imported)."
+    import json, hashlib
+    folder = Path(importlib.util.find_spec(package).origin).parent
+    paths = [p for p in sorted(folder.glob("*.py")) if not p.name.startswith("_")]
+    stamp = hashlib.sha1(repr([decorator, package] + [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths]).encode()).hexdigest()[:16]
+    try:
+        cached = cache_dir("registry")/f"{decorator}-{stamp}.json"
+        if cached.exists(): return json.loads(cached.read_text())
+    except OSError: cached = None
+    out = {}
+    for path in paths:
+        src = path.read_text(errors="ignore")
+        if f"@{decorator}(" not in src: continue
+        tree = ast.parse(src)
+        nodes = tree.body                          # registrations are top-level decorators, but for a few nested ones
+        if sum(len(getattr(n, "decorator_list", [])) for n in nodes) < src.count(f"@{decorator}("): nodes = ast.walk(tree)
+        for node in nodes:
+            for dec in getattr(node, "decorator_list", []):
+                f = getattr(dec, "func", None)
+                if not isinstance(dec, ast.Call) or decorator not in (getattr(f, "id", None), getattr(f, "attr", None)): continue
+                if not dec.args or not isinstance(dec.args[0], ast.Constant): continue
+                kw = {}
+                for k in dec.keywords:
+                    try: kw[k.arg] = ast.literal_eval(k.value)
+                    except ValueError: pass      # not a constant (e.g. a list built elsewhere): known once imported
+                out[dec.args[0].value] = {"module": f"{package}.{path.stem}", "description": _first_line(ast.get_docstring(node)),
+                                          "options": _options(node), **kw}
+    try:
+        if cached is not None: cached.write_text(json.dumps(out, default=str))   # keyed by every module's mtime and size
+    except OSError: pass
+    return out
+
+def _entry_points(group: str | None) -> list:
+    "The installed entry points of `group` ([] for None)."
+    if not group: return []
+    from importlib.metadata import entry_points
+    return list(entry_points(group=group))
+
 # %% ../nbs/00_core.ipynb #a8241f5c
+def _same_definition(a, b) -> bool:
+    "Whether `b` is `a` defined again (a module re-imported, a notebook cell re-run): same qualified name, same module or `__main__`."
+    fa, fb = getattr(a, "trials", a), getattr(b, "trials", b)      # an Experiment is compared by its trial factory
+    ma, mb = getattr(fa, "__module__", None), getattr(fb, "__module__", None)
+    q = getattr(fa, "__qualname__", None)
+    if a is b: return True
+    if q is None or "<" in q or q != getattr(fb, "__qualname__", None): return False     # closures and lambdas are never the same
+    return ma == mb or "__main__" in (ma, mb)
+
 class Registry(dict):
-    "Name -> object map with a `register` decorator and lookups whose errors list the registered names."
-    def __init__(self, what: str): super().__init__(); self.what = what
-    def register(self, name: str, obj=None):
-        "Register `obj` under `name` (usable as a decorator)."
-        def deco(o): self[name] = o; return o
+    "Name -> object map: a `register` decorator, names declared by modules not imported yet (imported on first lookup), errors listing every name."
+    def __init__(self, what: str,                    # what is registered, for messages ('search method')
+                 decorator: str | None = None,       # decorator whose uses in the package's sources declare names lazily
+                 group: str | None = None):          # entry-point group of plug-in packages ('transnas_repro.searchers')
+        super().__init__(); self.what, self.decorator, self.group = what, decorator, group
+        self.infos, self._declared = {}, None
+    def register(self, name: str, obj=None, replace: bool = False, **info):
+        "Register `obj` under `name` (usable as a decorator); a different object under a taken name needs `replace=True`."
+        def deco(o):
+            old = dict.get(self, name)
+            if old is not None and not replace and not _same_definition(old, o):
+                raise ValueError(f"{self.what} {name!r} is already registered (by {getattr(getattr(old, 'trials', old), '__module__', '?')}). "
+                                 f"Fix: pick another name, or pass replace=True to replace it.")
+            self[name] = o
+            self.infos[name] = {"module": getattr(getattr(o, "trials", o), "__module__", None),
+                                "description": _first_line(getattr(o, "__doc__", None)), **info}
+            return o
         return deco if obj is None else deco(obj)
+    def declared(self) -> dict:
+        "Names the package's sources and installed plug-ins declare, registered or not: name -> info (module, description, ...)."
+        if self._declared is None:
+            d = scan_registrations(self.decorator) if self.decorator else {}
+            for ep in _entry_points(self.group): d.setdefault(ep.name, dict(module=ep.module, entry_point=ep, description=""))
+            self._declared = d
+        return self._declared
+    def names(self) -> list[str]:
+        "Every name, registered or only declared (imports nothing)."
+        return sorted(set(self) | set(self.declared()))
+    def info(self, name: str) -> dict:
+        "What is known of `name` without importing it: module, description, cost, options (the registered object's, once imported)."
+        self._check(name)
+        return {**self.declared().get(name, {}), **{k: v for k, v in self.infos.get(name, {}).items() if v not in (None, "")}}
+    def _check(self, name):
+        if name not in self and name not in self.declared(): load_plugins()
+        if name not in self and name not in self.declared():
+            check_choice(name, self.names(), self.what, fix=f"use one of the registered {self.what}s, or register yours (see the plug-ins section of the docs)")
     def get(self, name: str):
-        "The object registered under `name`; a `ValueError` listing the registered names otherwise."
-        check_choice(name, sorted(self), self.what, fix=f"use one of the registered {self.what}s")
+        "The object registered under `name`, importing the module that declares it on first use; a `ValueError` listing the names otherwise."
+        if name in self: return self[name]
+        self._check(name)
+        if name not in self: self._import(name, self.declared()[name])
+        if name not in self: raise ValueError(f"{self.declared()[name]['module']} declares {self.what} {name!r} but did not register it.")
         return self[name]
+    def _import(self, name, d):
+        try: importlib.import_module(d["module"])
+        except ImportError as e:
+            raise ImportError(f"{self.what} {name!r} lives in module {d['module']}, which could not be imported ({e}). "
+                              f"Fix: install what it needs, or pick another {self.what}.") from e
+        ep = d.get("entry_point")
+        if ep is not None and name not in self and ":" in ep.value: self.register(name, ep.load())
+    def load_all(self) -> list[str]:
+        "Import every module declaring a name (a warning for one that cannot be imported); the modules imported."
+        loaded = []
+        for name, d in self.declared().items():
+            if name in self: continue
+            try: self._import(name, d); loaded.append(d["module"])
+            except ImportError as e: warnings.warn(str(e))
+        return sorted(set(loaded))
 
 # %% ../nbs/00_core.ipynb #d9952aa8
 def run_info() -> dict:

@@ -6,14 +6,14 @@ Docs: https://transnas-repro.github.io/transnas-repro/experiments.html.md"""
 
 # %% ../nbs/70_experiments.ipynb #7dd1b771
 from __future__ import annotations
-import os, re, sys, json, time, socket, hashlib, importlib, importlib.util, traceback, warnings, contextlib
+import os, re, sys, json, time, socket, hashlib, importlib, importlib.util, inspect, traceback, warnings, contextlib
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
-from .core import Registry, check_choice, run_info, import_registering_modules
+from .core import Registry, check_choice, run_info, load_plugins, plugin_modules
 from .data import TNB_TASKS, atomic_write, _tmp_owner_alive
 from .benchmarks import load_benchmark
 from . import search
@@ -91,10 +91,13 @@ class Experiment:
     reported: list = field(default_factory=list)   # paper numbers: dicts(method, benchmark, task, metric, value)
     compare: Callable | None = None       # (rows) -> paired comparisons (compare_methods); None: search_comparisons
 
-    def __call__(self, profile: str = "quick") -> list[Trial]:
-        "The trials of this experiment under `profile` (unique ids checked)."
+    def __call__(self, profile: str = "quick", **options) -> list[Trial]:
+        "The trials of this experiment under `profile` (unique ids checked); `options` go to its trial factory (e.g. `methods=`)."
         check_profile(profile)
-        trials = list(self.trials(profile))
+        if options:
+            accepted = [k for k in inspect.signature(self.trials).parameters if k != "profile"]
+            for k in options: check_choice(k, accepted, f"option of experiment {self.id!r}", fix=f"its trial factory accepts {accepted or 'no options'}")
+        trials = list(self.trials(profile, **options))
         bad = [t for t in trials if not isinstance(t, Trial)]
         if bad: raise TypeError(f"Experiment {self.id!r} returned {type(bad[0]).__name__} items; it must return a list of Trial.")
         ids = [t.trial_id for t in trials]
@@ -109,7 +112,7 @@ class Experiment:
         "Decorator: set the `plot(rows, summary, out_dir)` hook."
         self.plot = fn; return fn
 
-EXPERIMENTS = Registry("experiment")
+EXPERIMENTS = Registry("experiment", decorator="register_experiment", group="transnas_repro.experiments")
 
 def check_profile(profile: str) -> str:
     "`profile` if it is a known profile, else a ValueError listing them."
@@ -131,7 +134,7 @@ def register_experiment(id: str,                 # experiment id, e.g. 'baseline
         raise ValueError(f"Experiment id {id!r} must be a folder-safe name (letters, digits, '-', '_', '.') other than 'all'.")
     def deco(fn):
         exp = Experiment(id, paper, table, cost_quick, cost_paper, description, fn, summarize, plot, list(reported or []), compare)
-        return EXPERIMENTS.register(id, exp)
+        return EXPERIMENTS.register(id, exp, description=description)
     return deco
 
 def _package_dir() -> Path:
@@ -140,14 +143,17 @@ def _package_dir() -> Path:
 
 def experiments_table() -> pd.DataFrame:
     "One row per registered experiment: id, paper, table_or_figure, cost_quick, cost_paper, description."
-    load_experiment_modules()
-    return pd.DataFrame([dict(id=e.id, paper=e.paper, table_or_figure=e.table, cost_quick=e.cost_quick,
-                              cost_paper=e.cost_paper, description=e.description) for e in EXPERIMENTS.values()],
+    cols = ["paper", "table", "cost_quick", "cost_paper", "description"]      # read from the sources: nothing is imported
+    infos = {n: EXPERIMENTS.info(n) for n in EXPERIMENTS.names()}
+    for n, i in infos.items():
+        if any(k not in i for k in cols): e = EXPERIMENTS.get(n); i.update({k: getattr(e, k) for k in cols})
+    return pd.DataFrame([dict(id=n, paper=i["paper"], table_or_figure=i["table"], cost_quick=i["cost_quick"],
+                              cost_paper=i["cost_paper"], description=i["description"]) for n, i in infos.items()],
                         columns=["id", "paper", "table_or_figure", "cost_quick", "cost_paper", "description"])
 
 def load_experiment_modules() -> list[str]:
     "Import every package module that registers experiments, so `all` sees them; their module names."
-    return [f"transnas_repro.{m}" for m in import_registering_modules("@register_experiment(", skip=["experiments", "cli"])]
+    return EXPERIMENTS.load_all()
 
 # %% ../nbs/70_experiments.ipynb #26ebc5d2
 TUNING_SEED_START = 1000
@@ -302,10 +308,11 @@ class TrialsFailed(RuntimeError):
     def __init__(self, message: str, failed: list[dict]):
         super().__init__(message); self.failed = failed
 
-def _execute(trial: Trial) -> tuple[Trial, list[dict] | None, dict | None]:
-    "Run one trial, catching its exception: (trial, rows or None, error or None)."
+def _execute(trial: Trial, plugins: list[str] = ()) -> tuple[Trial, list[dict] | None, dict | None]:
+    "Run one trial, catching its exception: (trial, rows or None, error or None); `plugins` are imported first (a worker process)."
     t0 = time.perf_counter()
     try:
+        load_plugins(plugins)
         rows = resolve_fn(trial.fn)(trial)
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise TypeError(f"trial fn {trial.fn} returned {type(rows).__name__}; it must return a list of row dicts")
@@ -314,11 +321,11 @@ def _execute(trial: Trial) -> tuple[Trial, list[dict] | None, dict | None]:
         return trial, None, dict(error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc(),
                                  seconds=round(time.perf_counter() - t0, 3))
 
-def _local_results(todo: list[Trial], jobs: int) -> Iterator:
+def _local_results(todo: list[Trial], jobs: int, plugins: list[str] = ()) -> Iterator:
     if jobs == 1 or len(todo) <= 1:
-        yield from map(_execute, todo); return
+        yield from (_execute(t, plugins) for t in todo); return
     from joblib import Parallel, delayed
-    yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_execute)(t) for t in todo)
+    yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_execute)(t, plugins) for t in todo)
 
 class ClusterUnreachable(ConnectionError):
     "The Ray cluster at `address` did not answer within the connect timeout."
@@ -336,7 +343,7 @@ def check_ray_address(address: str, timeout: float = 30.0) -> None:
                                  f"one with `ray start --head --port {port}` on {host} (check the address and firewall), or drop "
                                  "--address to start a local Ray instance.") from None
 
-def _ray_results(todo: list[Trial], jobs: int, address: str | None, timeout: float = 30.0) -> Iterator:
+def _ray_results(todo: list[Trial], jobs: int, address: str | None, timeout: float = 30.0, plugins: list[str] = ()) -> Iterator:
     try: import ray
     except ImportError:
         raise ImportError("backend='ray' needs Ray, an optional extra: pip install 'transnas-repro[ray]' "
@@ -348,7 +355,7 @@ def _ray_results(todo: list[Trial], jobs: int, address: str | None, timeout: flo
         ray.init(**kw, ignore_reinit_error=True, log_to_driver=False, logging_level="ERROR")
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(_execute)
-        pending = [remote.remote(t) for t in todo]
+        pending = [remote.remote(t, plugins) for t in todo]
         while pending:
             ready, pending = ray.wait(pending, num_returns=1)
             for ref in ready: yield ray.get(ref)
@@ -366,6 +373,7 @@ def run_trials(trials: list[Trial],          # what to run
                wait: bool = False,           # another run writes `out`: queue behind it (default: stop with its name)
                force: bool = False,          # write `out` although its lock is held (a stale network-filesystem lock)
                connect_timeout: float = 30.0,  # seconds to reach a Ray cluster at `address`
+               plugins: list[str] | None = None,  # plug-in modules the workers import (default: those this process loaded or names in env)
               ) -> pd.DataFrame:
     "Run the trials not yet stored under `out`, storing each as it finishes; the rows of all `trials`."
     check_profile(profile)
@@ -376,7 +384,7 @@ def run_trials(trials: list[Trial],          # what to run
     if not isinstance(jobs, (int, np.integer)) or not (jobs >= 1 or jobs == -1):
         raise ValueError(f"jobs={jobs!r} is invalid: need an integer >= 1 (or -1 for all cores).")
     with run_lock(out, wait, force):
-        return _run_trials(trials, out, profile, jobs, backend, address, progress, desc, connect_timeout)
+        return _run_trials(trials, out, profile, jobs, backend, address, progress, desc, connect_timeout, plugins)
 
 def _failure_report(failed: list[dict], n: int, desc: str, errors_dir: Path) -> str:
     "One block per distinct error (with its count and a few trial ids), not one line per failed trial."
@@ -387,7 +395,7 @@ def _failure_report(failed: list[dict], n: int, desc: str, errors_dir: Path) -> 
             f"Their errors and tracebacks are in {errors_dir}. Fix the cause and run the same command again: the {n - len(failed)} "
             "stored trials are kept and only the failed ones run.")
 
-def _run_trials(trials, out, profile, jobs, backend, address, progress, desc, connect_timeout) -> pd.DataFrame:
+def _run_trials(trials, out, profile, jobs, backend, address, progress, desc, connect_timeout, plugins) -> pd.DataFrame:
     store = RowStore(out)
     ids = {t.trial_id for t in trials}
     if len(ids) != len(trials): raise ValueError("Duplicate trials: every trial must differ in some field.")
@@ -397,7 +405,9 @@ def _run_trials(trials, out, profile, jobs, backend, address, progress, desc, co
     if progress and done: print(f"{desc}: resuming, {len(done)} of {len(trials)} trials already stored in {store.out}", file=sys.stderr)
     failed = []
     if todo:
-        results = _ray_results(todo, jobs, address, connect_timeout) if backend == "ray" else _local_results(todo, jobs)
+        plugins = plugin_modules(plugins)
+        results = (_ray_results(todo, jobs, address, connect_timeout, plugins) if backend == "ray"
+                   else _local_results(todo, jobs, plugins))
         with tqdm(total=len(trials), initial=len(done), desc=desc, unit="trial", disable=not progress, file=sys.stderr) as bar:
             for trial, rows, error in results:
                 if error is None: store.write_rows(profile, trial, rows)
@@ -628,13 +638,17 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
               partial: bool = False,       # run nothing: summarize the trials stored so far (a long run killed or still running)
               wait: bool = False,          # another run writes the folder: queue behind it (default: stop and name it)
               force: bool = False,         # write the folder although its lock is held (stale network-filesystem lock)
+              options: dict | None = None, # passed to the experiment's trial factory (e.g. transfer-table's methods=, spaces=); needs `out`
              ) -> pd.DataFrame:
     "Run (or resume) an experiment and write its summary.csv, summary.md and figures; the summary."
-    load_experiment_modules()
-    check_choice(experiment, ["all", *EXPERIMENTS], "experiment", fix="list them with `transnas-repro reproduce --list`")
+    check_choice(experiment, ["all", *EXPERIMENTS.names()], "experiment", fix="list them with `transnas-repro reproduce --list`")
     check_profile(profile)
     check_choice(backend, BACKENDS, "backend", fix="local (joblib processes) or ray (pip install 'transnas-repro[ray]')")
+    if options and (experiment == "all" or out is None):
+        raise ValueError(f"options {sorted(options)} change the trials of {experiment!r}: give one experiment and an output folder "
+                         f"(out=..., --out DIR) so the committed figures/{experiment}/ stay as they are.")
     if experiment == "all":
+        load_experiment_modules()
         summaries, failures = [], []
         for eid in list(EXPERIMENTS):
             try: summaries.append(reproduce(eid, profile, jobs, backend, None if out is None else Path(out)/eid, address, progress, partial,
@@ -646,7 +660,7 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
     from transnas_repro import plots
     exp = EXPERIMENTS.get(experiment)
     out = Path(out) if out is not None else default_out(exp.id, profile)
-    trials, label, note = exp(profile), profile, ""
+    trials, label, note = exp(profile, **(options or {})), profile, ""
     if partial:
         store = RowStore(out)
         stored = store.done(profile)

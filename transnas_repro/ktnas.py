@@ -184,7 +184,7 @@ def ktnas_evolve(bench: Benchmark | str | SearchSpace, # benchmark (harness) or 
                  r: float = 0.2,                    # elite ratio of the label rule
                  m: int = 5,                        # generations a negative stays in the HTS
                  n_transfer: int = 4,               # n, transferred architectures per generation
-                 embedding: str = "arch2vec",       # 'arch2vec', 'node2vec' or 'none'
+                 embedding: str = "auto",           # 'auto' (arch2vec on the cell spaces, else encoding), 'arch2vec', 'node2vec', 'encoding' or 'none'
                  transfer: str = "rank",            # 'rank' (KTNAS), 'random', 'off'
                  label_rule: str = "offspring",     # 'offspring' (paper) or 'self' (official code)
                  low_fidelity="auto",               # 'auto', 'test12', 'gcn', 'none' or callable (archs, task) -> scores
@@ -201,7 +201,8 @@ def ktnas_evolve(bench: Benchmark | str | SearchSpace, # benchmark (harness) or 
     t_start = time.perf_counter()
     truth = None if isinstance(bench, SearchSpace) else (load_benchmark(bench) if isinstance(bench, str) else bench)
     check_choice(transfer, TRANSFER_MODES, "transfer mode", fix="rank (KTNAS), random (ablation) or off")
-    check_choice(embedding, EMBEDDINGS, "embedding", fix="arch2vec, node2vec or none")
+    check_choice(embedding, ["auto", *EMBEDDINGS], "embedding", fix="auto, arch2vec, node2vec, encoding (one-hot, any TNB space) or none")
+    if embedding == "auto": embedding = "arch2vec" if (truth or bench).name in CELL_OPS else "encoding"   # arch2vec needs a cell space
     if transfer == "rank" and embedding == "none":
         raise ValueError("transfer='rank' needs an embedding (arch2vec or node2vec); 'no embedding' is transfer='random'.")
     if len(set(tasks)) != len(tasks) or not tasks: raise ValueError(f"tasks must be distinct and non-empty, got {tasks}.")

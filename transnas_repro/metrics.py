@@ -8,7 +8,6 @@ Docs: https://transnas-repro.github.io/transnas-repro/metrics.html.md"""
 from __future__ import annotations
 import math
 import numpy as np
-from scipy import stats
 from .core import check_choice
 
 # %% auto #0
@@ -55,6 +54,7 @@ def kendall_tau(x,  # one score per architecture (e.g. predicted)
                ) -> float:
     "Kendall's tau-b between `x` and `y` (as `scipy.stats.kendalltau`), with input checks."
     x, y = _as_pair(x, y, "kendall_tau", min_len=2)
+    from scipy import stats          # imported when used: scipy.stats costs ~1 s at start-up
     return float(stats.kendalltau(x, y).statistic)
 
 def spearman_rho(x,  # one score per architecture (e.g. predicted)
@@ -62,6 +62,7 @@ def spearman_rho(x,  # one score per architecture (e.g. predicted)
                 ) -> float:
     "Spearman's rank correlation between `x` and `y` (as `scipy.stats.spearmanr`), with input checks."
     x, y = _as_pair(x, y, "spearman_rho", min_len=2)
+    from scipy import stats
     return float(stats.spearmanr(x, y).statistic)
 
 # %% ../nbs/03_metrics.ipynb #2f37cf22

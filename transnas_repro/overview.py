@@ -132,30 +132,39 @@ def transfer_config(method: str, profile: str) -> dict:
     return {}
 
 def transfer_trials(profile: str,                      # 'quick' (2 seeds) or 'paper' (10 seeds)
-                    methods: list[str] | None = None,  # default TRANSFER_METHODS
-                    spaces: list[str] | None = None,   # default both TNB spaces
-                    tasks: list[str] | None = None,    # default all seven
+                    methods: list[str] | None = None,  # default TRANSFER_METHODS; any registered searcher (yours too)
+                    spaces: list[str] | None = None,   # default both TNB spaces; any loadable benchmark (register_benchmark)
+                    tasks: list[str] | None = None,    # default all seven TNB tasks (a benchmark of yours: all its tasks)
+                    extra_methods: list[str] | None = None,  # searchers added after `methods` (e.g. your own, beside the papers')
+                    seeds: int | None = None,          # number of seeds (default: 2 quick, 10 paper)
+                    budget: int = 50,                  # evaluations per task
+                    configs: dict | None = None,       # method -> searcher config (default transfer_config)
                    ) -> list[Trial]:
-    "Every method x space x task x seed at budget 50 (KTNAS: one trial per task group and seed)."
-    seeds = range(2 if check_profile(profile) == "quick" else 10)
-    methods, spaces, tasks = methods or TRANSFER_METHODS, spaces or TRANSFER_SPACES, tasks or TRANSFER_TASKS
-    for values, valid, what in [(methods, TRANSFER_METHODS, "transfer-table method"), (spaces, TRANSFER_SPACES, "transfer-table space"),
-                                (tasks, TRANSFER_TASKS, "TNB task")]:
-        for v in values: check_choice(v, valid, what, fix=f"pick from {valid}")
-    out = []
-    for bench in spaces:
+    "Every method x space x task x seed at `budget` (KTNAS: one trial per task group and seed)."
+    seeds = range(seeds if seeds is not None else 2 if check_profile(profile) == "quick" else 10)
+    methods = list(dict.fromkeys([*(methods or TRANSFER_METHODS), *(extra_methods or [])]))
+    for m in methods: check_choice(m, search.SEARCHERS.names(), "transfer-table method", fix="a registered searcher (search.register_searcher, or a plug-in)")
+    out, configs = [], configs or {}
+    for bench in spaces or TRANSFER_SPACES:
+        b = load_benchmark(bench)
+        space_tasks = [b.check_task(t) for t in tasks] if tasks else (TRANSFER_TASKS if bench in TRANSFER_SPACES else b.tasks)
         for s in seeds:
             for m in methods:
                 if m == "ktnas":
-                    for group in KTNAS_GROUPS:
-                        group = [t for t in group if t in tasks]
-                        cfg = dict(tasks=group, **({"embedding": "encoding"} if bench == "tnb101_macro" else {}))
-                        if group: out.append(Trial("transfer-table", "ktnas", bench, "+".join(group), s, 50, cfg,
+                    for group in (KTNAS_GROUPS if bench in TRANSFER_SPACES else [b.tasks]):
+                        group = [t for t in group if t in space_tasks]
+                        cfg = configs.get(m) or dict(tasks=group, **({"embedding": "encoding"} if bench == "tnb101_macro" else {}))
+                        if group: out.append(Trial("transfer-table", "ktnas", bench, "+".join(group), s, budget, cfg,
                                                    "transnas_repro.overview:transfer_trial"))
                 else:
-                    out += [Trial("transfer-table", m, bench, t, s, 50, transfer_config(m, profile), "transnas_repro.overview:transfer_trial")
-                            for t in tasks]
+                    cfg = configs.get(m, transfer_config(m, profile))
+                    out += [Trial("transfer-table", m, bench, t, s, budget, cfg, "transnas_repro.overview:transfer_trial") for t in space_tasks]
     return out
+
+def _ordered(known: list, present) -> list:
+    "The known names present, in their order, then the others present in order of appearance."
+    present = list(pd.unique(pd.Series(list(present), dtype=object)))
+    return [k for k in known if k in present] + [p for p in present if p not in known]
 
 def transfer_trial(trial: Trial) -> list[dict]:
     "One trial of the table: a search (`search.run`) or a joint KTNAS run, as per-query rows with `best_so_far` and `rank_percentile`."
@@ -169,10 +178,10 @@ def transfer_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     "Best value and rank percentile at the final budget per method, space and task; the mean over tasks; the optimum."
     final = rows.sort_values("query", kind="stable").groupby(["method", "benchmark", "task", "seed"], sort=False).tail(1)
     out, stats = [], _stats
-    for bench in [b for b in TRANSFER_SPACES if b in set(final.benchmark)]:
+    for bench in _ordered(TRANSFER_SPACES, final.benchmark):
         fb = final[final.benchmark == bench]
-        tasks = [t for t in TRANSFER_TASKS if t in set(fb.task)]
-        for m in [m for m in TRANSFER_METHODS if m in set(fb.method)]:
+        tasks = _ordered(TRANSFER_TASKS, fb.task)
+        for m in _ordered(TRANSFER_METHODS, fb.method):
             g = fb[fb.method == m]
             for t in tasks:
                 for metric, col in [("best_value", "best_so_far"), ("rank_percentile", "rank_percentile")]:
@@ -180,7 +189,7 @@ def transfer_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
             per_seed = g.groupby("seed").rank_percentile.mean()
             out.append(dict(method=m, benchmark=bench, task="all", metric="rank_percentile", **stats(per_seed)))
         b = load_benchmark(bench)
-        for t in tasks:
+        for t in [t for t in tasks if "+" not in t]:
             out.append(dict(method="optimum", benchmark=bench, task=t, metric="best_value", mean=b.optimum(t), std=0.0, n=1))
     s = pd.DataFrame(out + ledger_summary(rows)).assign(profile=profile, paper_value=np.nan)
     s["n"] = s.n.astype(int)
@@ -189,11 +198,11 @@ def transfer_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
 def plot_transfer(rows: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path) -> list[Path]:
     "Heatmaps of the mean rank percentile (method x task), one panel per space; PNG and SVG."
     s = summary[(summary.metric == "rank_percentile") & (summary.method != "optimum")]
-    spaces = [b for b in TRANSFER_SPACES if b in set(s.benchmark)]
+    spaces = _ordered(TRANSFER_SPACES, s.benchmark)
     fig, axes = plt.subplots(1, len(spaces), figsize=(6.2*len(spaces), 3.6), squeeze=False, constrained_layout=True)
     for ax, bench in zip(axes[0], spaces):
         w = s[s.benchmark == bench].pivot(index="method", columns="task", values="mean")
-        w = w.reindex(index=[m for m in TRANSFER_METHODS if m in w.index], columns=[t for t in TRANSFER_TASKS + ["all"] if t in w.columns])
+        w = w.reindex(index=_ordered(TRANSFER_METHODS, w.index), columns=[t for t in _ordered(TRANSFER_TASKS, w.columns) if t != "all"] + ["all"])
         im = ax.imshow(w.to_numpy(), cmap="viridis_r", aspect="auto", vmin=0, vmax=max(3.0, np.nanmax(w.to_numpy())))
         for i in range(w.shape[0]):
             for j in range(w.shape[1]):
@@ -215,6 +224,7 @@ def plot_transfer(rows: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path
                      cost_paper="~45 min on 2 CPU cores (10 seeds; most of it GenNAS pool scoring)",
                      description="RS, REA, LS, source-rank, Arch-Graph, KTNAS, GenNAS-REA and CL-EA on every TNB micro and macro task, budget 50, same seeds",
                      summarize=transfer_summary, plot=plot_transfer)
-def transfer_table(profile: str) -> list[Trial]:
-    "The unified transfer table's trials (`transfer_trials`)."
-    return transfer_trials(profile)
+def transfer_table(profile: str, methods: list[str] | None = None, spaces: list[str] | None = None, tasks: list[str] | None = None,
+                   extra_methods: list[str] | None = None, seeds: int | None = None, budget: int = 50, configs: dict | None = None) -> list[Trial]:
+    "The unified transfer table's trials (`transfer_trials`); the options add your methods or spaces (`reproduce(..., options=, out=)`)."
+    return transfer_trials(profile, methods, spaces, tasks, extra_methods, seeds, budget, configs)

@@ -6,20 +6,20 @@ Docs: https://transnas-repro.github.io/transnas-repro/search.html.md"""
 
 # %% ../nbs/60_search.ipynb #9b6272da
 from __future__ import annotations
-import time, math, json
+import time, math, json, inspect
 from dataclasses import dataclass, field, asdict
 from typing import Callable, Protocol
 import numpy as np
 import pandas as pd
-from .core import Registry, check_choice, rng, import_registering_modules
+from .core import Registry, check_choice, rng
 from .benchmarks import Benchmark, load_benchmark, decode, encode, TNB_MICRO_OPS, NB201_OPS
 from . import metrics
 
 # %% auto #0
 __all__ = ['SIGNALS', 'SEARCHERS', 'BudgetExhausted', 'BoundaryError', 'SearchSpace', 'Ledger', 'ledger_columns', 'Oracle',
            'SignalSpec', 'register_signal', 'signals_for', 'Signal', 'neighbours', 'register_searcher',
-           'load_searcher_modules', 'SearchResult', 'run', 'random_search', 'regularized_evolution', 'evolve',
-           'local_search', 'signal_rank', 'source_rank']
+           'load_searcher_modules', 'searcher_help', 'SearchResult', 'run', 'random_search', 'regularized_evolution',
+           'evolve', 'local_search', 'signal_rank', 'source_rank']
 
 # %% ../nbs/60_search.ipynb #aa423893
 class BudgetExhausted(RuntimeError):
@@ -223,33 +223,68 @@ for _name, _grant in dict(source_table=_source_table, signal=_signal, partner=_p
                     declare_pretraining=_declare_pretraining).items(): setattr(Oracle, _name, _grant)
 
 # %% ../nbs/60_search.ipynb #a11658d0
+def _one_position_neighbours(bench: Benchmark, arch: str) -> list[str]:
+    "The default neighbourhood of a user's benchmark: architecture strings of the same length differing in one position."
+    idx = getattr(bench, "_one_edit", None)
+    if idx is None:
+        idx = {}
+        for a in bench.archs:
+            for k in range(len(a)): idx.setdefault((k, a[:k] + "\0" + a[k+1:]), []).append(a)
+        bench._one_edit = idx
+    out = [a for k in range(len(arch)) for a in idx.get((k, arch[:k] + "\0" + arch[k+1:]), []) if a != arch]
+    if not out: raise ValueError(f"Architecture {arch!r} of {bench.name} has no neighbour under the default neighbourhood "
+                                 f"(strings of the same length differing in one position). Fix: pass neighbours=<callable arch -> "
+                                 f"list of archs> to Benchmark({bench.name!r}, df, ...).")
+    return out
+
 def neighbours(bench: Benchmark, arch: str) -> list[str]:
-    "Architectures of `bench` one edit away from `arch` (deterministic order)."
-    parts = decode(bench.name, arch)
-    if bench.name in ("tnb101_micro", "nb201"):
-        ops = TNB_MICRO_OPS if bench.name == "tnb101_micro" else NB201_OPS
-        out = [encode(bench.name, parts[:k] + (op,) + parts[k+1:]) for k in range(6) for op in ops if op != parts[k]]
-    elif bench.name == "tnb101_macro":
-        d = list(parts); cands = []
+    "Architectures of `bench` one edit away from `arch` (deterministic order); a user's benchmark: its `neighbours` callable, else one-position edits."
+    b = getattr(bench, "_bench", bench)              # a searcher's SearchSpace or the Benchmark itself
+    if getattr(b, "neighbourhood", None) is not None: out = list(b.neighbourhood(arch))
+    elif b.name in ("tnb101_micro", "nb201"):
+        parts = decode(b.name, arch)
+        ops = TNB_MICRO_OPS if b.name == "tnb101_micro" else NB201_OPS
+        out = [encode(b.name, parts[:k] + (op,) + parts[k+1:]) for k in range(6) for op in ops if op != parts[k]]
+    elif b.name == "tnb101_macro":
+        d = list(decode(b.name, arch)); cands = []
         for k in range(len(d)):
             cands += [d[:k] + [v] + d[k+1:] for v in (1, 2, 3, 4) if v != d[k]]
             cands.append(d[:k] + d[k+1:])
         for k in range(len(d) + 1): cands += [d[:k] + [v] + d[k:] for v in (1, 2, 3, 4)]
-        out = [encode(bench.name, c) for c in cands if 4 <= len(c) <= 6]
-    else:
-        raise ValueError(f"{bench.name} is a sample, not a searchable space: neighbourhoods exist for tnb101_micro, tnb101_macro and nb201.")
-    return list(dict.fromkeys(a for a in out if a in bench._index and a != arch))
+        out = [encode(b.name, c) for c in cands if 4 <= len(c) <= 6]
+    elif b.name in ("nb101_sample", "nb301_sample"):
+        raise ValueError(f"{b.name} is a sample, not a searchable space: neighbourhoods exist for tnb101_micro, tnb101_macro, nb201 "
+                         f"and benchmarks of your own (Benchmark(name, df, neighbours=...)).")
+    else: out = _one_position_neighbours(b, arch)
+    return list(dict.fromkeys(a for a in out if a in b._index and a != arch))
 
 # %% ../nbs/60_search.ipynb #a2169fa7
-SEARCHERS = Registry("search method")
+SEARCHERS = Registry("search method", decorator="register_searcher", group="transnas_repro.searchers")
 
-def register_searcher(name: str):
-    "Decorator registering a searcher `fn(oracle, seed, **config)` under `name`."
-    return SEARCHERS.register(name)
+def register_searcher(name: str,                # the method name of `run` and `--method`
+                      cost: str | None = None,  # what one search typically costs, e.g. '~1 s on a CPU'
+                      replace: bool = False,    # replace a searcher already registered under `name`
+                      benchmarks: tuple | None = None):  # the benchmarks it works on (None: every searchable space)
+    "Decorator registering a searcher `fn(oracle, seed, **config)` under `name`; its docstring's first line describes it."
+    def deco(fn):
+        params = list(inspect.signature(fn).parameters.values())[2:]
+        options = {p.name: repr(p.default) for p in params if p.default is not inspect.Parameter.empty}
+        return SEARCHERS.register(name, fn, replace=replace, cost=cost, options=options, benchmarks=benchmarks)
+    return deco
 
 def load_searcher_modules() -> list[str]:
-    "Import every package module that registers searchers, so `run('arch-graph', ...)` works without importing it first, in worker processes too."
-    return import_registering_modules("@register_searcher(", skip=["search"])
+    "Import every module that declares searchers (the package's and installed plug-ins'); the modules imported."
+    return SEARCHERS.load_all()
+
+def searcher_help(name: str) -> str:
+    "A searcher's description, cost and options with their defaults (what `--help-config` prints), without importing it when it is a built-in."
+    i = SEARCHERS.info(name)
+    if "options" not in i: i = (SEARCHERS.get(name), SEARCHERS.info(name))[1]    # a plug-in's entry point: import it to read its options
+    opts = i.get("options") or {}
+    lines = [f"{name}: {i.get('description') or '(no description)'}", f"  cost: {i.get('cost') or 'not stated'}",
+             f"  module: {i['module']}", "  options (--config JSON keys, default):" if opts else "  options: none"]
+    lines += [f"    {k} = {v}" for k, v in opts.items()]
+    return "\n".join(lines)
 
 @dataclass
 class SearchResult:
@@ -297,8 +332,7 @@ def run(method: str,               # a registered searcher
         split: str = "valid",      # split the search sees
         **config) -> SearchResult:
     "Run searcher `method` on `task` of `bench` within `budget` queries and score the result."
-    if method not in SEARCHERS: load_searcher_modules()
-    fn = SEARCHERS.get(method)
+    fn = SEARCHERS.get(method)     # imports the module that declares it, only when it is used
     b = load_benchmark(bench) if isinstance(bench, str) else bench
     oracle = Oracle(b, task, budget, split)
     t0 = time.perf_counter()
@@ -315,14 +349,14 @@ def run(method: str,               # a registered searcher
                         wall, dict(config), list(oracle.queried_at), oracle.ledger.as_dict(oracle))
 
 # %% ../nbs/60_search.ipynb #7283e028
-@register_searcher("random")
+@register_searcher("random", cost="milliseconds")
 def random_search(oracle: Oracle, seed: int):
     "Query distinct architectures in a random order until the budget is spent."
     order = rng(seed, "random", oracle.task).permutation(len(oracle.space))
     for i in order[:oracle.budget]: oracle.query(oracle.space[i])
 
 # %% ../nbs/60_search.ipynb #1f359d24
-@register_searcher("rea")
+@register_searcher("rea", cost="milliseconds")
 def regularized_evolution(oracle: Oracle, seed: int, population_size: int = 10, tournament_size: int = 5):
     "Aging evolution with tournament selection and one-edit mutation."
     g = rng(seed, "rea", oracle.task)
@@ -347,7 +381,7 @@ def evolve(oracle: Oracle, population: list, g: np.random.Generator, tournament_
         population.pop(0)
 
 # %% ../nbs/60_search.ipynb #ee956d3c
-@register_searcher("local")
+@register_searcher("local", cost="milliseconds")
 def local_search(oracle: Oracle, seed: int, first_improvement: bool = False):
     "Hill climbing over one-edit neighbourhoods with random restarts."
     g = rng(seed, "local", oracle.task)
@@ -387,7 +421,7 @@ def _proxy_signal(proxy: str) -> SignalSpec:
 for _p in ("params", "flops", "synflow"): register_signal(_proxy_signal(_p))
 
 # %% ../nbs/60_search.ipynb #4b920c68
-@register_searcher("signal-rank")
+@register_searcher("signal-rank", benchmarks=("nb201",), cost="seconds once the signal is cached (synflow over NB201: minutes the first time)")
 def signal_rank(oracle: Oracle, seed: int, signal: str = "synflow"):
     "Evaluate the space in the order of a cheap signal, best first (ties at random): the shortcut a signal-using method must beat."
     scores = oracle.signal(signal).score(oracle.space)
@@ -395,7 +429,7 @@ def signal_rank(oracle: Oracle, seed: int, signal: str = "synflow"):
     order = np.lexsort((tie, np.where(np.isfinite(scores), -scores, np.inf)))
     for i in order[:oracle.budget]: oracle.query(oracle.space[i])
 
-@register_searcher("source-rank")
+@register_searcher("source-rank", cost="milliseconds")
 def source_rank(oracle: Oracle, seed: int, n_source_archs: int = 500, sources: list[str] | None = None):
     "Evaluate the top of the mean source-task rank on Arch-Graph's source sample (same size and seed), then random: no learning."
     table = oracle.source_table(n_source_archs, seed, tasks=sources)

@@ -1,0 +1,32 @@
+"Start-up cost: the CLI and `search.run` import a method's module only when it is used (torch is the real cost)."
+import subprocess, sys
+import pytest
+
+pytestmark = pytest.mark.needs_data
+HEAVY = ["torch", "torch_geometric", "scipy.stats", "matplotlib", "transnas_repro.archgraph", "transnas_repro.ktnas",
+         "transnas_repro.gennas", "transnas_repro.contrastive", "transnas_repro.proxies"]
+CODE = """
+import sys
+from typer.testing import CliRunner
+from transnas_repro.cli import app
+r = CliRunner().invoke(app, {args!r})
+assert r.exit_code == 0, r.output
+print(sorted(m for m in {heavy!r} if m in sys.modules))
+"""
+
+def imported_by(args):
+    out = subprocess.run([sys.executable, "-c", CODE.format(args=args, heavy=HEAVY)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip().splitlines()[-1]
+
+@pytest.mark.parametrize("args", [["search", "--method", "random", "--budget", "5"], ["search", "--method", "local", "--budget", "5"],
+                                  ["bench", "info", "tnb101_micro"], ["search", "--help"], ["reproduce", "--list"],
+                                  ["search", "--method", "arch-graph", "--help-config"]])
+def test_cli_imports_no_heavy_module(args):
+    assert imported_by(args) == "[]"
+
+def test_a_method_is_imported_when_used():
+    code = ("import sys\nfrom transnas_repro import search\nassert 'transnas_repro.archgraph' not in sys.modules\n"
+            "fn = search.SEARCHERS.get('arch-graph')\nprint(fn.__module__, 'transnas_repro.archgraph' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True).stdout
+    assert out.split() == ["transnas_repro.archgraph", "True"], out
