@@ -11,7 +11,7 @@ export TRANSNAS_REPRO_DATA ?= $(abspath ../shared/data)
 endif
 export MPLBACKEND ?= Agg
 
-.PHONY: docs install demo test test-slow lint-nbs export reproduce bench readme clean-venv
+.PHONY: docs install demo test test-slow lint-nbs export reproduce bench readme clean-venv lab
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,6 +26,10 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/transnas-repro data verify --quiet
 	$(BIN)/transnas-repro search --bench tnb101_micro --task class_object --method rea --budget 50 --seed 0
+
+## make lab: JupyterLab on nbs/ (tutorials first), with this environment as the kernel; PORT=8888 by default.
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=nbs --ServerApp.default_url=/lab/tree/tutorials --port=$${PORT:-8888} $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 ## make test: notebooks stripped, package in sync, notebook tests, then pytest.
 test: install

@@ -13,8 +13,8 @@ import typer
 from .core import check_choice, load_plugins, plugin_modules, PLUGINS_ENV
 
 # %% auto #0
-__all__ = ['app', 'data_app', 'bench_app', 'PLUGIN_HELP', 'terminal_width', 'fit_table', 'method_help', 'data_verify',
-           'bench_info', 'search_cmd', 'reproduce_cmd', 'main']
+__all__ = ['app', 'data_app', 'bench_app', 'DEBUG_ENV', 'PLUGIN_HELP', 'terminal_width', 'fit_table', 'method_help',
+           'data_verify', 'bench_info', 'search_cmd', 'reproduce_cmd', 'main']
 
 # %% ../nbs/80_cli.ipynb #639ceb32
 def terminal_width() -> int:
@@ -51,6 +51,34 @@ app.add_typer(data_app, name="data"); app.add_typer(bench_app, name="bench")
 def _fail(msg: str, code: int = 2):
     typer.echo(f"Error: {msg}", err=True); raise typer.Exit(code)
 
+DEBUG_ENV = "TRANSNAS_REPRO_DEBUG"
+
+@app.callback()
+def _options(debug: bool = typer.Option(False, "--debug", help=f"show the traceback of an error (also env {DEBUG_ENV}=1)")):
+    "Task-transferable NAS reproductions: data, benchmarks, searches, paper tables."
+    if debug: os.environ[DEBUG_ENV] = "1"
+
+def _expected_errors() -> tuple:
+    "The package's own error types (and the OS's) that the CLI turns into one message with the fix."
+    from transnas_repro.data import DataError
+    from transnas_repro.experiments import RunLocked, ClusterUnreachable
+    return (DataError, RunLocked, ClusterUnreachable, PermissionError, FileNotFoundError, ImportError, ValueError, KeyError)
+
+def _friendly(fn):
+    "Run a command: an expected error becomes `Error: <message>` and exit 2 (failed trials: 1); --debug re-raises it."
+    import functools
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try: return fn(*args, **kwargs)
+        except typer.Exit: raise
+        except Exception as e:
+            from transnas_repro.experiments import TrialsFailed
+            if os.environ.get(DEBUG_ENV) == "1": raise
+            if isinstance(e, TrialsFailed): _fail(f"{e}\n(transnas-repro --debug ... shows the traceback)", code=1)
+            if not isinstance(e, _expected_errors()): raise
+            _fail(f"{str(e).strip(chr(34))} (transnas-repro --debug ... shows the traceback)")
+    return wrapper
+
 PLUGIN_HELP = f"plug-in module to import first (registers searchers, experiments, benchmarks); repeatable; also env {PLUGINS_ENV}"
 
 def _plugins(modules: list[str] | None):
@@ -70,18 +98,34 @@ def method_help() -> str:
     return "registered searcher; --help-config shows its options. " + "; ".join(parts)
 
 @data_app.command("verify")
+@_friendly
 def data_verify(data_dir: Optional[str] = typer.Option(None, help="folder laid out like shared/data (default: TRANSNAS_REPRO_DATA, cache, download)"),
-                quiet: bool = typer.Option(False, "--quiet", "-q", help="print only failures and the total")):
-    "Resolve and sha256-check every registered data file; exit 1 on any failure."
-    from transnas_repro.data import verify_all
+                quiet: bool = typer.Option(False, "--quiet", "-q", help="print only failures and the totals"),
+                caches: bool = typer.Option(True, "--caches/--no-caches", help="also check every derived cache under TRANSNAS_REPRO_CACHE"),
+                repair: bool = typer.Option(False, "--repair", help="delete the caches that fail (benchmark tables are rebuilt now, "
+                                            "the others when next needed)")):
+    "Resolve and sha256-check every registered data file, then every derived cache; exit 1 on any failure left."
+    from transnas_repro.data import verify_all, verify_caches
+    from transnas_repro.core import cache_dir
     rep = verify_all(data_dir)
     for r in rep.itertuples():
         if not r.ok: typer.echo(f"FAIL {r.file}: {r.error}", err=True)
         elif not quiet: typer.echo(f"ok   {r.file}  ({r.path})")
     typer.echo(f"{int(rep.ok.sum())}/{len(rep)} data files verified")
-    if not rep.ok.all(): raise typer.Exit(1)
+    bad = not rep.ok.all()
+    if caches:
+        crep = verify_caches(repair=repair and not bad)     # never rebuild from data files that failed
+        for r in crep.itertuples():
+            if not r.ok: typer.echo(f"{'FIXED' if r.action else 'FAIL'} cache {r.cache}: {r.problem}{' -> ' + r.action if r.action else ''}", err=True)
+            elif not quiet: typer.echo(f"ok   cache {r.cache}")
+        left = int((~crep.ok & (crep.action == "")).sum())
+        typer.echo(f"{int(crep.ok.sum())}/{len(crep)} caches sound in {cache_dir()}" + (f"; {int((crep.action != '').sum())} repaired" if repair else "")
+                   + (f". Fix: transnas-repro data verify --repair" if left and not repair else ""))
+        bad = bad or left > 0
+    if bad: raise typer.Exit(1)
 
 @bench_app.command("info")
+@_friendly
 def bench_info(name: str = typer.Argument(..., help="tnb101_micro, tnb101_macro, nb201, nb101_sample, nb301_sample, or one you registered"),
                split: str = typer.Option("valid", help="split for the optimum"),
                plugin: Optional[List[str]] = typer.Option(None, "--plugin", help=PLUGIN_HELP)):
@@ -96,6 +140,7 @@ def bench_info(name: str = typer.Argument(..., help="tnb101_micro, tnb101_macro,
     typer.echo(fit_table(rows))
 
 @app.command("search")
+@_friendly
 def search_cmd(bench: str = typer.Option("tnb101_micro", help="benchmark name"),
                task: str = typer.Option("class_object", help="target task"),
                method: str = typer.Option("rea", help=method_help()),
@@ -113,20 +158,20 @@ def search_cmd(bench: str = typer.Option("tnb101_micro", help="benchmark name"),
         except ValueError as e: _fail(str(e))
     try: cfg = json.loads(config)
     except json.JSONDecodeError as e: _fail(f"--config is not valid JSON ({e}); example: '{{\"population_size\": 20}}'")
-    try: r = search.run(method, bench, task, budget=budget, seed=seed, split=split, **cfg)
-    except TypeError as e:
-        if "unexpected keyword" not in str(e): raise
-        _fail(f"--config {config}: {e}. The options of {method!r}: see `transnas-repro search --method {method} --help-config`")
-    except (ValueError, KeyError) as e: _fail(str(e).strip('"'))
+    if not isinstance(cfg, dict): _fail(f"--config {config} is not a JSON object of options; example: '{{\"population_size\": 20}}'")
+    r = search.run(method, bench, task, budget=budget, seed=seed, split=split, **cfg)
     typer.echo(json.dumps(r.summary(), indent=2))
 
 @app.command("reproduce")
+@_friendly
 def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or 'all'"),
                   profile: str = typer.Option("quick", help="quick (minutes on a CPU) or paper (the paper's protocol)"),
                   jobs: int = typer.Option(1, help="parallel trials"),
-                  backend: str = typer.Option("local", help="local (joblib) or ray"),
+                  backend: Optional[str] = typer.Option(None, help="local (joblib, the default) or ray (the default with --address)"),
                   out: Optional[str] = typer.Option(None, help="output folder (default figures/<experiment-id>/, or .../<profile>/ when not paper)"),
-                  address: Optional[str] = typer.Option(None, help="Ray cluster address for --backend ray"),
+                  address: Optional[str] = typer.Option(None, help="address of a running Ray cluster (host:port from `ray start --head`); implies --backend ray"),
+                  wait: bool = typer.Option(False, "--wait", help="another run writes the output folder: queue behind it instead of stopping"),
+                  force: bool = typer.Option(False, "--force", help="write the folder although its lock is held (a stale lock on a network filesystem)"),
                   list_: bool = typer.Option(False, "--list", help="list the experiments and exit"),
                   partial: bool = typer.Option(False, "--partial", help="run nothing; summarize the trials stored so far "
                                                "(of a long run that was stopped or is still running)"),
@@ -140,10 +185,10 @@ def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or '
         typer.echo(fit_table(experiments.experiments_table())); return
     try: opts = json.loads(options)
     except json.JSONDecodeError as e: _fail(f"--options is not valid JSON ({e}); example: '{{\"seeds\": 1}}'")
-    try: summary = experiments.reproduce(experiment, profile=profile, jobs=jobs, backend=backend, out=out, address=address,
-                                         partial=partial, options=opts or None)
-    except ValueError as e: _fail(str(e))
-    except experiments.TrialsFailed as e: _fail(str(e), code=1)
+    if address and backend == "local": _fail(f"--address {address} is a Ray cluster address but --backend local was given. Fix: --backend ray, or drop --address.")
+    backend = backend or ("ray" if address else "local")
+    summary = experiments.reproduce(experiment, profile=profile, jobs=jobs, backend=backend, out=out, address=address,
+                                    partial=partial, options=opts or None, wait=wait, force=force)
     typer.echo(fit_table(summary))
     ids = [experiment] if experiment != "all" else list(dict.fromkeys(summary["experiment"]))
     for eid in ids:

@@ -115,10 +115,17 @@ def scan_registrations(decorator: str,                  # decorator name, e.g. '
     folder = Path(importlib.util.find_spec(package).origin).parent
     paths = [p for p in sorted(folder.glob("*.py")) if not p.name.startswith("_")]
     stamp = hashlib.sha1(repr([decorator, package] + [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths]).encode()).hexdigest()[:16]
+    def build():
+        for old in cache_dir("registry").glob(f"{decorator}-*"):    # scans of older sources
+            if stamp not in old.name and not old.name.endswith(".lock"): old.unlink(missing_ok=True)
+        return _scan(decorator, package, paths)
     try:
-        cached = cache_dir("registry")/f"{decorator}-{stamp}.json"
-        if cached.exists(): return json.loads(cached.read_text())
-    except OSError: cached = None
+        from transnas_repro.data import cached_file, DataError
+        return cached_file(cache_dir("registry")/f"{decorator}-{stamp}.json", build, lambda o, f: f.write(json.dumps(o, default=str).encode()),
+                           lambda p: json.loads(p.read_text()), kind="registry scan", params=dict(decorator=decorator, package=package))
+    except (OSError, DataError): return build()        # a read-only cache folder: scan every time
+
+def _scan(decorator: str, package: str, paths: list) -> dict[str, dict]:
     out = {}
     for path in paths:
         src = path.read_text(errors="ignore")
@@ -137,9 +144,6 @@ def scan_registrations(decorator: str,                  # decorator name, e.g. '
                     except ValueError: pass      # not a constant (e.g. a list built elsewhere): known once imported
                 out[dec.args[0].value] = {"module": f"{package}.{path.stem}", "description": _first_line(ast.get_docstring(node)),
                                           "options": _options(node), **kw}
-    try:
-        if cached is not None: cached.write_text(json.dumps(out, default=str))   # keyed by every module's mtime and size
-    except OSError: pass
     return out
 
 def _entry_points(group: str | None) -> list:

@@ -18,8 +18,8 @@ from . import metrics
 # %% auto #0
 __all__ = ['SIGNALS', 'SEARCHERS', 'BudgetExhausted', 'BoundaryError', 'SearchSpace', 'Ledger', 'ledger_columns', 'Oracle',
            'SignalSpec', 'register_signal', 'signals_for', 'Signal', 'neighbours', 'register_searcher',
-           'load_searcher_modules', 'searcher_help', 'SearchResult', 'run', 'random_search', 'regularized_evolution',
-           'evolve', 'local_search', 'signal_rank', 'source_rank']
+           'load_searcher_modules', 'searcher_help', 'SearchResult', 'check_config', 'run', 'random_search',
+           'regularized_evolution', 'evolve', 'local_search', 'signal_rank', 'source_rank']
 
 # %% ../nbs/60_search.ipynb #aa423893
 class BudgetExhausted(RuntimeError):
@@ -324,6 +324,29 @@ class SearchResult:
                                  best_so_far=best, rank_percentile=b.rank_percentile(best, self.task, self.split) if len(best) else [],
                                  wall_time=self.query_times[:len(vals)]))
 
+def check_config(method: str, fn, config: dict) -> dict:
+    "`config` checked against searcher `fn`'s options: unknown keys, wrong types and counts below 1 each named with the fix."
+    import inspect
+    params = {k: p for k, p in list(inspect.signature(fn).parameters.items())[2:]}     # after (oracle, seed)
+    fix = f"see `transnas-repro search --method {method} --help-config`"
+    valid = ", ".join(f"{k} (default {p.default!r})" for k, p in params.items() if p.kind is not p.VAR_KEYWORD) or "none"
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        if bad := [k for k in config if k not in params]:
+            raise ValueError(f"Unknown option{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))} for searcher {method!r}. "
+                             f"Valid options: {valid}. Fix: {fix}.")
+    for k, v in config.items():
+        d = params[k].default if k in params else inspect.Parameter.empty
+        if isinstance(d, bool):
+            ok = isinstance(v, (bool, np.bool_))
+        elif isinstance(d, int):
+            ok = isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+            if ok and d >= 1 and v < 1:
+                raise ValueError(f"{k}={v!r} for searcher {method!r}: need an integer >= 1 (default {d}). Fix: {fix}.")
+        elif isinstance(d, float): ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        else: ok = True                                  # strings, lists, None: the searcher checks its own choices
+        if not ok: raise ValueError(f"{k}={v!r} for searcher {method!r}: expected {type(d).__name__} like its default {d!r}. Fix: {fix}.")
+    return config
+
 def run(method: str,               # a registered searcher
         bench: Benchmark | str,    # benchmark or name
         task: str,                 # target task
@@ -333,6 +356,9 @@ def run(method: str,               # a registered searcher
         **config) -> SearchResult:
     "Run searcher `method` on `task` of `bench` within `budget` queries and score the result."
     fn = SEARCHERS.get(method)     # imports the module that declares it, only when it is used
+    check_config(method, fn, config)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed={seed!r}: a search needs an integer seed (the same seed gives the same search). Fix: seed=0, 1, ...")
     b = load_benchmark(bench) if isinstance(bench, str) else bench
     oracle = Oracle(b, task, budget, split)
     t0 = time.perf_counter()
