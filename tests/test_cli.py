@@ -34,10 +34,32 @@ def test_search_bad_input(args, needle):
     assert r.returncode == 2 and needle in r.stderr
 
 def test_data_verify_ok_and_corrupt(tmp_path):
-    r = cli("data", "verify", "--quiet")
-    assert r.returncode == 0 and "21/21" in r.stdout
+    r = cli("data", "verify", "--quiet", env={"TRANSNAS_REPRO_CACHE": str(tmp_path/"cache")})   # a cache of this test only
+    assert r.returncode == 0 and "21/21" in r.stdout, r.stderr
     bad = tmp_path / "data"; shutil.copytree(os.environ["TRANSNAS_REPRO_DATA"], bad)
     target = bad / "nb301" / "naslib_zc_nasbench301.json"; target.chmod(0o644)
     target.write_bytes(target.read_bytes()[:-10])
     r = cli("data", "verify", "--quiet", env={"TRANSNAS_REPRO_DATA": str(bad)})
     assert r.returncode == 1 and "nb301/naslib_zc_nasbench301.json" in r.stderr and "sha256" in r.stderr
+
+
+def test_data_verify_checks_and_repairs_caches(tmp_path):
+    env = {"TRANSNAS_REPRO_CACHE": str(tmp_path/"cache")}
+    assert cli("bench", "info", "tnb101_micro", env=env).returncode == 0                 # builds the table cache
+    table = next((tmp_path/"cache"/"benchmarks").glob("tnb101_micro-*.parquet"))
+    table.write_bytes(table.read_bytes()[:-100])                                        # truncated
+    r = cli("data", "verify", "--quiet", env=env)
+    assert r.returncode == 1 and "FAIL cache benchmarks/" in r.stderr and "checksum" in r.stderr and "--repair" in r.stdout
+    r = cli("data", "verify", "--quiet", "--repair", env=env)
+    assert r.returncode == 0 and "-> rebuilt" in r.stderr, r.stderr
+    r = cli("data", "verify", "--quiet", env=env)
+    assert r.returncode == 0 and "caches sound" in r.stdout
+
+def test_corrupt_data_during_search_is_one_message(tmp_path):
+    bad = tmp_path/"data"; shutil.copytree(os.environ["TRANSNAS_REPRO_DATA"], bad)
+    target = bad/"tnb101"/"transbench101_jigsaw.csv"; target.chmod(0o644); target.write_bytes(target.read_bytes()[:-10])
+    r = cli("search", "--budget", "5", env={"TRANSNAS_REPRO_DATA": str(bad)})
+    assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert "transbench101_jigsaw.csv" in r.stderr and "Fix:" in r.stderr
+    r = cli("--debug", "search", "--budget", "5", env={"TRANSNAS_REPRO_DATA": str(bad)})
+    assert r.returncode != 0 and "Traceback" in r.stderr and "ChecksumError" in r.stderr

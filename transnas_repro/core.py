@@ -12,8 +12,9 @@ from typing import Callable, Iterable
 import numpy as np
 
 # %% auto #0
-__all__ = ['PLUGINS_ENV', 'set_seed', 'rng', 'hash_key', 'check_choice', 'get_device', 'cache_dir', 'plugin_modules',
-           'load_plugins', 'scan_registrations', 'Registry', 'run_info', 'import_registering_modules']
+__all__ = ['PROGRESS_ENV', 'PLUGINS_ENV', 'set_seed', 'rng', 'hash_key', 'check_choice', 'get_device', 'cache_dir', 'progress_on',
+           'progress_bar', 'estimate_note', 'plugin_modules', 'load_plugins', 'scan_registrations', 'Registry',
+           'run_info', 'import_registering_modules']
 
 # %% ../nbs/00_core.ipynb #1d30b70d
 def set_seed(seed: int  # the seed for python, numpy and torch
@@ -71,6 +72,26 @@ def cache_dir(*parts: str  # sub-folders to create under the cache root
         raise PermissionError(f"Cannot create the cache folder {p} ({e.strerror}). Fix: make it writable, or set "
                               "TRANSNAS_REPRO_CACHE to a writable folder.") from None
     return p
+
+# %% ../nbs/00_core.ipynb #e18cd9f5
+PROGRESS_ENV = "TRANSNAS_REPRO_PROGRESS"
+
+def progress_on(progress: bool | None = None) -> bool:
+    "Whether to draw progress: `progress` when given, else env TRANSNAS_REPRO_PROGRESS == '1'."
+    return bool(progress) if progress is not None else os.environ.get(PROGRESS_ENV) == "1"
+
+def progress_bar(total: int, desc: str, progress: bool | None = None, unit: str = "it"):
+    "A tqdm bar on stderr that shows up only after 2 s (short steps stay silent); disabled unless `progress_on(progress)`."
+    import sys
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc=desc, unit=unit, delay=2, disable=not progress_on(progress), file=sys.stderr, dynamic_ncols=True)
+
+def estimate_note(bar, done: int, total: int, seconds: float, what: str, where=None, threshold: float = 60.0) -> bool:
+    "Write one line with the expected total time of `what` (from `done` items in `seconds`) when it exceeds `threshold`."
+    if bar.disable or done == 0 or (est := seconds/done*total) <= threshold: return False
+    bar.write(f"{what}: about {est/60:.0f} min for {total} on this machine (from the first {done})"
+              + (f"; cached in {where} afterwards." if where else "."))
+    return True
 
 # %% ../nbs/00_core.ipynb #76905ddb
 PLUGINS_ENV = "TRANSNAS_REPRO_PLUGINS"

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .data import cached_file
-from .core import cache_dir, check_choice, rng, set_seed, hash_key
+from .core import cache_dir, check_choice, rng, set_seed, hash_key, progress_bar, estimate_note
 from .benchmarks import load_benchmark, decode, TNB_MICRO_OPS, NB201_OPS
 
 # %% auto #0
@@ -209,6 +209,7 @@ def pretrain_arch2vec(bench: str,            # 'tnb101_micro' or 'nb201'
     return model.eval(), state["log"]
 
 def _train_epochs(model, opt, labels, adj, epochs, batch_size, g, log, verbose):
+    bar, t_start = progress_bar(epochs, f"arch2vec {len(labels)} cells", unit="epoch"), time.perf_counter()
     for epoch in range(epochs):
         model.train(); t0, tot, n = time.perf_counter(), 0.0, 0
         for idx in torch.randperm(len(labels), generator=g).split(batch_size):
@@ -219,6 +220,9 @@ def _train_epochs(model, opt, labels, adj, epochs, batch_size, g, log, verbose):
         with torch.no_grad(): _, stats = arch2vec_loss(model, labels[:2048], adj[:2048])
         log.append(dict(epoch=epoch + 1, loss=tot/n, seconds=time.perf_counter() - t0, **stats))
         if verbose: print(log[-1])
+        bar.update(1)
+        if epoch == 0: estimate_note(bar, 1, epochs, time.perf_counter() - t_start, "arch2vec pretraining", "cache_dir('arch2vec')")
+    bar.close()
 
 class Arch2VecEmbedder:
     "arch2vec codes of a whole space (pretrained once, cached) and their cosine similarity."

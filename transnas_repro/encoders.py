@@ -17,7 +17,7 @@ from torch import nn
 from torch.fx.passes.shape_prop import ShapeProp, TensorMetadata
 import networkx as nx
 from torch_geometric.data import Data
-from .core import cache_dir, check_choice
+from .core import cache_dir, check_choice, progress_bar, estimate_note
 from .data import atomic_write, cached_file
 from .benchmarks import decode, load_benchmark, TNB_MICRO_OPS, NB201_OPS
 from . import networks
@@ -384,11 +384,16 @@ def cg_dataset(bench_name: str,
     if multiprocessing.parent_process() is not None: n_jobs = 1   # inside a worker joblib would fall back to threads,
     # and torch.fx tracing is not thread-safe: concurrent traces corrupt its global patcher for the rest of the process
     def build() -> list[CG]:
-        t0 = time.perf_counter()
-        chunks = [archs[i::max(1, n_jobs)*4] for i in range(max(1, n_jobs)*4)] if n_jobs > 1 else [archs]
-        parts = (Parallel(n_jobs=n_jobs)(delayed(_build_chunk)(bench_name, c, task, input_shape, prune_zeros) for c in chunks)
-                 if n_jobs > 1 else [_build_chunk(bench_name, archs, task, input_shape, prune_zeros)])
-        built = dict(zip([a for c in chunks for a in c], [g for p in parts for g in p]))
+        t0, built = time.perf_counter(), {}
+        chunks = [archs[i:i + 32] for i in range(0, len(archs), 32)]          # small chunks: a live bar and an early estimate
+        parts = (Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_build_chunk)(bench_name, c, task, input_shape, prune_zeros)
+                                                                 for c in chunks)
+                 if n_jobs > 1 else (_build_chunk(bench_name, c, task, input_shape, prune_zeros) for c in chunks))
+        with progress_bar(len(archs), f"CGs {bench_name}", unit="arch") as bar:
+            for k, (c, p) in enumerate(zip(chunks, parts)):
+                built.update(zip(c, p)); bar.update(len(c))
+                if k == min(1, len(chunks) - 1): estimate_note(bar, len(built), len(archs), time.perf_counter() - t0,
+                                                                 f"computation graphs of {bench_name} ({n_jobs} workers)", "cache_dir('cg')")
         if verbose: print(f"built {len(archs)} CGs in {time.perf_counter() - t0:.1f} s")
         return [CG(*built[a], name=a) for a in archs]
     if not cache: return [_to_data(g) for g in build()]

@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
-from .core import Registry, check_choice, run_info, load_plugins, plugin_modules
+from .core import Registry, check_choice, run_info, load_plugins, plugin_modules, PROGRESS_ENV
 from .data import TNB_TASKS, atomic_write, _tmp_owner_alive
 from .benchmarks import load_benchmark
 from . import search
@@ -311,6 +311,7 @@ class TrialsFailed(RuntimeError):
 def _execute(trial: Trial, plugins: list[str] = ()) -> tuple[Trial, list[dict] | None, dict | None]:
     "Run one trial, catching its exception: (trial, rows or None, error or None); `plugins` are imported first (a worker process)."
     t0 = time.perf_counter()
+    quiet = os.environ.pop(PROGRESS_ENV, None)      # only the runner's trial bar is drawn
     try:
         load_plugins(plugins)
         rows = resolve_fn(trial.fn)(trial)
@@ -320,6 +321,8 @@ def _execute(trial: Trial, plugins: list[str] = ()) -> tuple[Trial, list[dict] |
     except Exception as e:
         return trial, None, dict(error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc(),
                                  seconds=round(time.perf_counter() - t0, 3))
+    finally:
+        if quiet is not None: os.environ[PROGRESS_ENV] = quiet
 
 def _local_results(todo: list[Trial], jobs: int, plugins: list[str] = ()) -> Iterator:
     if jobs == 1 or len(todo) <= 1:

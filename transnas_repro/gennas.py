@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from scipy import ndimage
-from .core import check_choice, rng, cache_dir, run_info
+from .core import check_choice, rng, cache_dir, run_info, progress_bar, estimate_note
 from .data import RecordStore
 from .benchmarks import load_benchmark
 from . import metrics
@@ -427,7 +427,7 @@ def score_many(bench_name: str, archs: list[str],
                iterations: int = 100, batch_size: int = 16, lr: float = 0.1,
                jobs: int = 1,                    # joblib worker processes (1: in this process)
                cache: bool | str | Path = True,  # True: cache_dir('gennas'); a folder; False: no cache
-               progress: bool = False,
+               progress: bool | None = None,     # bar after 2 s and a time estimate (None: env TRANSNAS_REPRO_PROGRESS)
                stem: int | None = None) -> pd.DataFrame:  # NB101 stem width (see make_backbone)
     "GenNAS scores of `archs` (one row each: score, diverged, seconds, curve, images), cached and resumable."
     config = load_config(bench_name) if config is None else check_config(config)
@@ -445,12 +445,12 @@ def score_many(bench_name: str, archs: list[str],
         else:
             from joblib import Parallel, delayed
             results = Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_score_worker)(*a) for a in args)
-        if progress:
-            from tqdm import tqdm
-            results = tqdm(results, total=len(todo), desc=f"gennas {bench_name}")
-        for r in results:
-            done[r["arch"]] = r
-            if store: store.append([r])
+        t0 = time.perf_counter()
+        with progress_bar(len(todo), f"gennas {bench_name}", progress, unit="arch") as bar:
+            for k, r in enumerate(results, 1):
+                done[r["arch"]] = r; bar.update(1)
+                if store: store.append([r])
+                if k == min(3, len(todo)): estimate_note(bar, k, len(todo), time.perf_counter() - t0, "GenNAS scoring", path and path.parent)
     rows = [done[a] for a in archs]
     return pd.DataFrame(dict(arch=[r["arch"] for r in rows], score=[r["score"] for r in rows], diverged=[r["diverged"] for r in rows],
                              seconds=[r["seconds"] for r in rows], curve=[{int(k): v for k, v in r["curve"].items()} for r in rows],

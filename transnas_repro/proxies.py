@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Registry, check_choice, rng, set_seed, cache_dir, hash_key
+from .core import Registry, check_choice, rng, set_seed, cache_dir, hash_key, progress_bar, estimate_note
 from .data import data_path, atomic_write, cache_lock, RecordStore
 from . import metrics
 
@@ -382,7 +382,7 @@ def score_many(bench_name: str, archs, proxies=None,
                n_jobs: int = 1,                # joblib worker processes
                batch: ProxyBatch | None = None, seed: int = 0, task: str | None = None,
                cache=None,                     # a file: a RecordStore keeping each result as it arrives; archs in it are skipped
-               progress: bool = True) -> pd.DataFrame:
+               progress: bool | None = None) -> pd.DataFrame:   # bar after 2 s (None: env TRANSNAS_REPRO_PROGRESS)
     "One row per architecture with each proxy's score; failures become NaN with an `error` message, never an exception."
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
@@ -399,10 +399,13 @@ def score_many(bench_name: str, archs, proxies=None,
         batch = make_batch(size=input_size(bench_name, task), num_classes=classes, seed=seed)
     jobs = (delayed(_score_row)(bench_name, a, proxies, batch, seed, task, 1 if n_jobs != 1 else None) for a in todo)
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs) if n_jobs != 1 else (j[0](*j[1], **j[2]) for j in jobs)
-    rows = []
-    for row in tqdm(results, total=len(todo), disable=not progress, desc=f"{bench_name} proxies"):
-        rows.append(row)
-        if store: store.append([row])
+    rows, t0 = [], time.perf_counter()
+    with progress_bar(len(todo), f"{bench_name} {'+'.join(proxies) if len(proxies) <= 3 else f'{len(proxies)} proxies'}",
+                      progress, unit="arch") as bar:
+        for row in results:
+            rows.append(row); bar.update(1)
+            if len(rows) == 5: estimate_note(bar, 5, len(todo), time.perf_counter() - t0, "proxy scoring", store and store.path.parent)
+            if store: store.append([row])
     df = pd.DataFrame([*done.values(), *rows], columns=None if done or rows else ["arch"])
     if "error" not in df: df["error"] = np.nan
     return df.drop_duplicates("arch", keep="last").set_index("arch").loc[[a for a in dict.fromkeys(archs)]].reset_index()
@@ -740,7 +743,7 @@ def proxy_rea(oracle: Oracle, seed: int, proxy: str = "synflow", pool_size: int 
     PROXIES.get(proxy)
     space, name = oracle.space, oracle.bench.name
     pool = [space[i] for i in rng(seed, "proxy-rea-pool").permutation(len(space))[:pool_size]]
-    df = score_many(name, pool, [proxy], task=oracle.task, progress=False, cache=cache_file(name, [proxy], task=oracle.task))
+    df = score_many(name, pool, [proxy], task=oracle.task, cache=cache_file(name, [proxy], task=oracle.task))
     scores = dict(zip(df.arch, df[proxy]))
     seconds = df[f"seconds/{proxy}"].fillna(0).sum() if f"seconds/{proxy}" in df else float("nan")
     oracle.ledger.charge(f"{proxy}:pool", pool, rule=f"zero-cost proxy {proxy} on a random pool (no label): its CPU-seconds as "

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, asdict
 from typing import Callable, Protocol
 import numpy as np
 import pandas as pd
-from .core import Registry, check_choice, rng
+from .core import Registry, check_choice, rng, progress_bar
 from .benchmarks import Benchmark, load_benchmark, decode, encode, TNB_MICRO_OPS, NB201_OPS
 from . import metrics
 
@@ -134,6 +134,7 @@ class Oracle:
         if self.exhausted: raise BudgetExhausted(f"Budget of {self.budget} queries on {self.bench.name}/{self.task} is spent; {arch!r} was not evaluated.")
         v = self._truth.query(arch, self.task, self.split)
         self._seen[arch] = v; self.history.append((arch, v)); self.queried_at.append(time.perf_counter() - self._t0)
+        if getattr(self, "bar", None) is not None: self.bar.update(1)           # the harness's progress bar
         if self._until is not None and self._until(v): self.budget = len(self.history)   # the harness ends the search here
         return v
 
@@ -353,6 +354,7 @@ def run(method: str,               # a registered searcher
         budget: int = 50,          # distinct architectures evaluated on the target task
         seed: int = 0,
         split: str = "valid",      # split the search sees
+        progress: bool | None = None,  # a bar of the queries (after 2 s); None: env TRANSNAS_REPRO_PROGRESS
         **config) -> SearchResult:
     "Run searcher `method` on `task` of `bench` within `budget` queries and score the result."
     fn = SEARCHERS.get(method)     # imports the module that declares it, only when it is used
@@ -362,8 +364,10 @@ def run(method: str,               # a registered searcher
     b = load_benchmark(bench) if isinstance(bench, str) else bench
     oracle = Oracle(b, task, budget, split)
     t0 = time.perf_counter()
-    try: fn(oracle, seed, **config)
-    except BudgetExhausted: pass
+    with progress_bar(budget, f"{method} {b.name}/{task}", progress, unit="query") as oracle.bar:
+        try: fn(oracle, seed, **config)
+        except BudgetExhausted: pass
+    oracle.bar = None
     wall = time.perf_counter() - t0
     if not oracle.history: raise RuntimeError(f"Searcher {method!r} made no query on {b.name}/{task}.")
     best_arch, best_value = oracle.best()
