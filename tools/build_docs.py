@@ -7,7 +7,7 @@ Quarto (what nbdev-docs uses) cannot be installed offline, so this script:
 3. runs `mkdocs build` into site/.
 `--no-execute` skips step 1's execution (pages show the committed, stripped notebooks).
 """
-import argparse, os, shutil, subprocess, sys
+import argparse, os, re, shutil, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,12 @@ def write_nav_config() -> Path:
     config.write_text("INHERIT: mkdocs.yml\nnav: " + json.dumps(nav) + "\n")
     return config
 
-def build(run_notebooks: bool = True, strict: bool = False):
+def site_links(nb: Path) -> None:
+    "Links that outputs print to a figures/<exp>/summary.md page point at the page the site serves (figures/<exp>/summary/)."
+    # markdown pages are rewritten by mkdocs; notebook outputs are HTML that mkdocs-jupyter passes through untouched
+    nb.write_text(re.sub(r"(figures/[\w./-]*?)summary\.md(?=[)\"'#])", r"\1summary/", nb.read_text()))
+
+def build(run_notebooks: bool = True, strict: bool = False, only: list[str] | None = None):
     if SRC.exists(): shutil.rmtree(SRC)
     shutil.copytree(ROOT / "nbs", SRC / "nbs", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "_*"))
     (SRC / "figures").symlink_to(ROOT / "figures", target_is_directory=True)
@@ -58,12 +63,14 @@ def build(run_notebooks: bool = True, strict: bool = False):
         from nbdev.config import get_config
         flags = get_config().tst_flags.split()
         nbs = [SRC / "index.ipynb", *sorted((SRC / "nbs").rglob("*.ipynb"))]
+        if only: nbs = [nb for nb in nbs if nb.name in only]
         for nb in nbs:
             cwd = os.getcwd(); os.chdir(nb.parent)
             try: ok, secs = execute(nb, flags)
             finally: os.chdir(cwd)
             print(f"{'ok  ' if ok else 'FAIL'} {nb.relative_to(SRC)} ({secs:.0f} s)")
             if not ok: failed.append(nb.name)
+    for nb in [SRC / "index.ipynb", *(SRC / "nbs").rglob("*.ipynb")]: site_links(nb)   # markdown cells and outputs alike
     (SRC / "extra.css").write_text(".md-grid { max-width: 1500px; }\n"      # wider pages: notebook code and tables fit
                                    "pre, .md-typeset pre > code, .highlight pre, .jp-OutputArea pre "
                                    "{ overflow-x: auto; white-space: pre; max-width: 100%; }\n")   # wide code scrolls, never clipped
@@ -79,5 +86,6 @@ def build(run_notebooks: bool = True, strict: bool = False):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-execute", action="store_true", help="do not execute the notebooks")
+    ap.add_argument("--only", nargs="+", help="execute only these notebooks (file names, e.g. index.ipynb); the rest stay unexecuted")
     a = ap.parse_args()
-    build(run_notebooks=not a.no_execute)
+    build(run_notebooks=not a.no_execute, only=a.only)
