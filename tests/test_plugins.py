@@ -95,3 +95,19 @@ def test_registering_a_taken_name_is_an_error(tmp_path):
             "register_searcher('rea', replace=True)(lambda oracle, seed: None); print('replaced')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=True).stdout
     assert "'rea' is already registered" in out and "replace=True" in out and out.strip().endswith("replaced"), out
+
+@pytest.mark.slow
+def test_ray_workers_import_the_plugins(tmp_path):
+    pytest.importorskip("ray")
+    env = make_plugin(tmp_path/"site", module="ray_toy_methods", entry_points=False)
+    env["RAY_USAGE_STATS_ENABLED"] = "0"
+    code = textwrap.dedent(f'''
+        from transnas_repro.core import load_plugins
+        from transnas_repro.experiments import Trial, run_trials
+        load_plugins(["ray_toy_methods"])
+        trials = [Trial("t", m, "toy-strings", "speed", s, 5) for m in ("toy-greedy", "rea") for s in (0, 1)]
+        rows = run_trials(trials, {str(tmp_path/'out')!r}, jobs=2, backend="ray", progress=False)
+        print(sorted(set(rows.method)), len(rows))''')
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip().split("\n")[-1] == "['rea', 'toy-greedy'] 20", r.stdout
