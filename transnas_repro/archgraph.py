@@ -6,7 +6,7 @@ Docs: https://transnas-repro.github.io/transnas-repro/archgraph.html.md"""
 
 # %% ../nbs/61_archgraph.ipynb #62ae02c5
 from __future__ import annotations
-import time, json, contextlib
+import time, json, contextlib, contextvars
 from dataclasses import dataclass, asdict, fields
 import numpy as np
 import pandas as pd
@@ -20,13 +20,15 @@ from . import metrics, mwas
 from .experiments import register_experiment, Trial, search_trial, search_summary, search_comparisons, tuning_seeds
 
 # %% auto #0
-__all__ = ['FINETUNE_MODES', 'TNB_SEARCH_TASKS', 'PAPER_MICRO', 'ARCHGRAPH_REPORTED', 'ABLATIONS', 'TUNING_ARCHGRAPH',
-           'KENDALL_SETTINGS', 'KENDALL_SIZES', 'ArchGraphConfig', 'make_config', 'pretrain', 'rank_candidates',
-           'arch_graph_search', 'predictor_kendall', 'variant_trial', 'archgraph_tnb_micro', 'archgraph_tnb_macro',
-           'archgraph_ablations', 'tuning_archgraph', 'kendall_trial', 'archgraph_kendall']
+__all__ = ['FINETUNE_MODES', 'RANKINGS', 'TNB_SEARCH_TASKS', 'PAPER_MICRO', 'ARCHGRAPH_REPORTED', 'ABLATIONS', 'TUNING_ARCHGRAPH',
+           'KENDALL_SETTINGS', 'KENDALL_SIZES', 'MECHANISMS', 'DIAGNOSTICS', 'ArchGraphConfig', 'make_config',
+           'pretrain', 'relation_diagnostics', 'rank_candidates', 'arch_graph_search', 'predictor_kendall',
+           'variant_trial', 'archgraph_tnb_micro', 'archgraph_tnb_macro', 'archgraph_ablations', 'tuning_archgraph',
+           'kendall_trial', 'archgraph_kendall', 'mechanism_trial', 'mechanism_summary', 'archgraph_mechanisms']
 
 # %% ../nbs/61_archgraph.ipynb #02f4d774
 FINETUNE_MODES = ["none", "task", "all"]
+RANKINGS = ["mwas", "borda"]
 
 @dataclass
 class ArchGraphConfig:
@@ -49,7 +51,9 @@ class ArchGraphConfig:
     pool: int = 100                   # candidate pool handed to MWAS each round
     n_ref: int = 64                   # reference architectures of the Borda score
     threshold: float | None = 0.65    # MWAS confidence threshold: edges with p below it are dropped (tuning-archgraph)
+    ranking: str = "mwas"             # mwas: MWAS of the pool's relation graph; borda: the pool sorted by Borda win rate (no MWAS)
     mwas_method: str = "greedy"       # transnas_repro.mwas.solve method (greedy: deterministic, no time limit)
+    mwas_time_limit: float | None = None  # seconds per MWAS solve (exact/auto); None: the solver's own rule
     threads: int = 1                  # torch CPU threads during the search
 
 def make_config(**config) -> ArchGraphConfig:
@@ -63,6 +67,9 @@ def make_config(**config) -> ArchGraphConfig:
                          "Fix: compute predictors.task2vec on your task data and build TaskEmbedding('task2vec', ...), or pick anchor/learned/onehot.")
     check_choice(cfg.form, PREDICTOR_FORMS, "predictor form")
     check_choice(cfg.finetune, FINETUNE_MODES, "fine-tuning mode")
+    check_choice(cfg.ranking, RANKINGS, "Arch-Graph ranking", fix="mwas (the paper's) or borda (the no-MWAS ablation)")
+    check_choice(cfg.mwas_method, mwas.METHODS, "MWAS method", fix="one of transnas_repro.mwas.METHODS")
+    if cfg.pool < 1: raise ValueError(f"pool={cfg.pool}: the candidate pool needs at least 1 architecture (default 100).")
     if cfg.embedding == "anchor" and cfg.n_anchors > cfg.warmup:
         raise ValueError(f"n_anchors={cfg.n_anchors} > warmup={cfg.warmup}: the anchors are part of the warm-up. Fix: raise warmup or lower n_anchors.")
     if cfg.threshold is not None and not 0.5 <= cfg.threshold < 1:
@@ -105,6 +112,22 @@ def _check_finite(x: torch.Tensor, step: str) -> torch.Tensor:
                                  "Fix: lower lr / finetune_lr, or check the training values.")
     return x
 
+_DIAGNOSTICS: contextvars.ContextVar = contextvars.ContextVar("archgraph_diagnostics", default=None)
+
+def relation_diagnostics(P: np.ndarray,               # pool x pool win probabilities, pool in Borda order
+                         res,                         # the MWASResult of P
+                         threshold: float | None = None,
+                         weight: str = "margin") -> dict:
+    "What MWAS does to one relation graph: cyclic share of complete triples, weight it drops, agreement with the Borda order."
+    W, _, _ = mwas._prepare(P, weight, threshold)
+    A = (W > 0).astype(float); U = ((A + A.T) > 0).astype(float)
+    complete, cyclic = np.trace(U @ U @ U)/6, np.trace(A @ A @ A)/3
+    order = np.asarray(res.order)
+    return dict(intransitive=float(cyclic/complete) if complete else 0.0,
+                dropped=float(1 - res.objective/W.sum()) if W.sum() else 0.0,
+                top5_overlap=len(set(order[:5].tolist()) & set(range(5)))/5,     # the pool is in Borda order: Borda's top 5 = 0..4
+                kendall_vs_borda=float(metrics.kendall_tau(-np.argsort(order), -np.arange(len(order)))))
+
 def rank_candidates(model: RelationPredictor,
                     task: int,                  # task index
                     candidates: np.ndarray,     # architecture indices to rank
@@ -113,14 +136,18 @@ def rank_candidates(model: RelationPredictor,
                     threshold: float | None = 0.65,
                     method: str = "greedy",     # mwas.solve method
                     seed: int = 0,
-                    step: str = "ranking"):      # named in errors
-    "Candidates ordered best first: Borda pre-selection of a pool, then MWAS on its relation graph; (order, MWASResult)."
+                    step: str = "ranking",      # named in errors
+                    ranking: str = "mwas",      # mwas, or borda: the pool in Borda order (no relation graph solved)
+                    time_limit: float | None = None):  # seconds per MWAS solve
+    "Candidates ordered best first: Borda pre-selection of a pool, then MWAS on its relation graph; (order, MWASResult or None)."
     borda = _check_finite(model.win_rate(torch.from_numpy(candidates), torch.from_numpy(ref), task), f"{step}: Borda scores")
     top = candidates[np.argsort(-borda.numpy(), kind="stable")[:pool]]
+    log = _DIAGNOSTICS.get()
+    if ranking == "borda" and log is None: return top, None
     P = _check_finite(model.prob_matrix(torch.from_numpy(top), task), f"{step}: relation graph").double().numpy()
-    res = mwas.solve(P, method=method, threshold=threshold, seed=seed, bound="trivial")   # the search needs the order, not a bound
-    order = np.asarray(res.order)
-    return top[order], res
+    res = mwas.solve(P, method=method, threshold=threshold, seed=seed, bound="trivial", time_limit=time_limit)   # the order, not a bound
+    if log is not None: log.append(relation_diagnostics(P, res, threshold))
+    return (top, res) if ranking == "borda" else (top[np.asarray(res.order)], res)
 
 # %% ../nbs/61_archgraph.ipynb #c7f07741
 @contextlib.contextmanager
@@ -161,7 +188,7 @@ def arch_graph_search(oracle: Oracle, seed: int, sources: list[str] | None = Non
                           stage=f"fine-tuning the predictor, round {round_}")
             candidates = np.setdiff1d(np.arange(len(bench)), np.fromiter(evaluated, int))
             order, _ = rank_candidates(model, t, candidates, ref, cfg.pool, cfg.threshold, cfg.mwas_method, seed,
-                                       step=f"round {round_}")
+                                       step=f"round {round_}", ranking=cfg.ranking, time_limit=cfg.mwas_time_limit)
             for i in order[:min(cfg.batch, oracle.remaining)]: evaluate(i)
 
 # %% ../nbs/61_archgraph.ipynb #0c6cf370
@@ -316,3 +343,37 @@ def archgraph_kendall(profile: str) -> list[Trial]:
     seeds = range(2 if profile == "quick" else 5)
     return [Trial("archgraph-kendall", "arch-graph predictor", b, t, s, n, dict(transfer=tr), fn="transnas_repro.archgraph:kendall_trial")
             for b, t, _ in KENDALL_SETTINGS for n in KENDALL_SIZES for tr in (True, False) for s in seeds]
+
+# %% ../nbs/61_archgraph.ipynb #6294f89d
+MECHANISMS = {"default": {}, "borda (no MWAS)": dict(ranking="borda"), "copeland": dict(mwas_method="copeland"),
+              "exact MWAS": dict(mwas_method="exact", mwas_time_limit=2.0), "score head": dict(form="score"),
+              "no threshold": dict(threshold=None)}
+DIAGNOSTICS = ["intransitive", "dropped", "top5_overlap", "kendall_vs_borda"]
+
+def mechanism_trial(trial: Trial) -> list[dict]:
+    "`variant_trial` with the relation-graph diagnostics of every round, averaged over the rounds, on each row (`diag_*`)."
+    log = []; token = _DIAGNOSTICS.set(log)
+    try: rows = variant_trial(trial)
+    finally: _DIAGNOSTICS.reset(token)
+    means = {f"diag_{k}": float(np.mean([d[k] for d in log])) if log else float("nan") for k in DIAGNOSTICS}
+    return [dict(r, **means, diag_rounds=len(log)) for r in rows]
+
+def mechanism_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
+    "The search summary plus, per variant, the mean (std over trials) of each relation-graph diagnostic."
+    summary = search_summary(rows, profile)
+    last = rows.sort_values("query").groupby("trial_id").tail(1)
+    extra = [dict(method=m, benchmark=b, task="all", metric=f"mwas_{k}", mean=g[f"diag_{k}"].mean(), std=g[f"diag_{k}"].std(ddof=1),
+                  n=int(g[f"diag_{k}"].notna().sum()), profile=profile, paper_value=np.nan)
+             for (m, b), g in last.groupby(["method", "benchmark"], sort=False) for k in DIAGNOSTICS]
+    return pd.concat([summary, pd.DataFrame(extra)], ignore_index=True)
+
+@register_experiment("archgraph-mechanisms", paper="Arch-Graph", table="mechanism study (ours): MWAS vs Borda sort vs Copeland vs exact MWAS",
+                     cost_quick="~10 min, 2 CPU cores (84 searches)", cost_paper="~45 min, 2 CPU cores (420 searches)",
+                     description="Arch-Graph on TNB micro, 7 tasks, budget 50: what the MWAS contributes (Borda, Copeland, exact, score head, no threshold) and what it does to each relation graph",
+                     summarize=mechanism_summary, compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)"]))
+def archgraph_mechanisms(profile: str) -> list[Trial]:
+    "Each MECHANISMS variant x 7 TNB micro tasks x seeds (quick 2, paper the reported 0-9), seed-major (a partial run has whole seeds), budget 50."
+    seeds = range(2 if profile == "quick" else 10)
+    return [Trial("archgraph-mechanisms", "arch-graph", "tnb101_micro", task, s, 50, dict(variant=v, **cfg),
+                  fn="transnas_repro.archgraph:mechanism_trial")
+            for s in seeds for v, cfg in MECHANISMS.items() for task in TNB_SEARCH_TASKS]
