@@ -252,3 +252,15 @@ def test_existing_local_ray_cluster(tmp_path):
         assert len(rows) == 24 and rows[same].equals(local[same])
     finally:
         subprocess.run([str(ray_bin), "stop", "--force"], env=env, timeout=120, capture_output=True)
+
+
+
+def test_repeated_trial_errors_are_reported_once_with_a_count(tmp_path, monkeypatch):
+    (tmp_path/"failing_trials_mod.py").write_text(
+        "def always_fails(trial):\n    raise FileNotFoundError('benchmark file x.csv is missing. Fix: set TRANSNAS_REPRO_DATA')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    trials = [Trial("t-fail", "random", "tnb101_micro", "class_object", s, 5, fn="failing_trials_mod:always_fails") for s in range(6)]
+    with pytest.raises(ex.TrialsFailed) as e: run_trials(trials, tmp_path/"out", progress=False)
+    msg = str(e.value)
+    assert msg.count("x.csv is missing") == 1 and "6 x FileNotFoundError" in msg and "(1 distinct error)" in msg, msg
+    assert len(list((tmp_path/"out"/"errors").glob("*.json"))) == 6          # every trial's traceback is still kept
