@@ -24,7 +24,8 @@ __all__ = ['FINETUNE_MODES', 'RANKINGS', 'TNB_SEARCH_TASKS', 'PAPER_MICRO', 'ARC
            'KENDALL_SETTINGS', 'KENDALL_SIZES', 'MECHANISMS', 'DIAGNOSTICS', 'ArchGraphConfig', 'make_config',
            'pretrain', 'relation_diagnostics', 'rank_candidates', 'arch_graph_search', 'predictor_kendall',
            'variant_trial', 'archgraph_tnb_micro', 'archgraph_tnb_macro', 'archgraph_ablations', 'tuning_archgraph',
-           'kendall_trial', 'archgraph_kendall', 'mechanism_trial', 'mechanism_summary', 'archgraph_mechanisms']
+           'kendall_trial', 'archgraph_kendall', 'mechanism_trial', 'mechanism_summary', 'mechanism_plot',
+           'archgraph_mechanisms']
 
 # %% ../nbs/61_archgraph.ipynb #02f4d774
 FINETUNE_MODES = ["none", "task", "all"]
@@ -367,10 +368,40 @@ def mechanism_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
              for (m, b), g in last.groupby(["method", "benchmark"], sort=False) for k in DIAGNOSTICS]
     return pd.concat([summary, pd.DataFrame(extra)], ignore_index=True)
 
+def mechanism_plot(rows: pd.DataFrame, summary: pd.DataFrame, out) -> list:
+    "mechanisms.png/.svg: rank percentile per variant (mean over seeds, +- std error) and what the MWAS did to the relation graphs; plus the search curves."
+    import matplotlib; matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from pathlib import Path
+    from transnas_repro import plots
+    out = Path(out)
+    rp = summary[(summary.metric == "rank_percentile") & (summary.task == "all") & (summary.method != "optimum")]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.2))
+    names = [m.removeprefix("arch-graph (").removesuffix(")") for m in rp.method]
+    a.barh(names, rp["mean"], xerr=rp["std"]/np.sqrt(rp["n"].clip(lower=1)), color="#4C72B0")
+    a.invert_yaxis(); a.set_xlabel("rank percentile of the best found (%, mean of 7 tasks; lower is better)")
+    a.set_title("Arch-Graph variants, TNB micro, budget 50")
+    d = summary[summary.metric.str.startswith("mwas_")].pivot_table(index="method", columns="metric", values="mean", sort=False)
+    if len(d):
+        d = d.reindex(rp.method)
+        y = np.arange(len(d))
+        for k, (col, label) in enumerate([("mwas_intransitive", "cyclic share of complete triples"), ("mwas_dropped", "edge weight dropped"),
+                                          ("mwas_top5_overlap", "top 5 shared with the Borda order")]):
+            if col in d: b.barh(y + (k - 1)*0.27, d[col], height=0.27, label=label)
+        b.set_yticks(y, names); b.invert_yaxis(); b.set_xlim(0, 1)
+        b.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, frameon=False)
+        b.set_title("What the MWAS does to each round's relation graph")
+    fig.tight_layout()
+    paths = [out/"mechanisms.png", out/"mechanisms.svg"]
+    for p_ in paths: fig.savefig(p_, dpi=130)
+    plt.close(fig)
+    return paths + plots.default_plot(rows, summary, out)
+
 @register_experiment("archgraph-mechanisms", paper="Arch-Graph", table="mechanism study (ours): MWAS vs Borda sort vs Copeland vs exact MWAS",
                      cost_quick="~10 min, 2 CPU cores (84 searches)", cost_paper="~45 min, 2 CPU cores (420 searches)",
                      description="Arch-Graph on TNB micro, 7 tasks, budget 50: what the MWAS contributes (Borda, Copeland, exact, score head, no threshold) and what it does to each relation graph",
-                     summarize=mechanism_summary, compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)"]))
+                     summarize=mechanism_summary, plot=mechanism_plot,
+                     compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)"]))
 def archgraph_mechanisms(profile: str) -> list[Trial]:
     "Each MECHANISMS variant x 7 TNB micro tasks x seeds (quick 2, paper the reported 0-9), seed-major (a partial run has whole seeds), budget 50."
     seeds = range(2 if profile == "quick" else 10)
