@@ -338,7 +338,9 @@ class EMTNetwork(nn.Module):
         s0 = s1 = self.stem(x); aux = None
         for i, cell in enumerate(self.cells):
             s0, s1 = s1, cell(s0, s1)
-            if i == self.reductions[1] and self.aux_head is not None and self.training: aux = self.aux_head(s1)
+            if i == self.reductions[1] and self.aux_head is not None and self.training:
+                if s1.shape[-1] < 5: raise ValueError(f"The auxiliary head needs at least 5 x 5 maps after the second reduction, got {tuple(s1.shape[-2:])} (input {tuple(x.shape[-2:])}). Fix: 32-px inputs, or auxiliary=False.")
+                aux = self.aux_head(s1)
         return self.head(s1), aux
 
     def forward(self, x): return self.forward_with_aux(x)[0]
