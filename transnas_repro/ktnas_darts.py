@@ -330,28 +330,28 @@ def _trials(experiment: str, profile: str, data: dict | None, methods: dict, see
                   dict(profile=profile, data=data, variant=v), "transnas_repro.ktnas_darts:darts_trial") for m, v in methods.items() for s in seeds]
 
 @register_experiment("ktnas-darts-cifar", paper="KTNAS", table="Table IV (DARTS space, CIFAR-10 + CIFAR-100)",
-                     cost_quick="about 10 min per seed on 1 CPU core (digits tasks; a pipeline proof)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
+                     cost_quick="about 19 min per seed on 1 busy CPU core (measured: search 2 min, 4 final trainings 16 min; digits tasks, a pipeline proof)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
                      description="multi-task supernet GA with transfer rank, then final training of each task's genotype", summarize=darts_summary)
 def ktnas_darts_cifar(profile: str, data: dict | None = None) -> list[Trial]:
     "Table IV: KTNAS on CIFAR-10 + CIFAR-100 (quick: digits 0-4 + 5-9, 1 seed)."
     return _trials("ktnas-darts-cifar", profile, data, {"ktnas": {}}, range(1 if profile == "quick" else 5))
 
 @register_experiment("ktnas-darts-mnist", paper="KTNAS", table="Table V (MNIST + Fashion-MNIST)",
-                     cost_quick="about 10 min per seed on 1 CPU core (digits tasks)", cost_paper="GPU; your MNIST and Fashion-MNIST idx folders",
+                     cost_quick="about 19 min per seed on 1 busy CPU core (digits tasks)", cost_paper="GPU; your MNIST and Fashion-MNIST idx folders",
                      description="KTNAS on MNIST + Fashion-MNIST", summarize=darts_summary)
 def ktnas_darts_mnist(profile: str, data: dict | None = None) -> list[Trial]:
     "Table V trials (quick: the digits tasks)."
     return _trials("ktnas-darts-mnist", profile, data, {"ktnas": {}}, range(1 if profile == "quick" else 5))
 
 @register_experiment("ktnas-darts-medmnist", paper="KTNAS", table="Table VI (MedMNIST Path, OrganA/C/S)",
-                     cost_quick="about 10 min per seed on 1 CPU core (digits tasks)", cost_paper="GPU; your four MedMNIST .npz files",
+                     cost_quick="about 19 min per seed on 1 busy CPU core (digits tasks)", cost_paper="GPU; your four MedMNIST .npz files",
                      description="KTNAS on four MedMNIST tasks", summarize=darts_summary)
 def ktnas_darts_medmnist(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VI trials (quick: the digits tasks)."
     return _trials("ktnas-darts-medmnist", profile, data, {"ktnas": {}}, range(1 if profile == "quick" else 5))
 
 @register_experiment("ktnas-darts-ablation", paper="KTNAS", table="Table VII (arch2vec x transfer rank, C10/C100)",
-                     cost_quick="about 40 min on 1 CPU core (4 variants x 1 seed, digits tasks)", cost_paper="4 x the ktnas-darts-cifar paper cost (GPU)",
+                     cost_quick="about 75 min on 1 busy CPU core (4 variants x 1 seed, digits tasks)", cost_paper="4 x the ktnas-darts-cifar paper cost (GPU)",
                      description="arch2vec on/off x transfer rank on/off", summarize=darts_summary)
 def ktnas_darts_ablation(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VII trials: the four variants of ABLATION_VARIANTS."
