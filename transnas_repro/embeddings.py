@@ -172,7 +172,7 @@ class Arch2Vec(nn.Module):
 def arch2vec_loss(model: Arch2Vec, labels, adj) -> tuple[torch.Tensor, dict]:
     "VAE loss: op cross-entropy + upper-triangle adjacency BCE + KL per node; and the reconstruction accuracies."
     op_logits, adj_prob, mu, logvar = model(labels, adj)
-    iu = torch.triu_indices(8, 8, 1)
+    n = adj.shape[-1]; iu = torch.triu_indices(n, n, 1)
     ce = F.cross_entropy(op_logits.flatten(0, 1), labels.flatten())
     p, t = adj_prob[:, iu[0], iu[1]].clamp(1e-6, 1 - 1e-6), adj[:, iu[0], iu[1]]
     bce = F.binary_cross_entropy(p, t)
