@@ -660,7 +660,6 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
         if failures:
             raise TrialsFailed("\n\n".join(f"[{eid}] {e}" for eid, e in failures), [f for _, e in failures for f in e.failed])
         return pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(columns=["experiment", *SUMMARY_COLUMNS])
-    from transnas_repro import plots
     exp = EXPERIMENTS.get(experiment)
     out = Path(out) if out is not None else default_out(exp.id, profile)
     trials, label, note = exp(profile, **(options or {})), profile, ""

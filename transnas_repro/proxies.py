@@ -385,7 +385,6 @@ def score_many(bench_name: str, archs, proxies=None,
                progress: bool | None = None) -> pd.DataFrame:   # bar after 2 s (None: env TRANSNAS_REPRO_PROGRESS)
     "One row per architecture with each proxy's score; failures become NaN with an `error` message, never an exception."
     from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
     proxies = list(proxies or DEFAULT_PROXIES)
     for p in proxies: PROXIES.get(p)
     archs = list(archs)
