@@ -6,7 +6,7 @@ import pytest
 from transnas_repro.data import RecordStore
 import torch
 from torch import nn
-from transnas_repro.proxies import (PROXIES, DEFAULT_PROXIES, make_batch, score, score_arch, score_many, naslib_scores,
+from transnas_repro.proxies import (PROXIES, DEFAULT_PROXIES, NASLIB_PROXIES, make_batch, score, score_arch, score_many, naslib_scores,
                                     crosscheck, weight_layers, ProxyBatch)
 
 def small_net(width=4, classes=10):
@@ -17,10 +17,18 @@ def small_net(width=4, classes=10):
 @pytest.fixture(scope="module")
 def batch(): return make_batch(8, seed=0)
 
-def test_registry_has_the_twelve():
-    assert sorted(PROXIES) == sorted(DEFAULT_PROXIES) and len(PROXIES) == 12
+def test_registry_has_the_twelve_and_epe_nas():
+    assert sorted(PROXIES) == sorted([*DEFAULT_PROXIES, "epe_nas"]) and len(DEFAULT_PROXIES) == 12
+    assert sorted(NASLIB_PROXIES) == sorted(set(PROXIES) - {"zen"})
 
-@pytest.mark.parametrize("name", DEFAULT_PROXIES)
+def test_epe_nas_counts_each_class_once():
+    # a linear net gives every image the same Jacobian: each class's correlation matrix is all ones, s_c = m^2 log(1 + k)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(12, 10))
+    x = torch.randn(6, 3, 2, 2, generator=torch.Generator().manual_seed(1))
+    b = ProxyBatch(x, torch.tensor([0, 0, 0, 4, 4, 9]), "test", "random", 10)
+    assert score(net, "epe_nas", b) == pytest.approx((9 + 4 + 1)*math.log(1 + 1e-5), rel=1e-9)
+
+@pytest.mark.parametrize("name", [*DEFAULT_PROXIES, "epe_nas"])
 def test_every_proxy_finite_and_deterministic(name, batch):
     net = small_net()
     a, b = score(net, name, batch), score(net, name, batch)

@@ -19,13 +19,14 @@ from .data import data_path, atomic_write, cache_lock, RecordStore
 from . import metrics
 
 # %% auto #0
-__all__ = ['CIFAR_MEAN', 'CIFAR_STD', 'BATCH_SOURCES', 'LABEL_KINDS', 'PROXIES', 'DATA_INDEPENDENT', 'DEFAULT_PROXIES',
-           'BENCH_INPUT_SIZE', 'PAPER_TABLE1_NB201', 'SPACE_OPS', 'SPACE_PROXIES', 'ProxyBatch', 'find_cifar10',
-           'make_batch', 'weight_layers', 'task_loss', 'features_before_pooling', 'shared_passes', 'proxy',
-           'params_proxy', 'flops_proxy', 'synflow', 'snip', 'grad_norm', 'plain', 'fisher', 'l2_norm', 'grasp',
-           'jacov', 'nwot', 'zen', 'score', 'input_size', 'score_arch', 'score_many', 'cache_file', 'naslib_scores',
-           'crosscheck', 'proxy_accuracy_table', 'crosscheck_archs', 'run_crosscheck', 'edge_ops', 'additive_counts',
-           'additive_scores', 'SynflowSkeleton', 'space_cache_path', 'space_scores', 'cached_space_scores', 'proxy_rea']
+__all__ = ['CIFAR_MEAN', 'CIFAR_STD', 'BATCH_SOURCES', 'LABEL_KINDS', 'PROXIES', 'NASLIB_PROXIES', 'DATA_INDEPENDENT',
+           'DEFAULT_PROXIES', 'BENCH_INPUT_SIZE', 'PAPER_TABLE1_NB201', 'DRAW_PROXIES', 'SPACE_OPS', 'SPACE_PROXIES',
+           'ProxyBatch', 'find_cifar10', 'make_batch', 'weight_layers', 'task_loss', 'features_before_pooling',
+           'shared_passes', 'proxy', 'params_proxy', 'flops_proxy', 'synflow', 'snip', 'grad_norm', 'plain', 'fisher',
+           'l2_norm', 'grasp', 'jacov', 'nwot', 'zen', 'epe_nas', 'score', 'input_size', 'score_arch', 'score_many',
+           'cache_file', 'naslib_scores', 'crosscheck', 'proxy_accuracy_table', 'crosscheck_archs', 'score_tables',
+           'run_crosscheck', 'draw_agreement', 'agreement_verdicts', 'edge_ops', 'additive_counts', 'additive_scores',
+           'SynflowSkeleton', 'space_cache_path', 'space_scores', 'cached_space_scores', 'proxy_rea']
 
 # %% ../nbs/50_proxies.ipynb #ff92ef95
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
@@ -312,6 +313,27 @@ def zen(net, batch=None, mixup_gamma: float = 1e-2, seed: int = 0):
                  if isinstance(m, nn.BatchNorm2d) and m.running_var is not None)
         return float(torch.log(delta) + bn)
 
+# %% ../nbs/50_proxies.ipynb #52fe8faf
+@proxy("epe_nas", needs_labels=True)
+def epe_nas(net, batch):
+    "EPE-NAS: per-class sums of log(|corr| + 1e-5) of the input-Jacobian correlations; sum of |s_c| (mean pairwise gap above 100 classes)."
+    model = copy.deepcopy(net).train()
+    x = batch.inputs.clone().requires_grad_(True)
+    y = model(x)
+    y.backward(torch.ones_like(y))
+    jac = x.grad.reshape(len(x), -1).double()
+    classes = y.shape[1] if y.dim() == 2 else batch.num_classes
+    labels = batch.targets % classes
+    s = []
+    for c in labels.unique().tolist():
+        rows = jac[labels == c]
+        corr = torch.corrcoef(rows) if len(rows) > 1 else torch.ones(1, 1, dtype=rows.dtype)
+        s.append(torch.log(corr.abs() + 1e-5).sum()/(len(rows) if classes > 100 else 1))
+    s = torch.stack(s)
+    return float(s.abs().sum() if classes <= 100 else (s[:, None] - s[None, :]).abs().sum()/len(s))
+
+NASLIB_PROXIES = ["flops", "params", "synflow", "snip", "grasp", "fisher", "grad_norm", "jacov", "nwot", "plain", "l2_norm", "epe_nas"]
+
 # %% ../nbs/50_proxies.ipynb #c2f5a8c9
 def score(net: nn.Module,            # the network (e.g. from build_network)
           proxy: str,                # a name in PROXIES
@@ -450,7 +472,7 @@ def crosscheck(ours: pd.DataFrame,          # rows of score_many (column 'arch' 
     ours = ours.set_index("arch") if "arch" in ours.columns else ours
     common = ours.index.intersection(theirs.index)
     rows = []
-    for p in proxies or [p for p in DEFAULT_PROXIES if p in ours.columns]:
+    for p in proxies or [p for p in [*DEFAULT_PROXIES, "epe_nas"] if p in ours.columns]:
         a, b, acc = ours.loc[common, p].astype(float), theirs.loc[common].get(p), theirs.loc[common, "val_accuracy"]
         kind = ("data-independent" if p in DATA_INDEPENDENT else "data-dependent" if PROXIES[p].needs_images else "no images, init-dependent")
         row = dict(bench=bench_name, task=task, proxy=p, kind=kind)
@@ -489,39 +511,97 @@ def crosscheck_archs(bench_name: str, task: str, n: int | None = None, seed: int
     if n is None or n >= len(archs): return archs
     return sorted(rng(seed, "crosscheck", bench_name).choice(archs, n, replace=False).tolist())
 
+def score_tables(out_dir, bench_name: str, task: str) -> pd.DataFrame | None:
+    "The committed score tables of (bench, task): `scores_<bench>_<task>.csv` topped up with its partial ones (more proxies or archs)."
+    out = Path(out_dir)
+    files = [f for f in [out/f"scores_{bench_name}_{task}.csv", *sorted(out.glob(f"scores_{bench_name}_{task}_*.csv"))] if f.exists()]
+    if not files: return None
+    merged = None
+    for f in files:
+        part = pd.read_csv(f).drop_duplicates("arch", keep="last").set_index("arch")
+        merged = part if merged is None else merged.combine_first(part)
+    return merged.reset_index()
+
 def run_crosscheck(out_dir="figures/proxies",     # where the score tables and crosscheck tables go
                    n: int | None = None,          # architectures per (bench, task), a seeded sample; None: all
                    runs=(("nb201", "cifar10"), ("tnb101_micro", "class_scene")),
+                   proxies=None,                  # default: DEFAULT_PROXIES (into scores_<bench>_<task>.csv); others get their own file
                    n_jobs: int = 1, seed: int = 0, progress: bool = True,
-                   only_cached: bool = False,     # tabulate what the caches already hold, score nothing
+                   only_cached: bool = False,     # tabulate what the score tables already hold, score nothing
                   ) -> dict:
     "Score NASLib's architectures (resumable caches), then write crosscheck and proxy-vs-accuracy tables; returns the DataFrames."
     from transnas_repro.networks import to_markdown
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    scored = {}
+    proxies = list(proxies or DEFAULT_PROXIES)
+    scored, complete = {}, True
     for bench, task in runs:
-        cache = out/f"scores_{bench}_{task}.csv"
-        if only_cached:   # the full cache, topped up with any partial caches (e.g. a data-independent-only run on more archs)
-            parts = [pd.read_csv(f).drop_duplicates("arch", keep="last").set_index("arch")
-                     for f in [cache, *sorted(out.glob(f"scores_{bench}_{task}_*.csv"))] if f.exists()]
-            if parts:
-                merged = parts[0]
-                for extra in parts[1:]: merged = merged.combine_first(extra)
-                scored[(bench, task)] = merged.reset_index()
-            continue
         archs = crosscheck_archs(bench, task, n, seed)
-        scored[(bench, task)] = df = score_many(bench, archs, DEFAULT_PROXIES, n_jobs=n_jobs, seed=seed, task=task, progress=progress,
-                                                cache=cache_file(bench, DEFAULT_PROXIES, seed, task))   # resumable store
-        kept = pd.read_csv(cache) if cache.exists() else df.iloc[:0]                         # the committed table grows
-        table = pd.concat([kept, df], ignore_index=True).drop_duplicates("arch", keep="last")
-        atomic_write(cache, lambda f: f.write(table.to_csv(index=False).encode()))
-    profile = ("all" if n is None else f"seeded sample of {n}") + (" (scored part)" if only_cached else "")
+        if not only_cached:
+            name = "" if proxies == DEFAULT_PROXIES else "_" + "+".join(proxies)
+            df = score_many(bench, archs, proxies, n_jobs=n_jobs, seed=seed, task=task, progress=progress,
+                            cache=cache_file(bench, proxies, seed, task))                   # resumable store
+            table_file = out/f"scores_{bench}_{task}{name}.csv"
+            kept = pd.read_csv(table_file) if table_file.exists() else df.iloc[:0]          # the committed table grows
+            table = pd.concat([kept, df], ignore_index=True).drop_duplicates("arch", keep="last")
+            atomic_write(table_file, lambda f: f.write(table.to_csv(index=False).encode()))
+        merged = score_tables(out, bench, task)
+        if merged is None: continue
+        scored[(bench, task)] = merged
+        complete &= set(archs) <= set(merged["arch"])
+    profile = ("all" if n is None else f"seeded sample of {n}") + ("" if complete else " (scored part)")
     cc = pd.concat([crosscheck(df, b, t) for (b, t), df in scored.items()], ignore_index=True).assign(profile=profile)
+    if (out/"draw_agreement.csv").exists(): cc = agreement_verdicts(cc, pd.read_csv(out/"draw_agreement.csv"))
     acc = proxy_accuracy_table(scored).assign(profile=profile)
     for name, df in (("crosscheck", cc), ("proxy_vs_accuracy", acc)):
         df.to_csv(out/f"{name}.csv", index=False, float_format="%.4f")
         (out/f"{name}.md").write_text(to_markdown(df.round(3)))
     return dict(scores=scored, crosscheck=cc, proxy_vs_accuracy=acc)
+
+# %% ../nbs/50_proxies.ipynb #74810778
+DRAW_PROXIES = ["snip", "nwot", "jacov", "grasp", "plain", "epe_nas"]
+
+def draw_agreement(bench_name: str, task: str,
+                   n: int = 120,                  # architectures: a seeded sample of NASLib's scored ones
+                   proxies=DRAW_PROXIES, seed: int = 0, n_jobs: int = 1, progress: bool | None = None) -> pd.DataFrame:
+    "Per proxy: Spearman between our scores under two independent draws (batch; initialization) and each draw's with NASLib's record."
+    from transnas_repro.networks import build_network
+    archs, proxies = crosscheck_archs(bench_name, task, n, seed), list(proxies)
+    theirs = naslib_scores(bench_name, task)
+    with torch.device("meta"): classes = _num_classes(build_network(bench_name, archs[0], task))
+    draws = {"base": (seed, seed), "batch": (seed, seed + 1), "init": (seed + 1, seed)}     # (init seed, batch seed)
+    scores = {}
+    for name, (init, bseed) in draws.items():
+        batch = make_batch(size=input_size(bench_name, task), num_classes=classes, seed=bseed)
+        key = hash_key(json.dumps(dict(bench=bench_name, task=task, init=init, batch=bseed, proxies=proxies, archs=archs)))
+        scores[name] = score_many(bench_name, archs, proxies, n_jobs=n_jobs, batch=batch, seed=init, task=task, progress=progress,
+                                  cache=cache_dir("proxies")/f"draws-{bench_name}-{key}.jsonl").set_index("arch")
+    def rho(a, b):
+        ok = a.notna() & b.notna()
+        return metrics.spearman_rho(a[ok], b[ok]) if ok.sum() > 2 else np.nan
+    rows = []
+    for p in proxies:
+        r = dict(bench=bench_name, task=task, proxy=p, n=len(archs),
+                 rho_batch_redraw=rho(scores["base"][p], scores["batch"][p]), rho_init_redraw=rho(scores["base"][p], scores["init"][p]))
+        for name in draws:
+            r[f"rho_naslib_{name}"] = rho(scores[name][p], theirs.loc[archs, p]) if p in theirs else np.nan
+        rows.append(r)
+    return pd.DataFrame(rows)
+
+def agreement_verdicts(cc: pd.DataFrame,        # crosscheck rows
+                       draws: pd.DataFrame,     # draw_agreement rows
+                       target: float = 0.9) -> pd.DataFrame:
+    "Join the redraw correlations to the cross-check and say, per proxy, whether it agrees, is bounded by its own draw, or differs."
+    keys = ["bench", "task", "proxy"]
+    out = cc.drop(columns=[c for c in ("rho_batch_redraw", "rho_init_redraw", "verdict") if c in cc]).merge(
+        draws[keys + ["rho_batch_redraw", "rho_init_redraw"]], on=keys, how="left")
+    def verdict(r):
+        if not np.isfinite(r.rho_ours_naslib): return "no NASLib record"
+        if r.rho_ours_naslib >= target: return "agrees"
+        ceiling = np.nanmin([r.rho_batch_redraw, r.rho_init_redraw]) if np.isfinite([r.rho_batch_redraw, r.rho_init_redraw]).any() else np.nan
+        if np.isfinite(ceiling) and ceiling < target: return f"bounded by the draw (our redraws agree at {ceiling:.2f})"
+        return "differs: not explained by the draw" if np.isfinite(ceiling) else "differs (redraws not measured)"
+    out["verdict"] = [verdict(r) for r in out.itertuples()]
+    return out
 
 # %% ../nbs/50_proxies.ipynb #53b48cad
 from .benchmarks import NB201_OPS, TNB_MICRO_OPS
