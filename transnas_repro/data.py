@@ -40,7 +40,15 @@ _tnb_sha = dict(autoencoder="17888f4fc25b54ba2c62dc011f952e212337aa16fa75fb54473
                 room_layout="43030a7d92972dcfb61881db26bb6e4b5309d19c2738ebc1422fe808792b86b1",
                 segmentsemantic="35d9aefa0f0b56cf6727d7a0f6073e7bbfdd5d957a62df16ece2be010b123cff")
 
+_GENNAS = "https://raw.githubusercontent.com/leeyeehoo/GenNAS/c5ea240cf6d22e108ee9e78dcf5592a6e5b7c85f/"
+
 FILES: dict[str, DataFile] = {f.name: f for f in [
+    *[DataFile(f"gennas/{name}", _GENNAS + f"data/{sub}/{name}", s, "none stated") for sub, name, s in [   # the GenNAS authors' samples
+        ("nasbench201", "nasbench2_1000_0.json", "12c8292a1f82a5c7dbc5d3650e1d6cdc4bcae92cbd1850309cad407822648221"),
+        ("nasbench201", "nasbench2_1000_1.json", "a99026900769c4bec1573bc675db46cbe5a1e7cd4fcc549d6541555600a59d0d"),
+        ("nasbench201", "nasbench2_1000_2.json", "2b2f842cf8092a44d016822f4ef78b6e12966f3674500d3b8e65c372d8aaab73"),
+        ("nasbench101", "nasbench1_500_fb.json", "996b41af596940b7fc40a995f21d87a27869f868a394796ef651c9a79378e980"),
+        ("nasbench101", "nasbench1_search_20samples.json", "9e88c6fba724f216a163211bd99d26d2981ea4501d1050063a69d7fed3dad44b")]],
     *[DataFile(f"nb201/nasbench201_{d}.csv", _NASGRAPH + f"data/nasbench201_{d}.csv", s) for d, s in [
         ("cifar10", "c82e70b5ffb0dba0f09d88ecc8df5a6d3ce8da8a99ad223285104f4537314033"),
         ("cifar100", "87a42005d7005fdb5e4a938ed83dd306d907523f23e70af907dfd276dd5fe35d"),

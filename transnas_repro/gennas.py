@@ -24,13 +24,14 @@ from . import metrics
 # %% auto #0
 __all__ = ['BASES', 'OUT_SIZE', 'N_PHASES', 'NOISE_TYPES', 'CHANNEL_RATIOS', 'NOISE_LEVELS', 'BASE_LEVELS', 'BASE_CHANNELS',
            'STAGE_WEIGHTS', 'CONFIG_SPACES', 'INPUT_SIZES', 'NAN_SCORE', 'GENNAS_STEM', 'PROTOCOL', 'GENNAS_LOSSES',
-           'GENNAS_REPORTED', 'ZC_PROXIES', 'QUICK_NB201_CELLS', 'signal_base', 'check_config', 'random_config',
-           'mutate_config', 'stage_channels', 'build_targets', 'config_path', 'load_config', 'load_images',
-           'RegressionNet', 'TinyBackbone', 'eval_steps', 'regression_loss', 'proxy_train', 'backbone_stem',
-           'make_backbone', 'score_details', 'score', 'cache_key', 'cache_path', 'score_many', 'rank_quality',
-           'loss_scores', 'task_search_fitness', 'search_task_config', 'gennas_search', 'gennas_rea', 'sample_archs',
-           'score_trial', 'proxy_trial', 'curve_scores', 'correlation_summary', 'correlation_plot', 'ABLATION_CONFIGS',
-           'selection_summary', 'cost_curve_plot']
+           'GENNAS_REPORTED', 'ZC_PROXIES', 'QUICK_NB201_CELLS', 'GENNAS_NB201_SAMPLES', 'GENNAS_REPORTED_AUTHORS',
+           'signal_base', 'check_config', 'random_config', 'mutate_config', 'stage_channels', 'build_targets',
+           'config_path', 'load_config', 'load_images', 'RegressionNet', 'TinyBackbone', 'eval_steps',
+           'regression_loss', 'proxy_train', 'backbone_stem', 'make_backbone', 'score_details', 'score', 'cache_key',
+           'cache_path', 'score_many', 'rank_quality', 'loss_scores', 'task_search_fitness', 'search_task_config',
+           'gennas_search', 'gennas_rea', 'sample_archs', 'score_trial', 'proxy_trial', 'curve_scores',
+           'correlation_summary', 'correlation_plot', 'ABLATION_CONFIGS', 'selection_summary', 'cost_curve_plot',
+           'authors_nb201_sample', 'authors_summary']
 
 # %% ../nbs/51_gennas.ipynb #3bdec187
 BASES = ("sin1d", "sin2d", "dot", "dot_gaussian", "resize")
@@ -582,7 +583,7 @@ def sample_archs(bench_name: str, n: int, seed: int = 0) -> list[str]:
 def score_trial(trial) -> list[dict]:
     "Experiment trial: GenNAS scores of a chunk of architectures (config: n, chunk, chunks, iterations, batch_size, signal, stem)."
     c = trial.config
-    archs = sample_archs(trial.bench, c["n"], trial.seed)[c["chunk"]::c["chunks"]]
+    archs = (authors_nb201_sample(c["sample"])[:c["n"]] if "sample" in c else sample_archs(trial.bench, c["n"], trial.seed))[c["chunk"]::c["chunks"]]
     config = load_config(trial.bench) if c.get("signal", "searched") == "searched" else ABLATION_CONFIGS()[c["signal"]]
     images = None
     if c.get("images") == "noise":
@@ -590,7 +591,8 @@ def score_trial(trial) -> list[dict]:
         images = (torch.randn(c.get("batch_size", 16), 3, size, size, generator=torch.Generator().manual_seed(trial.seed)), f"gaussian-noise:seed{trial.seed}")
     df = score_many(trial.bench, archs, config, trial.seed, images, c["iterations"], c.get("batch_size", 16), stem=c.get("stem"))
     info = run_info()
-    return [dict(experiment=trial.experiment, method=trial.method, benchmark=trial.bench, seed=trial.seed, arch=r.arch, score=float(r.score),
+    return [dict(experiment=trial.experiment, method=trial.method, benchmark=trial.bench, seed=trial.seed, **({"sample": c["sample"]} if "sample" in c else {}),
+                 arch=r.arch, score=float(r.score),
                  diverged=bool(r.diverged), seconds=float(r.seconds), images=r.images, iterations=c["iterations"],
                  batch_size=c.get("batch_size", 16), curve=json.dumps(r.curve),
                  train_curve=json.dumps(r.train_curve) if r.train_curve else None, package_version=info["package_version"], device=info["device"])
@@ -616,7 +618,8 @@ def curve_scores(curves,      # one evaluation (or training) curve per run: dict
     steps = set.intersection(*[set(c) for c, o in zip(cs, ok) if o]) if any(ok) else set()
     return {k: np.array([c.get(k, w) for c, w in zip(cs, worst)]) for k in sorted(steps)}
 
-def correlation_summary(rows: pd.DataFrame, profile: str, baselines: bool = True) -> pd.DataFrame:
+def correlation_summary(rows: pd.DataFrame, profile: str, baselines: bool = True,
+                        split: str = "valid") -> pd.DataFrame:   # the benchmark split the scores are ranked against
     "Spearman, Kendall, top-10% retrieval per method (and per step count of GenNAS) and task; NASLib's zero-cost proxies on the same archs."
     out = []
     for (method, bench_name), g in rows.groupby(["method", "benchmark"], sort=False):
@@ -626,13 +629,13 @@ def correlation_summary(rows: pd.DataFrame, profile: str, baselines: bool = True
             scored = set(rows[(rows.method == "gennas") & (rows.benchmark == bench_name)].arch)
             if scored: g = g[g.arch.isin(scored)]
             for task in b.tasks:
-                truth = np.array([b.query(a, task) for a in g.arch])
+                truth = np.array([b.query(a, task, split) for a in g.arch])
                 for col in [c for c in g.columns if c.startswith("proxy:") and g[c].notna().all()]:
                     for metric, v in rank_quality(g[col], truth, False, b.higher_is_better(task)).items():
                         out.append(dict(method=f"ours:{col[6:]}", benchmark=bench_name, task=task, metric=metric, mean=v, std=np.nan, n=len(g)))
             continue
         for task in b.tasks:
-            truth = np.array([b.query(a, task) for a in g.arch]); hib = b.higher_is_better(task)
+            truth = np.array([b.query(a, task, split) for a in g.arch]); hib = b.higher_is_better(task)
             variants = {method: g.score.to_numpy()}
             dv = g.diverged if "diverged" in g else np.zeros(len(g), bool)   # rows made elsewhere may lack the flag
             for k, sc in curve_scores(g.curve, dv, g.score).items():
@@ -852,3 +855,43 @@ def cost_curve_plot(speed: pd.DataFrame,   # rows of benchmarks/gennas_speed.csv
         fig.savefig(out.with_suffix(".png"), dpi=120)
         with plt.rc_context({"svg.hashsalt": "transnas-repro"}): fig.savefig(out.with_suffix(".svg"), metadata={"Date": None})
     return fig
+
+# %% ../nbs/51_gennas.ipynb #45e9a569
+GENNAS_NB201_SAMPLES = [f"gennas/nasbench2_1000_{i}.json" for i in range(3)]
+
+def authors_nb201_sample(i: int,          # sampling 0, 1 or 2
+                         path=None,       # default: the data folder's gennas/nasbench2_1000_<i>.json
+                        ) -> list[str]:
+    "The authors' NB201 sampling `i`: its 1000 cells as canonical strings, in file order; a file with a repeated cell is refused."
+    from transnas_repro.data import data_path
+    from transnas_repro.benchmarks import encode, NB201_OPS
+    if i not in range(len(GENNAS_NB201_SAMPLES)):
+        raise ValueError(f"GenNAS sampling {i!r} does not exist. Valid: 0, 1, 2 (files {', '.join(GENNAS_NB201_SAMPLES)}).")
+    path = Path(path) if path is not None else data_path(GENNAS_NB201_SAMPLES[i])
+    archs = [encode("nb201", [NB201_OPS[o] for node in cell for o in node]) for cell in json.loads(Path(path).read_text())]
+    if len(set(archs)) != len(archs):
+        raise ValueError(f"{path} decodes to {len(archs) - len(set(archs))} repeated cells of {len(archs)}: it is not the authors' file. "
+                         f"Fix: restore it (sha256 in SHA256SUMS beside PROVENANCE.md) or run `transnas-repro data verify`.")
+    return archs
+
+def authors_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
+    "Each metric per sampling and split (valid, test200), then mean +- std over the samplings; `n`: cells per sampling."
+    per = [correlation_summary(g, profile, baselines=False, split=split).assign(split=split, sample=s)
+           for s, g in rows.groupby("sample") for split in ("valid", "test200")]
+    d = pd.concat(per, ignore_index=True)
+    agg = d.groupby(["method", "benchmark", "task", "metric", "split"], sort=False).agg(
+        mean=("mean", "mean"), std=("mean", "std"), n=("n", "min"), samplings=("sample", "nunique")).reset_index()
+    agg["method"] = agg.method + " [" + agg.split + "]"
+    return agg.assign(profile=profile, paper_value=np.nan)[["method", "benchmark", "task", "metric", "mean", "std", "n", "profile", "paper_value"]]
+
+GENNAS_REPORTED_AUTHORS = [dict(r, method=f"gennas [{split}]") for r in GENNAS_REPORTED if r["benchmark"] == "nb201" for split in ("valid", "test200")]
+
+if register_experiment is not None:
+    @register_experiment("gennas-nb201-authors", paper="GenNAS", table="NB201 Kendall tau and top-10% retrieval, on the authors' three 1000-cell samplings",
+                         cost_quick="~10 CPU-min (3 x 20 cells x 25 steps)", cost_paper="~15 CPU-h, estimated (3 x 1000 cells x 100 steps at ~18 s); GPU: minutes",
+                         description="GenNAS on the three NB201 samplings the paper scored, mean +- std over them, against validation and test accuracy",
+                         summarize=authors_summary, plot=correlation_plot, reported=GENNAS_REPORTED_AUTHORS)
+    def gennas_nb201_authors(profile):
+        n, it, ch = (20, 25, 2) if profile == "quick" else (1000, 100, 20)
+        return [Trial("gennas-nb201-authors", "gennas", "nb201", "all", 0, n, dict(n=n, sample=s, chunk=k, chunks=ch, iterations=it),
+                      fn="transnas_repro.gennas:score_trial") for s in range(3) for k in range(ch)]
