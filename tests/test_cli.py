@@ -35,7 +35,7 @@ def test_search_bad_input(args, needle):
 
 def test_data_verify_ok_and_corrupt(tmp_path):
     r = cli("data", "verify", "--quiet", env={"TRANSNAS_REPRO_CACHE": str(tmp_path/"cache")})   # a cache of this test only
-    assert r.returncode == 0 and "21/21" in r.stdout, r.stderr
+    assert r.returncode == 0 and "28/28" in r.stdout, r.stderr
     bad = tmp_path / "data"; shutil.copytree(os.environ["TRANSNAS_REPRO_DATA"], bad)
     target = bad / "nb301" / "naslib_zc_nasbench301.json"; target.chmod(0o644)
     target.write_bytes(target.read_bytes()[:-10])
@@ -63,3 +63,33 @@ def test_corrupt_data_during_search_is_one_message(tmp_path):
     assert "transbench101_jigsaw.csv" in r.stderr and "Fix:" in r.stderr
     r = cli("--debug", "search", "--budget", "5", env={"TRANSNAS_REPRO_DATA": str(bad)})
     assert r.returncode != 0 and "Traceback" in r.stderr and "ChecksumError" in r.stderr
+
+def test_data_build_nb101_small_space(tmp_path):
+    "A 5-vertex space (a second to build): built, found again, a partial cache refused with the fix, --force rebuilds it."
+    env = {"TRANSNAS_REPRO_CACHE": str(tmp_path)}
+    r = cli("data", "build", "nb101", "--max-vertices", "5", env=env)
+    assert r.returncode == 0 and "2532 cells of at most 5 vertices" in r.stdout and "built in" in r.stdout, r.stderr
+    assert "already built" in cli("data", "build", "nb101", "--max-vertices", "5", env=env).stdout
+    space = next((tmp_path/"benchmarks").glob("nb101-space-5v9e-*.parquet"))
+    (space.parent/(space.name + ".meta.json")).unlink()                       # as a build killed before its record
+    r = cli("data", "build", "nb101", "--max-vertices", "5", env=env)
+    assert r.returncode == 2 and str(space) in r.stderr and "transnas-repro data build nb101 --max-vertices 5 --force" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = cli("data", "build", "nb101", "--max-vertices", "5", "--force", env=env)
+    assert r.returncode == 0 and "built in" in r.stdout
+    r = cli("data", "verify", "--quiet", env=env)
+    assert r.returncode == 0 and "caches sound" in r.stdout, r.stderr
+
+def test_data_build_bad_input():
+    r = cli("data", "build", "nb102")
+    assert r.returncode == 2 and "Valid choices: nb101" in r.stderr
+    r = cli("data", "build", "nb101", "--max-vertices", "9")
+    assert r.returncode == 2 and "2 to 7 vertices" in r.stderr
+
+@pytest.mark.slow
+def test_data_build_nb101_full(tmp_path):
+    env = {"TRANSNAS_REPRO_CACHE": str(tmp_path)}
+    r = cli("data", "build", "nb101", env=env)
+    assert r.returncode == 0 and "423624 cells" in r.stdout and "30001 labelled cells" in r.stdout, r.stderr
+    r = cli("bench", "info", "nb101", env=env)
+    assert r.returncode == 0 and "30001 architectures" in r.stdout and "108 epochs" in r.stdout

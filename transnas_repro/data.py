@@ -21,6 +21,7 @@ __all__ = ['TNB_TASKS', 'FILES', 'DataFile', 'DataError', 'ChecksumError', 'sha2
 # %% ../nbs/01_data.ipynb #f9fa6657
 _NASGRAPH = "https://raw.githubusercontent.com/Zhenhan-Huang/NASGraph-Public/cd95bdbfd907f7fe521f4fed6e7c870772c3f8b5/"
 _NASLIB = "https://raw.githubusercontent.com/automl/NASLib/{commit}/"
+_NASBENCH_VIS = "https://raw.githubusercontent.com/tiga1231/nasbench-vis/7aec0e76fbcd963371799af25f78223069897b58/"
 _VTAO = "https://raw.githubusercontent.com/v-tao/nats-bench-landscape/{commit}/nats_bench.csv"
 TNB_TASKS = ["class_scene", "class_object", "room_layout", "jigsaw", "segmentsemantic", "normal", "autoencoder"]
 
@@ -74,6 +75,10 @@ FILES: dict[str, DataFile] = {f.name: f for f in [
              "c34840bc9af68b6ebaa7f052e42c1749a9a737d7243078be2a5548052bc5a0c2"),
     DataFile("nb101/nasbench_vis_data-1k.json", "https://raw.githubusercontent.com/tiga1231/nasbench-vis/a6f5839685f73057a7bca277b9ee5e36276d0bdf/static/data/data-1k.json",
              "97508235d7b6e1e4cee998629e87ec661d9a27ca882cc31f1503126340d6f1f2", "none stated"),
+    # the 'full dataset' commit of nasbench-vis (removed from its tree later): labels keyed by the NB101 module hash only
+    *[DataFile(f"nb101/nasbench_vis_data-{k}.json", _NASBENCH_VIS + f"static/data/data-{k}.json", s, "none stated") for k, s in [
+        ("10k", "2c4c46e44c8ed252f7118d7a73304137ea0a6fa26377e6795baf985369ff3c09"),
+        ("20k", "7eaca9658aebf16443d3df5b38e61fe75d85787abc485cfc9a2088328443c3e9")]],
     DataFile("nb301/naslib_zc_nasbench301.json", _NASLIB.format(commit="6639fd1579010457885c641553c55b0c153045aa") + "naslib/data/zc_nasbench301.json",
              "537e9abd6f0b14fdffdfcb3c07b18a037647b5c80808b3b2cf9a51b1b491aba1"),
 ]}

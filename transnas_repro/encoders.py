@@ -276,7 +276,7 @@ def computation_graph(net: nn.Module,                  # any traceable module (u
     return CG(*_simplify(raw_graph(net, tuple(input_shape), leaf_types), prune_zeros), name=name or type(net).__name__)
 
 # %% ../nbs/10_encoders.ipynb #b65e176d
-DEFAULT_INPUT_SHAPE = {"nb201": (1, 3, 32, 32), "nb101_sample": (1, 3, 32, 32), "nb301_sample": (1, 3, 32, 32),
+DEFAULT_INPUT_SHAPE = {"nb201": (1, 3, 32, 32), "nb101_sample": (1, 3, 32, 32), "nb101": (1, 3, 32, 32), "nb301_sample": (1, 3, 32, 32),
                        "tnb101_micro": (1, 3, 256, 256), "tnb101_macro": (1, 3, 256, 256)}
 _CELL_SPACES = {"nb201": "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|",
                 "tnb101_micro": "64-41414-3_33_333"}

@@ -360,9 +360,9 @@ DARTS_V2 = dict(normal=[("sep_conv_3x3", 0), ("sep_conv_3x3", 1), ("sep_conv_3x3
 
 # %% ../nbs/05_networks.ipynb #1a9955c1
 BENCH_TASKS = {"nb201": list(NB201_TASKS), "tnb101_micro": list(TNB_TASKS), "tnb101_macro": list(TNB_TASKS),
-               "nb101_sample": ["cifar10"], "nb301_sample": ["cifar10"]}
+               "nb101_sample": ["cifar10"], "nb301_sample": ["cifar10"], "nb101": ["cifar10"]}
 DEFAULT_TASK = {"nb201": "cifar10", "tnb101_micro": "class_object", "tnb101_macro": "class_object",
-                "nb101_sample": "cifar10", "nb301_sample": "cifar10"}
+                "nb101_sample": "cifar10", "nb301_sample": "cifar10", "nb101": "cifar10"}
 NB201_CLASSES = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120}
 FLAVORS = ("benchmark", "naslib")
 
@@ -402,11 +402,11 @@ def _body(bench, arch, flavor):
     if bench == "nb201": return NB201Body(parts)
     if bench == "tnb101_micro": return TNBBackbone((4, 1, 4, 1, 4), parts)
     if bench == "tnb101_macro": return TNBBackbone(parts)
-    if bench == "nb101_sample": return NB101Body(*parts)
+    if bench in ("nb101_sample", "nb101"): return NB101Body(*parts)
     naslib = flavor == "naslib"
     return DartsBody(parts["normal"], parts["reduce"], auxiliary=not naslib, affine=not naslib, pool_bn=naslib)
 
-def build_network(bench_name: str,           # one of BENCH_TASKS: nb201, tnb101_micro, tnb101_macro, nb101_sample, nb301_sample
+def build_network(bench_name: str,           # one of BENCH_TASKS: nb201, tnb101_micro, tnb101_macro, nb101_sample, nb301_sample, nb101
                   arch: str,                 # canonical architecture string of that benchmark
                   task: str | None = None,   # picks the head; None: cifar10, class_object for TNB
                   flavor: str = "benchmark", # 'benchmark' (as trained) or 'naslib' (as NASLib builds it; differs for nb301 only)

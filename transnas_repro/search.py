@@ -253,7 +253,7 @@ def neighbours(bench: Benchmark, arch: str) -> list[str]:
             cands.append(d[:k] + d[k+1:])
         for k in range(len(d) + 1): cands += [d[:k] + [v] + d[k:] for v in (1, 2, 3, 4)]
         out = [encode(b.name, c) for c in cands if 4 <= len(c) <= 6]
-    elif b.name in ("nb101_sample", "nb301_sample"):
+    elif b.name in ("nb101_sample", "nb301_sample", "nb101"):
         raise ValueError(f"{b.name} is a sample, not a searchable space: neighbourhoods exist for tnb101_micro, tnb101_macro, nb201 "
                          f"and benchmarks of your own (Benchmark(name, df, neighbours=...)).")
     else: out = _one_position_neighbours(b, arch)
