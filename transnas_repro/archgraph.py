@@ -319,7 +319,7 @@ def _kendall_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     return pd.DataFrame(out).assign(profile=profile, paper_value=np.nan)
 
 def _kendall_plot(rows: pd.DataFrame, summary: pd.DataFrame, out_dir):
-    import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
     from pathlib import Path
     k = rows[rows.metric == "kendall"]
     fig, axes = plt.subplots(1, k.benchmark.nunique(), figsize=(5*k.benchmark.nunique(), 3.6), squeeze=False)
@@ -370,7 +370,6 @@ def mechanism_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
 
 def mechanism_plot(rows: pd.DataFrame, summary: pd.DataFrame, out) -> list:
     "mechanisms.png/.svg: rank percentile per variant (mean over seeds, +- std error) and what the MWAS did to the relation graphs; plus the search curves."
-    import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from pathlib import Path
     from transnas_repro import plots

@@ -57,6 +57,7 @@ DEBUG_ENV = "TRANSNAS_REPRO_DEBUG"
 def _options(debug: bool = typer.Option(False, "--debug", help=f"show the traceback of an error (also env {DEBUG_ENV}=1)")):
     "Task-transferable NAS reproductions: data, benchmarks, searches, paper tables."
     if debug: os.environ[DEBUG_ENV] = "1"
+    os.environ.setdefault("MPLBACKEND", "Agg")                 # figures are files here; notebooks keep their own backend
     os.environ.setdefault("TRANSNAS_REPRO_PROGRESS", "1")    # long steps show a bar (after 2 s) and an estimate; =0 hides them
 
 def _expected_errors() -> tuple:

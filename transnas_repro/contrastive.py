@@ -525,7 +525,6 @@ def srcc_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
 
 def plot_embedding_pca(out_dir, profile: str = "quick", per_family: int = 1000, seed: int = 0):
     "2-D PCA of the encoder's embeddings, coloured by family and by within-family accuracy rank; returns the PNG path."
-    import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from pathlib import Path
     from sklearn.decomposition import PCA
@@ -548,7 +547,6 @@ def plot_embedding_pca(out_dir, profile: str = "quick", per_family: int = 1000, 
     return out/"embedding_pca.png"
 
 def _plot_srcc(rows, summary, out_dir):
-    import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from pathlib import Path
     profile = str(rows.profile.iloc[0]) if "profile" in rows and len(rows) else "quick"
@@ -628,7 +626,6 @@ def tnb_transfer_trial(trial: Trial) -> list[dict]:
                  seconds=time.perf_counter() - t0, package_version=info["package_version"], device=info["device"]) for r in df.itertuples()]
 
 def _plot_tnb_transfer(rows, summary, out_dir):
-    import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt, seaborn as sns
     from pathlib import Path
     s = summary[(summary.metric == "spearman") & summary.benchmark.str.startswith("tnb")]

@@ -483,7 +483,6 @@ def ktnas_budget_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
 # %% ../nbs/62_ktnas.ipynb #4b110031
 def plot_convergence(rows: pd.DataFrame, out_dir, name: str = "convergence", max_generation: int | None = None) -> Path:
     "Best-so-far rank percentile vs generation per task, and the average rank percentile of transferred architectures."
-    import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     gens, trans = rows[rows.kind == "generation"], rows[rows.kind == "transfer"]
@@ -511,7 +510,6 @@ def plot_convergence(rows: pd.DataFrame, out_dir, name: str = "convergence", max
 
 def plot_evals(summary: pd.DataFrame, out_dir, name: str = "evals_to_optimum") -> Path:
     "Bar chart of mean evaluations to the optimum per method and task (log scale), paper values as markers."
-    import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     s = summary[(summary.metric == "evals_to_optimum") & (summary.task != "total") & summary["mean"].notna()]
     methods, tasks = list(dict.fromkeys(s.method)), list(dict.fromkeys(s.task))
@@ -529,7 +527,6 @@ def plot_evals(summary: pd.DataFrame, out_dir, name: str = "evals_to_optimum") -
 
 def plot_budget_curves(rows: pd.DataFrame, out_dir, name: str = "curves") -> Path:
     "Best-so-far rank percentile vs queries per task and method (mean over seeds)."
-    import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     q = rows[rows.kind == "query"]
     tasks = list(dict.fromkeys(q.task))
