@@ -20,7 +20,7 @@ from . import metrics
 __all__ = ['TNB_METRICS', 'NB201_TASKS', 'BENCHMARKS', 'TNB_MICRO_OPS', 'NB201_OPS', 'NASLIB_NB201_OPS',
            'NASLIB_NB201_EDGE_TO_STRING', 'NB101_OPS', 'NASLIB_NB101_OPS', 'VIS_NB101_OPS', 'DARTS_OPS',
            'BENCHMARK_FACTORIES', 'TaskMetric', 'decode', 'encode', 'tnb_macro_archs', 'tnb_micro_archs', 'nb201_archs',
-           'to_naslib', 'from_naslib', 'encode_nb101', 'encode_nb301', 'benchmark_table', 'Benchmark',
+           'to_naslib', 'from_naslib', 'encode_nb101', 'encode_nb301', 'benchmark_table', 'source_files', 'Benchmark',
            'register_benchmark', 'load_benchmark', 'check_tnb_mapping']
 
 # %% ../nbs/02_benchmarks.ipynb #b45022dd
@@ -250,6 +250,11 @@ def benchmark_table(name: str) -> pd.DataFrame:
     path = cache_dir("benchmarks")/f"{name}-{key}.parquet"
     return cached_file(path, loader, lambda df, f: df.to_parquet(f, index=False), pd.read_parquet, kind="benchmark table",
                        inputs=sources, params=dict(name=name, schema=_SCHEMA))
+
+def source_files(name: str) -> list[str]:
+    "The data files (`transnas_repro.data.FILES` names) built-in benchmark `name` is read from (and checked against on every load)."
+    check_choice(name, _LOADERS, "built-in benchmark", fix="pass one of the names above")
+    return list(_LOADERS[name][1])
 
 # %% ../nbs/02_benchmarks.ipynb #f81491f8
 class Benchmark:
