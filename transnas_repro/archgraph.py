@@ -308,7 +308,7 @@ def kendall_trial(trial: Trial) -> list[dict]:
     config = dict(trial.config); transfer = config.pop("transfer", True)
     out = predictor_kendall(trial.bench, trial.task, trial.budget, trial.seed, transfer, **config)
     method = "arch-graph predictor" + ("" if transfer else " (no transfer)")
-    info = run_info()
+    info = run_info("cpu")                     # a small predictor, trained on the CPU whatever the run's device
     return [dict(experiment=trial.experiment, method=method, benchmark=trial.bench, task=trial.task, seed=trial.seed,
                  n_train=trial.budget, metric=m, value=float(out[m]), wall_time=out["wall_time"],
                  package_version=info["package_version"], device=info["device"]) for m in ("kendall", "spearman")]

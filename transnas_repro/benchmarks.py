@@ -24,7 +24,7 @@ __all__ = ['TNB_METRICS', 'NB201_TASKS', 'BENCHMARKS', 'BENCHMARK_DESCRIPTIONS',
            'encode', 'tnb_macro_archs', 'tnb_micro_archs', 'nb201_archs', 'to_naslib', 'from_naslib', 'encode_nb101',
            'encode_nb301', 'nb101_module_hash', 'nb101_key', 'nb101_cell', 'enumerate_nb101', 'enumerate_nb101_naive',
            'nb101_build_fix', 'nb101_space_path', 'nb101_space', 'nb101_join', 'benchmark_table_path',
-           'benchmark_table', 'Benchmark', 'register_benchmark', 'load_benchmark', 'check_tnb_mapping']
+           'benchmark_table', 'source_files', 'Benchmark', 'register_benchmark', 'load_benchmark', 'check_tnb_mapping']
 
 # %% ../nbs/02_benchmarks.ipynb #b45022dd
 @dataclass(frozen=True)
@@ -442,6 +442,11 @@ def benchmark_table(name: str) -> pd.DataFrame:
     loader, sources = _LOADERS[name]
     return cached_file(benchmark_table_path(name), loader, lambda df, f: df.to_parquet(f, index=False), pd.read_parquet, kind="benchmark table",
                        inputs=sources, params=dict(name=name, schema=_SCHEMA))
+
+def source_files(name: str) -> list[str]:
+    "The data files (`transnas_repro.data.FILES` names) built-in benchmark `name` is read from (and checked against on every load)."
+    check_choice(name, _LOADERS, "built-in benchmark", fix="pass one of the names above")
+    return list(_LOADERS[name][1])
 
 # %% ../nbs/02_benchmarks.ipynb #f81491f8
 class Benchmark:

@@ -10,11 +10,11 @@ import json, os, sys, shutil, textwrap
 from pathlib import Path
 from typing import List, Optional
 import typer
-from .core import check_choice, load_plugins, plugin_modules, PLUGINS_ENV
+from .core import check_choice, load_plugins, plugin_modules, PLUGINS_ENV, check_device, device_env
 
 # %% auto #0
-__all__ = ['app', 'data_app', 'bench_app', 'DEBUG_ENV', 'PLUGIN_HELP', 'terminal_width', 'fit_table', 'method_help',
-           'data_verify', 'data_build', 'bench_info', 'search_cmd', 'reproduce_cmd', 'main']
+__all__ = ['app', 'data_app', 'bench_app', 'DEBUG_ENV', 'PLUGIN_HELP', 'DEVICE_HELP', 'terminal_width', 'fit_table',
+           'method_help', 'data_verify', 'data_build', 'bench_info', 'search_cmd', 'reproduce_cmd', 'main']
 
 # %% ../nbs/80_cli.ipynb #639ceb32
 def terminal_width() -> int:
@@ -82,6 +82,17 @@ def _friendly(fn):
     return wrapper
 
 PLUGIN_HELP = f"plug-in module to import first (registers searchers, experiments, benchmarks); repeatable; also env {PLUGINS_ENV}"
+DEVICE_HELP = ("torch device: auto (cuda when a GPU is visible, else cpu), cpu or cuda (an error, not a CPU fall-back, without a GPU); "
+               "also env TRANSNAS_REPRO_DEVICE; every row records the device it ran on")
+
+def _device(device: str, available: bool = True) -> str:
+    "The --device value checked (and, with `available`, cuda's GPU): one line with the valid choices and the fix; torch is imported for cuda only."
+    from transnas_repro.core import get_device
+    try:
+        check_device(device)
+        if device == "cuda" and available: get_device("cuda")
+    except ValueError as e: _fail(f"--device {device}: {e}")
+    return device
 
 def _plugins(modules: list[str] | None):
     "Import the plug-in modules and name them in the env, so worker processes import them too."
@@ -176,8 +187,10 @@ def search_cmd(bench: str = typer.Option("tnb101_micro", help="benchmark name"),
                split: str = typer.Option("valid", help="split the search sees"),
                config: str = typer.Option("{}", help="searcher options as JSON, e.g. '{\"population_size\": 20}'; see --help-config"),
                help_config: bool = typer.Option(False, "--help-config", help="print the options of --method with their defaults and exit"),
+               device: str = typer.Option("auto", help=DEVICE_HELP),
                plugin: Optional[List[str]] = typer.Option(None, "--plugin", help=PLUGIN_HELP)):
-    "Run one search and print a JSON summary (found arch, value in paper units, rank percentile, queries, wall time)."
+    "Run one search and print a JSON summary (found arch, value in paper units, rank percentile, queries, wall time, device)."
+    device = _device(device)
     _plugins(plugin)
     from transnas_repro import search
     if help_config:
@@ -186,8 +199,9 @@ def search_cmd(bench: str = typer.Option("tnb101_micro", help="benchmark name"),
     try: cfg = json.loads(config)
     except json.JSONDecodeError as e: _fail(f"--config is not valid JSON ({e}); example: '{{\"population_size\": 20}}'")
     if not isinstance(cfg, dict): _fail(f"--config {config} is not a JSON object of options; example: '{{\"population_size\": 20}}'")
-    r = search.run(method, bench, task, budget=budget, seed=seed, split=split, **cfg)
-    typer.echo(json.dumps(r.summary(), indent=2))
+    with device_env(device):
+        r = search.run(method, bench, task, budget=budget, seed=seed, split=split, **cfg)
+        typer.echo(json.dumps(dict(r.summary(), device=search.searcher_device(method)), indent=2))
 
 @app.command("reproduce")
 @_friendly
@@ -204,8 +218,12 @@ def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or '
                                                "(of a long run that was stopped or is still running)"),
                   options: str = typer.Option("{}", help="the experiment's options as JSON (needs --out), e.g. transfer-table: "
                                               "'{\"extra_methods\": [\"mine\"], \"spaces\": [\"tnb101_micro\"], \"seeds\": 1, \"budget\": 20}'"),
+                  device: str = typer.Option("auto", help=DEVICE_HELP + "; with --jobs N, N worker processes share the GPU"),
+                  gpus_per_trial: Optional[float] = typer.Option(None, help="--backend ray with cuda: the GPU share each trial asks Ray for "
+                                                                 "(default 0.125: eight small-network trials per GPU)"),
                   plugin: Optional[List[str]] = typer.Option(None, "--plugin", help=PLUGIN_HELP)):
     "Re-run a paper table or figure (resumable: a killed run continues where it stopped)."
+    device = _device(device, available=not (list_ or not experiment or partial or address or backend == "ray"))   # Ray: on its nodes
     _plugins(plugin)
     from transnas_repro import experiments
     if list_ or not experiment:
@@ -215,7 +233,8 @@ def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or '
     if address and backend == "local": _fail(f"--address {address} is a Ray cluster address but --backend local was given. Fix: --backend ray, or drop --address.")
     backend = backend or ("ray" if address else "local")
     summary = experiments.reproduce(experiment, profile=profile, jobs=jobs, backend=backend, out=out, address=address,
-                                    partial=partial, options=opts or None, wait=wait, force=force)
+                                    partial=partial, options=opts or None, wait=wait, force=force, device=device,
+                                    gpus_per_trial=gpus_per_trial)
     typer.echo(fit_table(summary))
     ids = [experiment] if experiment != "all" else list(dict.fromkeys(summary["experiment"]))
     for eid in ids:

@@ -16,23 +16,23 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch_geometric.data import Data, Batch
 from torch_geometric.nn import GraphConv, global_mean_pool
-from .core import set_seed, rng, cache_dir, check_choice, run_info
+from .core import set_seed, rng, cache_dir, check_choice, run_info, get_device, torch_device, on_device
 from .data import data_path, cached_file
-from .benchmarks import (load_benchmark, encode_nb101, encode_nb301, NASLIB_NB101_OPS, DARTS_OPS)
+from .benchmarks import (load_benchmark, encode_nb101, encode_nb301, NASLIB_NB101_OPS, DARTS_OPS, source_files)
 from . import encoders, metrics, search
 from .search import register_searcher, Oracle, neighbours
 
 # %% auto #0
 __all__ = ['FAMILIES', 'PAPER_FAMILIES', 'FINETUNE_SIZE', 'N_EIGENVALUES', 'IN_DIM', 'SPECTRAL_SCALES', 'ENCODER_FIELDS',
-           'PROFILE_CONFIGS', 'ZC_PROXIES', 'CL_EA_SPACES', 'TABLE1', 'FAMILY_BENCH', 'family_archs', 'family_accuracy',
-           'laplacian_spectrum', 'graph_spectra', 'FamilyData', 'slim', 'family_data', 'small_family', 'CGEncoder',
-           'mlp', 'CGRegressor', 'spectral_supcon_loss', 'ContrastiveConfig', 'spectral_neighbours', 'train_encoder',
-           'embed', 'rank_normalize', 'fit_mlp', 'predict_mlp', 'capped', 'TransferPredictor',
-           'build_transfer_predictor', 'fit_regressor', 'predict_regressor', 'train_gnn_baseline', 'finetune_gnn',
-           'finetune_split', 'evaluate_transfer', 'evaluate_gnn_baseline', 'check_profile', 'pretrained_encoder',
-           'transfer_predictor', 'recorded_zcp', 'zcp_spearman', 'space_features', 'nb201_space_features',
-           'predictor_ea', 'cl_ea', 'srcc_trial', 'srcc_summary', 'plot_embedding_pca', 'cl_srcc', 'cl_search',
-           'finetune_rho', 'tnb_transfer_trial', 'cl_transfer_tnb']
+           'PROFILE_CONFIGS', 'EMBED_BATCH', 'ZC_PROXIES', 'CL_EA_SPACES', 'TABLE1', 'FAMILY_BENCH', 'family_archs',
+           'family_accuracy', 'laplacian_spectrum', 'graph_spectra', 'FamilyData', 'slim', 'family_data',
+           'small_family', 'CGEncoder', 'mlp', 'CGRegressor', 'spectral_supcon_loss', 'ContrastiveConfig',
+           'spectral_neighbours', 'train_encoder', 'embed', 'rank_normalize', 'fit_mlp', 'predict_mlp', 'capped',
+           'TransferPredictor', 'build_transfer_predictor', 'fit_regressor', 'predict_regressor', 'train_gnn_baseline',
+           'finetune_gnn', 'finetune_split', 'evaluate_transfer', 'evaluate_gnn_baseline', 'check_profile',
+           'pretrained_encoder', 'transfer_predictor', 'recorded_zcp', 'zcp_spearman', 'space_features',
+           'nb201_space_features', 'predictor_ea', 'cl_ea', 'srcc_trial', 'srcc_summary', 'plot_embedding_pca',
+           'cl_srcc', 'cl_search', 'finetune_rho', 'tnb_transfer_trial', 'cl_transfer_tnb']
 
 # %% ../nbs/55_contrastive.ipynb #8833f30c
 FAMILIES = {"nb101": ("nb101_sample", "cifar10"), "nb101_all": ("nb101_sample", "cifar10"), "nb201": ("nb201", "cifar10"), "nb301": ("nb301_sample", "cifar10"),
@@ -209,10 +209,12 @@ def train_encoder(families: list[FamilyData],  # unlabelled CGs, one entry per f
                   config: ContrastiveConfig = ContrastiveConfig(),
                   seed: int = 0,
                   log_every: int = 0,            # print the loss every this many steps (0: never)
+                  device: str | None = None,     # 'cpu', 'cuda', 'auto' (None: get_device()); batches are collated on the CPU
                  ) -> tuple[CGEncoder, list[float]]:
-    "Train a CGEncoder with the spectral SupCon loss; returns it and the loss per step."
+    "Train a CGEncoder with the spectral SupCon loss on `device`; returns it (on the CPU) and the loss per step."
     set_seed(seed); g = rng(seed, "encoder")
-    encoder = CGEncoder(hidden=config.hidden, layers=config.layers, proj_dim=config.proj_dim)
+    dev = torch_device(device)
+    encoder = CGEncoder(hidden=config.hidden, layers=config.layers, proj_dim=config.proj_dim).to(dev)   # drawn on the CPU, then moved
     optimizer = torch.optim.Adam(encoder.parameters(), lr=config.lr)
     near = [spectral_neighbours(f.spectra, config.neighbours) for f in families]
     losses = []
@@ -223,20 +225,27 @@ def train_encoder(families: list[FamilyData],  # unlabelled CGs, one entry per f
             partners = nb[anchors, g.integers(nb.shape[1], size=len(anchors))]
             idx = np.concatenate([anchors, partners])
             graphs += [f.graphs[i] for i in idx]; labels += [c]*len(idx); spectra.append(f.spectra[idx])
-        z = encoder(Batch.from_data_list(graphs))
-        loss = spectral_supcon_loss(z, torch.tensor(labels), torch.from_numpy(np.concatenate(spectra)), config.temperature,
+        z = encoder(Batch.from_data_list(graphs).to(dev))
+        loss = spectral_supcon_loss(z, torch.tensor(labels), torch.from_numpy(np.concatenate(spectra)).to(dev), config.temperature,
                                     config.spectral_temperature, config.spectral_scale)
         optimizer.zero_grad(); loss.backward(); optimizer.step()
         losses.append(loss.item())
         if log_every and (step + 1) % log_every == 0: print(f"step {step + 1}: loss {np.mean(losses[-log_every:]):.3f}")
-    return encoder.eval(), losses
+    return encoder.cpu().eval(), losses
+
+EMBED_BATCH = {"cpu": 512, "cuda": 8192}   # graphs per forward pass when encoding: a GPU takes a whole family's worth at once
 
 @torch.no_grad()
-def embed(model: CGEncoder, graphs: list[Data], batch_size: int = 512) -> np.ndarray:
-    "Embeddings h of `graphs` (graphs, hidden)."
+def embed(model: CGEncoder, graphs: list[Data],
+          batch_size: int | None = None,    # graphs per pass (None: EMBED_BATCH of the device; the embeddings do not depend on it)
+          device: str | None = None) -> np.ndarray:   # 'cpu', 'cuda', 'auto' (None: get_device())
+    "Embeddings h of `graphs` (graphs, hidden), computed on `device` and returned on the CPU."
+    dev = torch_device(device); batch_size = batch_size or EMBED_BATCH[dev.type]
     model.eval()
-    return np.concatenate([model.embed(Batch.from_data_list(graphs[i:i + batch_size])).numpy()
-                           for i in range(0, len(graphs), batch_size)]) if graphs else np.zeros((0, model.hidden))
+    if not graphs: return np.zeros((0, model.hidden))
+    with on_device(model, dev):
+        return np.concatenate([model.embed(Batch.from_data_list(graphs[i:i + batch_size]).to(dev)).cpu().numpy()
+                               for i in range(0, len(graphs), batch_size)])
 
 # %% ../nbs/55_contrastive.ipynb #dedfe4ea
 def rank_normalize(values) -> np.ndarray:
@@ -246,22 +255,25 @@ def rank_normalize(values) -> np.ndarray:
     return (rankdata(values) - 0.5)/len(values)
 
 def fit_mlp(model: nn.Module, X: np.ndarray, y: np.ndarray, epochs: int = 300, lr: float = 1e-3, batch_size: int = 256,
-            weight_decay: float = 1e-4, seed: int = 0) -> nn.Module:
-    "Fit `model` (features -> one value) by MSE with Adam, minibatches of `batch_size`; returns it."
+            weight_decay: float = 1e-4, seed: int = 0, device: str | None = None) -> nn.Module:
+    "Fit `model` (features -> one value) by MSE with Adam, minibatches of `batch_size`, on `device`; returns it on the CPU."
     set_seed(seed); g = rng(seed, "mlp")
-    X, y = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32)
+    dev = torch_device(device)
+    X, y = torch.as_tensor(X, dtype=torch.float32).to(dev), torch.as_tensor(y, dtype=torch.float32).to(dev)
+    model.to(dev)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     model.train()
     for _ in range(epochs):
         for idx in np.array_split(g.permutation(len(X)), max(1, int(np.ceil(len(X)/batch_size)))):
             loss = F.mse_loss(model(X[idx]).squeeze(-1), y[idx])
             optimizer.zero_grad(); loss.backward(); optimizer.step()
-    return model.eval()
+    return model.cpu().eval()
 
 @torch.no_grad()
-def predict_mlp(model: nn.Module, X: np.ndarray) -> np.ndarray:
-    "Predictions of an MLP for feature rows `X`."
-    return model(torch.as_tensor(X, dtype=torch.float32)).squeeze(-1).numpy()
+def predict_mlp(model: nn.Module, X: np.ndarray, device: str | None = None) -> np.ndarray:
+    "Predictions of an MLP for feature rows `X` (computed on `device`, returned on the CPU)."
+    dev = torch_device(device)
+    with on_device(model, dev): return model(torch.as_tensor(X, dtype=torch.float32).to(dev)).squeeze(-1).cpu().numpy()
 
 # %% ../nbs/55_contrastive.ipynb #b9e262c5
 def _standardize(E: np.ndarray, mean, std) -> np.ndarray: return (E - mean)/std
@@ -279,43 +291,49 @@ class TransferPredictor:
     std: np.ndarray
     source_mlp: nn.Module
     config: ContrastiveConfig
-    def features(self, graphs: list[Data]) -> np.ndarray:
-        "Standardized embeddings of `graphs`."
-        return _standardize(embed(self.encoder, graphs), self.mean, self.std)
-    def finetune(self, X: np.ndarray, accuracy, seed: int = 0) -> nn.Module:
+    def features(self, graphs: list[Data], device: str | None = None) -> np.ndarray:
+        "Standardized embeddings of `graphs` (encoded on `device`, default get_device())."
+        return _standardize(embed(self.encoder, graphs, device=device), self.mean, self.std)
+    def finetune(self, X: np.ndarray, accuracy, seed: int = 0, device: str | None = None) -> nn.Module:
         "A copy of the source MLP fine-tuned on target features `X` with accuracies `accuracy` (rank-normalized here)."
         return fit_mlp(copy.deepcopy(self.source_mlp), X, rank_normalize(accuracy), self.config.finetune_epochs,
-                       self.config.finetune_lr, seed=seed)
+                       self.config.finetune_lr, seed=seed, device=device)
 
 def build_transfer_predictor(encoder: CGEncoder, sources: list[FamilyData], unlabelled: list[FamilyData],
-                             config: ContrastiveConfig = ContrastiveConfig(), seed: int = 0) -> TransferPredictor:
-    "Standardize embeddings with `unlabelled` CGs and train the MLP on the labelled `sources` (capped per config)."
-    E_all = np.concatenate([embed(encoder, f.graphs) for f in unlabelled])
+                             config: ContrastiveConfig = ContrastiveConfig(), seed: int = 0, device: str | None = None) -> TransferPredictor:
+    "Standardize embeddings with `unlabelled` CGs and train the MLP on the labelled `sources` (capped per config), on `device`."
+    E_all = np.concatenate([embed(encoder, f.graphs, device=device) for f in unlabelled])
     mean, std = E_all.mean(0), E_all.std(0) + 1e-6
     sources = [capped(f, config.source_cap, seed, "source") for f in sources]
-    X = np.concatenate([_standardize(embed(encoder, f.graphs), mean, std) for f in sources])
+    X = np.concatenate([_standardize(embed(encoder, f.graphs, device=device), mean, std) for f in sources])
     y = np.concatenate([rank_normalize(f.accuracy) for f in sources])
     set_seed(seed)
-    return TransferPredictor(encoder, mean, std, fit_mlp(mlp(encoder.hidden), X, y, config.mlp_epochs, seed=seed), config)
+    return TransferPredictor(encoder, mean, std, fit_mlp(mlp(encoder.hidden), X, y, config.mlp_epochs, seed=seed, device=device), config)
 
 # %% ../nbs/55_contrastive.ipynb #77d378fa
-def fit_regressor(model: CGRegressor, graphs: list[Data], y, epochs: int, lr: float, batch_size: int = 64, seed: int = 0) -> CGRegressor:
-    "Train a CGRegressor by MSE on (graphs, y)."
+def fit_regressor(model: CGRegressor, graphs: list[Data], y, epochs: int, lr: float, batch_size: int = 64, seed: int = 0,
+                  device: str | None = None) -> CGRegressor:
+    "Train a CGRegressor by MSE on (graphs, y) on `device` (batches collated on the CPU); returns it on the CPU."
     set_seed(seed); g = rng(seed, "gnn")
-    y = torch.as_tensor(np.asarray(y), dtype=torch.float32)
+    dev = torch_device(device)
+    y = torch.as_tensor(np.asarray(y), dtype=torch.float32).to(dev)
+    model.to(dev)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     for _ in range(epochs):
         for idx in np.array_split(g.permutation(len(graphs)), max(1, int(np.ceil(len(graphs)/batch_size)))):
-            loss = F.mse_loss(model(Batch.from_data_list([graphs[i] for i in idx])), y[idx])
+            loss = F.mse_loss(model(Batch.from_data_list([graphs[i] for i in idx]).to(dev)), y[idx])
             optimizer.zero_grad(); loss.backward(); optimizer.step()
-    return model.eval()
+    return model.cpu().eval()
 
 @torch.no_grad()
-def predict_regressor(model: CGRegressor, graphs: list[Data], batch_size: int = 512) -> np.ndarray:
-    "Predictions of a CGRegressor."
+def predict_regressor(model: CGRegressor, graphs: list[Data], batch_size: int | None = None, device: str | None = None) -> np.ndarray:
+    "Predictions of a CGRegressor (on `device`, in batches of `batch_size`, default EMBED_BATCH of the device)."
+    dev = torch_device(device); batch_size = batch_size or EMBED_BATCH[dev.type]
     model.eval()
-    return np.concatenate([model(Batch.from_data_list(graphs[i:i + batch_size])).numpy() for i in range(0, len(graphs), batch_size)])
+    with on_device(model, dev):
+        return np.concatenate([model(Batch.from_data_list(graphs[i:i + batch_size]).to(dev)).cpu().numpy()
+                               for i in range(0, len(graphs), batch_size)])
 
 def train_gnn_baseline(sources: list[FamilyData], config: ContrastiveConfig = ContrastiveConfig(), seed: int = 0) -> CGRegressor:
     "The GNN-fine-tune baseline before fine-tuning: a CGRegressor trained on the labelled sources."
@@ -367,27 +385,35 @@ def check_profile(profile: str) -> ContrastiveConfig:
     "The ContrastiveConfig of `profile`."
     return PROFILE_CONFIGS[check_choice(profile, PROFILE_CONFIGS, "profile", fix="quick or paper")]
 
+def _on(device: str) -> str: return "" if device == "cpu" else f"-{device}"     # cache-name suffix: a GPU's results get their own files
+
+def pretrained_encoder(profile: str = "quick", seed: int = 0, families: tuple = tuple(PAPER_FAMILIES), device: str | None = None) -> CGEncoder:
+    "The contrastive encoder of `profile`, trained once on `device` (default get_device()) and cached on disk; returned on the CPU."
+    return _pretrained_encoder(profile, seed, tuple(families), get_device(device))
+
 @functools.lru_cache(maxsize=None)
-def pretrained_encoder(profile: str = "quick", seed: int = 0, families: tuple = tuple(PAPER_FAMILIES)) -> CGEncoder:
-    "The contrastive encoder of `profile`, trained once and cached on disk."
+def _pretrained_encoder(profile: str, seed: int, families: tuple, device: str) -> CGEncoder:
     config = check_profile(profile)
-    path = cache_dir("contrastive")/f"encoder-{'_'.join(families)}-{config.key(ENCODER_FIELDS)}-s{seed}.pt"
+    path = cache_dir("contrastive")/f"encoder-{'_'.join(families)}-{config.key(ENCODER_FIELDS)}-s{seed}{_on(device)}.pt"
     encoder = CGEncoder(hidden=config.hidden, layers=config.layers, proj_dim=config.proj_dim)
     def train() -> dict:
         data = [capped(family_data(f), config.train_cap, seed, "encoder") for f in families]
-        return train_encoder(data, config, seed)[0].state_dict()
-    state = cached_file(path, train, torch.save, lambda p: torch.load(p, weights_only=True), kind="contrastive encoder",
-                        params=dict(families=list(families), config=config.key(ENCODER_FIELDS), seed=seed))
+        return train_encoder(data, config, seed, device=device)[0].state_dict()
+    state = cached_file(path, train, torch.save, lambda p: torch.load(p, weights_only=True, map_location="cpu"), kind="contrastive encoder",
+                        params=dict(families=list(families), config=config.key(ENCODER_FIELDS), seed=seed, **({} if device == "cpu" else {"device": device})))
     encoder.load_state_dict(state)
     return encoder.eval()
 
+def transfer_predictor(target: str, profile: str = "quick", seed: int = 0, device: str | None = None) -> TransferPredictor:
+    "Encoder of `profile` + MLP trained on the paper families other than `target` (on `device`, default get_device())."
+    return _transfer_predictor(target, profile, seed, get_device(device))
+
 @functools.lru_cache(maxsize=None)
-def transfer_predictor(target: str, profile: str = "quick", seed: int = 0) -> TransferPredictor:
-    "Encoder of `profile` + MLP trained on the paper families other than `target`."
+def _transfer_predictor(target: str, profile: str, seed: int, device: str) -> TransferPredictor:
     config = check_profile(profile)
     sources = [family_data(f) for f in PAPER_FAMILIES if f != target]
     unlabelled = [family_data(f) for f in PAPER_FAMILIES]
-    return build_transfer_predictor(pretrained_encoder(profile, seed), sources, unlabelled, config, seed)
+    return build_transfer_predictor(pretrained_encoder(profile, seed, device=device), sources, unlabelled, config, seed, device=device)
 
 # %% ../nbs/55_contrastive.ipynb #ce75db03
 ZC_PROXIES = ["synflow", "jacov", "fisher", "grad_norm", "grasp", "snip"]
@@ -429,16 +455,20 @@ def zcp_spearman(family: str) -> pd.DataFrame:
 # %% ../nbs/55_contrastive.ipynb #b75313da
 CL_EA_SPACES = {"nb201": "nb201", "tnb101_micro": "tnb101_micro", "tnb101_macro": "tnb101_macro"}   # space -> target family
 
-@functools.lru_cache(maxsize=None)
-def space_features(bench_name: str = "nb201", profile: str = "quick", seed: int = 0) -> np.ndarray:
+def space_features(bench_name: str = "nb201", profile: str = "quick", seed: int = 0, device: str | None = None) -> np.ndarray:
     "Standardized embeddings of every architecture of a searchable space (in `bench.archs` order) under the profile's predictor (cached on disk)."
     check_choice(bench_name, CL_EA_SPACES, "space for cl-ea", fix="use nb201, tnb101_micro or tnb101_macro")
-    tp = transfer_predictor(CL_EA_SPACES[bench_name], profile, seed)
-    path = cache_dir("contrastive")/f"{bench_name}-space-{check_profile(profile).key(ENCODER_FIELDS)}-s{seed}.npy"
+    return _space_features(bench_name, profile, seed, get_device(device))
+
+@functools.lru_cache(maxsize=None)
+def _space_features(bench_name: str, profile: str, seed: int, device: str) -> np.ndarray:
+    tp = transfer_predictor(CL_EA_SPACES[bench_name], profile, seed, device)
+    path = cache_dir("contrastive")/f"{bench_name}-space-{check_profile(profile).key(ENCODER_FIELDS)}-s{seed}{_on(device)}.npy"
     archs = list(load_benchmark(bench_name).archs)
-    build = lambda: tp.features([slim(g) for g in encoders.cg_dataset(bench_name, archs)])   # no spectra needed here
+    build = lambda: tp.features([slim(g) for g in encoders.cg_dataset(bench_name, archs)], device=device)   # no spectra needed here
     return cached_file(path, build, lambda a, f: np.save(f, a, allow_pickle=False), lambda p: np.load(p, allow_pickle=False),
-                       kind="space embeddings", params=dict(bench=bench_name, profile=profile, seed=seed, n=len(archs)))
+                       kind="space embeddings", params=dict(bench=bench_name, profile=profile, seed=seed, n=len(archs),
+                                                           **({} if device == "cpu" else {"device": device})))
 
 def nb201_space_features(profile: str = "quick", seed: int = 0) -> np.ndarray:
     "Standardized embeddings of all 15,625 NB201 cells under the profile's predictor (cached on disk)."
@@ -471,7 +501,7 @@ def predictor_ea(oracle: Oracle, seed: int, score_space, finetune: int = 40, per
         if not fresh: fresh = [i for i in g.permutation(len(space)) if not oracle.seen(space[i])][:1]
         for i in fresh: oracle.query(space[i])
 
-@register_searcher("cl-ea")
+@register_searcher("cl-ea", uses_device=True)
 def cl_ea(oracle: Oracle, seed: int, profile: str = "quick", finetune: int = 40, per_round: int = 10,
           population: int = 50, tournament: int = 10, generations: int = 20):
     "Simple EA with the fine-tuned contrastive predictor as fitness (NB201, TNB micro or macro); fine-tuning samples count as queries."
@@ -506,7 +536,7 @@ def srcc_trial(trial: Trial) -> list[dict]:
         df = evaluate_gnn_baseline(model, family_data(family), config, runs)
     else:
         df = zcp_spearman(family).assign(seed=0, n_finetune=0, spearman_zero_shot=np.nan)
-    info = run_info()
+    info = run_info("cpu" if trial.method == "zcp" else None)      # recorded scores: no torch at all
     return [dict(experiment=trial.experiment, method=r.method, benchmark=trial.bench, task=trial.task, seed=int(r.seed),
                  spearman=float(r.spearman), spearman_zero_shot=float(r.spearman_zero_shot), n_test=int(r.n_test),
                  n_finetune=int(r.n_finetune), seconds=time.perf_counter() - t0, source="naslib-recorded" if trial.method == "zcp" else "ours",
@@ -567,6 +597,8 @@ def _plot_srcc(rows, summary, out_dir):
                      cost_paper="hours on CPU (2000 encoder steps, uncapped sources, 40 GNN epochs)",
                      description="Spearman rho, leave one family out (NB101 / NB201 / NB301), CL-fine-tune vs GNN-fine-tune vs recorded ZCPs",
                      summarize=srcc_summary, plot=_plot_srcc,
+                     data=[*source_files("nb101_sample"), *source_files("nb201"), *source_files("nb301_sample"),
+                           "nb201/naslib_zc_nasbench201.json", "nb201/naslib_nb201_zen.zip"],
                      reported=[dict(method=m, benchmark=FAMILY_BENCH[f], task="cifar10", metric="spearman", value=v)
                                for m, vals in TABLE1.items() for f, v in zip(PAPER_FAMILIES, vals)])
 def cl_srcc(profile: str) -> list[Trial]:

@@ -6,15 +6,16 @@ Docs: https://transnas-repro.github.io/transnas-repro/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #5c4d415b
 from __future__ import annotations
-import os, ast, random, platform, difflib, importlib, importlib.util, warnings
+import os, ast, random, platform, difflib, importlib, importlib.util, warnings, contextlib
 from pathlib import Path
 from typing import Callable, Iterable
 import numpy as np
 
 # %% auto #0
-__all__ = ['PROGRESS_ENV', 'PLUGINS_ENV', 'set_seed', 'rng', 'hash_key', 'check_choice', 'get_device', 'cache_dir', 'progress_on',
-           'progress_bar', 'estimate_note', 'plugin_modules', 'load_plugins', 'scan_registrations', 'Registry',
-           'run_info', 'import_registering_modules']
+__all__ = ['DEVICE_ENV', 'DEVICES', 'PROGRESS_ENV', 'PLUGINS_ENV', 'set_seed', 'rng', 'hash_key', 'check_choice',
+           'DeviceUnavailable', 'cuda_available', 'check_device', 'get_device', 'device_env', 'torch_device',
+           'on_device', 'cache_dir', 'progress_on', 'progress_bar', 'estimate_note', 'plugin_modules', 'load_plugins',
+           'scan_registrations', 'Registry', 'run_info', 'import_registering_modules']
 
 # %% ../nbs/00_core.ipynb #1d30b70d
 def set_seed(seed: int  # the seed for python, numpy and torch
@@ -52,15 +53,73 @@ def check_choice(value, choices: Iterable, what: str, fix: str | None = None):
     raise ValueError(msg)
 
 # %% ../nbs/00_core.ipynb #5cc78f84
-def get_device(prefer: str | None = None  # 'cpu', 'cuda' or None for automatic
-              ) -> str:
-    "The torch device to use: `prefer`, else env `TRANSNAS_REPRO_DEVICE`, else cuda if available."
-    choice = prefer or os.environ.get("TRANSNAS_REPRO_DEVICE")
-    if choice: return check_choice(choice, ["cpu", "cuda"], "device", fix="set TRANSNAS_REPRO_DEVICE to cpu or cuda")
+DEVICE_ENV = "TRANSNAS_REPRO_DEVICE"
+DEVICES = ["auto", "cpu", "cuda"]
+
+class DeviceUnavailable(ValueError):
+    "The device asked for (cuda) is not usable in this process."
+
+def cuda_available() -> bool:
+    "Whether torch sees a CUDA GPU (False without torch or with a CPU-only build)."
+    try: import torch
+    except ImportError: return False
+    return bool(torch.cuda.is_available())
+
+def _no_cuda_message() -> str:
     try:
         import torch
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    except ImportError: return "cpu"
+        why = f"torch {torch.__version__} is a CPU-only build" if torch.version.cuda is None else \
+              f"torch {torch.__version__} (CUDA {torch.version.cuda}) sees no GPU (CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')})"
+    except ImportError: why = "torch is not installed"
+    return (f"Device 'cuda' is not available here: {why}. Valid choices: {', '.join(DEVICES)}. Fix: use cpu, or auto (cuda only where "
+            "a GPU is visible), with --device or TRANSNAS_REPRO_DEVICE; or run on a machine with an NVIDIA GPU and a CUDA build of torch.")
+
+def check_device(choice: str | None  # 'auto', 'cpu', 'cuda' or None (= auto)
+                ) -> str:
+    "`choice` if it is a valid device name (nothing is imported), else a ValueError listing them."
+    return check_choice(choice or "auto", DEVICES, "device", fix="--device (or TRANSNAS_REPRO_DEVICE) auto, cpu or cuda")
+
+def get_device(prefer: str | None = None  # 'auto', 'cpu', 'cuda' or None (env TRANSNAS_REPRO_DEVICE, else auto)
+              ) -> str:
+    "The torch device to use, 'cpu' or 'cuda': `prefer`, else env `TRANSNAS_REPRO_DEVICE`, else cuda if available; cuda without a GPU raises."
+    choice = check_device(prefer or os.environ.get(DEVICE_ENV) or "auto")
+    if choice == "cpu": return "cpu"
+    if cuda_available(): return "cuda"
+    if choice == "auto": return "cpu"
+    raise DeviceUnavailable(_no_cuda_message())
+
+@contextlib.contextmanager
+def device_env(device: str | None  # 'auto', 'cpu', 'cuda'; None leaves the environment as it is
+              ):
+    "Set env `TRANSNAS_REPRO_DEVICE` to `device` inside the block (what `get_device()` and worker processes read)."
+    if device is None: yield; return
+    old = os.environ.get(DEVICE_ENV); os.environ[DEVICE_ENV] = check_device(device)
+    try: yield
+    finally:
+        if old is None: os.environ.pop(DEVICE_ENV, None)
+        else: os.environ[DEVICE_ENV] = old
+
+def torch_device(device: str | None = None):
+    "`torch.device` of `get_device(device)`; on cuda, float32 convolutions and matmuls exact (no TF32) unless env TRANSNAS_REPRO_TF32=1."
+    import torch
+    name = get_device(device)
+    if name == "cuda" and os.environ.get("TRANSNAS_REPRO_TF32") != "1":
+        precision = getattr(getattr(torch.backends.cudnn, "conv", None), "fp32_precision", None)
+        if precision is not None:                         # torch >= 2.9
+            torch.backends.cudnn.conv.fp32_precision = "ieee"; torch.backends.cuda.matmul.fp32_precision = "ieee"
+        else: torch.backends.cudnn.allow_tf32 = False; torch.backends.cuda.matmul.allow_tf32 = False
+    return torch.device(name)
+
+@contextlib.contextmanager
+def on_device(module, device=None):
+    "Move torch `module` to `device` (a name or torch.device; default `get_device()`) inside the block, back to where it was after."
+    import torch
+    dev = device if isinstance(device, torch.device) else torch_device(device)
+    home = next((p.device for p in module.parameters()), None)
+    if home is None or home == dev: yield module; return
+    module.to(dev)
+    try: yield module
+    finally: module.to(home)
 
 def cache_dir(*parts: str  # sub-folders to create under the cache root
              ) -> Path:
@@ -244,10 +303,11 @@ class Registry(dict):
         return sorted(set(loaded))
 
 # %% ../nbs/00_core.ipynb #d9952aa8
-def run_info() -> dict:
+def run_info(device: str | None = None  # the device the work ran on (default: get_device()); 'cpu' for CPU-only code
+            ) -> dict:
     "Package version, device, python/torch versions and host, for result provenance."
     from transnas_repro import __version__
-    info = dict(package_version=__version__, device=get_device(), python=platform.python_version(),
+    info = dict(package_version=__version__, device=get_device(device), python=platform.python_version(),
                 host=platform.node())
     try:
         import torch; info["torch"] = torch.__version__

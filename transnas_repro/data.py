@@ -10,13 +10,12 @@ import os, hashlib, shutil, json, time, uuid, warnings, zlib, contextlib
 from typing import Callable
 from dataclasses import dataclass
 from pathlib import Path
-import pooch
 from .core import cache_dir, check_choice
 
 # %% auto #0
-__all__ = ['TNB_TASKS', 'FILES', 'DataFile', 'DataError', 'ChecksumError', 'sha256sum', 'verify', 'data_path', 'verify_all',
-           'CacheError', 'atomic_write', 'cache_lock', 'meta_path', 'input_checksums', 'cache_problem', 'cache_record',
-           'cached_file', 'RecordStore', 'verify_caches']
+__all__ = ['TNB_TASKS', 'FILES', 'DataFile', 'DataError', 'ChecksumError', 'sha256sum', 'verify', 'files_read', 'data_path',
+           'verify_all', 'CacheError', 'atomic_write', 'cache_lock', 'meta_path', 'input_checksums', 'cache_problem',
+           'cache_record', 'cached_file', 'RecordStore', 'verify_caches']
 
 # %% ../nbs/01_data.ipynb #f9fa6657
 _NASGRAPH = "https://raw.githubusercontent.com/Zhenhan-Huang/NASGraph-Public/cd95bdbfd907f7fe521f4fed6e7c870772c3f8b5/"
@@ -117,6 +116,12 @@ def verify(name: str, path: Path | str) -> Path:
     return path
 
 # %% ../nbs/01_data.ipynb #885f6b4c
+_READ: set[str] = set()
+
+def files_read() -> list[str]:
+    "The data files `data_path` resolved in this process so far (what a run read; the GPU script checks these)."
+    return sorted(_READ)
+
 def _mirror_url(f: DataFile) -> str:
     mirror = os.environ.get("TRANSNAS_REPRO_MIRROR")
     return f"{mirror.rstrip('/')}/{f.name}" if mirror else f.url
@@ -127,7 +132,7 @@ def data_path(name: str,                      # a file of `FILES`, e.g. 'tnb101/
              ) -> Path:
     "Local, verified path of data file `name`: explicit dir, env TRANSNAS_REPRO_DATA, pooch cache, then download."
     check_choice(name, FILES, "data file", fix="use a name listed in transnas_repro.data.FILES")
-    f = FILES[name]
+    f = FILES[name]; _READ.add(name)
     for root in (data_dir, os.environ.get("TRANSNAS_REPRO_DATA")):
         if root is None or root == "": continue
         p = Path(root)/name
@@ -141,6 +146,10 @@ def data_path(name: str,                      # a file of `FILES`, e.g. 'tnb101/
         raise DataError(f"Data file {name!r} is not available locally and download=False. Fix: set "
                         f"TRANSNAS_REPRO_DATA to a folder with {name}, or allow the download from {f.url}.")
     url = _mirror_url(f)
+    try: import pooch                     # only a download needs it (an offline GPU machine may lack it)
+    except ImportError:
+        raise DataError(f"Data file {name!r} is not available locally and downloading it needs pooch, which is not installed. Fix: "
+                        f"set TRANSNAS_REPRO_DATA to a folder laid out like shared/data that holds {name}, or pip install pooch.") from None
     try:
         got = pooch.retrieve(url, known_hash=None, fname=Path(name).name, path=cached.parent, progressbar=False)
     except Exception as e:

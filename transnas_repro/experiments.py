@@ -14,18 +14,19 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 from .core import Registry, check_choice, run_info, load_plugins, plugin_modules, PROGRESS_ENV
+from .core import DEVICE_ENV, check_device, get_device, device_env, DeviceUnavailable
 from .data import TNB_TASKS, atomic_write, _tmp_owner_alive
 from .benchmarks import load_benchmark
 from . import search
 
 # %% auto #0
-__all__ = ['PROFILES', 'BACKENDS', 'SUMMARY_COLUMNS', 'EXPERIMENTS', 'TUNING_SEED_START', 'LEDGER_METRICS', 'KTNAS_TABLE_III',
-           'Trial', 'resolve_fn', 'search_trial', 'Experiment', 'check_profile', 'register_experiment',
-           'experiments_table', 'load_experiment_modules', 'tuning_seeds', 'best_setting', 'RowStore', 'RunLocked',
-           'run_lock', 'TrialsFailed', 'ClusterUnreachable', 'check_ray_address', 'run_trials', 'ledger_summary',
-           'search_summary', 'attach_reported', 'paired_test', 'paper_test', 'default_baselines', 'compare_methods',
-           'search_comparisons', 'search_paper_tests', 'repo_root', 'default_out', 'describe_protocol',
-           'write_comparisons', 'reproduce', 'baselines_tnb']
+__all__ = ['PROFILES', 'BACKENDS', 'SUMMARY_COLUMNS', 'EXPERIMENTS', 'TUNING_SEED_START', 'DEFAULT_GPUS_PER_TRIAL',
+           'LEDGER_METRICS', 'KTNAS_TABLE_III', 'Trial', 'resolve_fn', 'search_trial', 'Experiment', 'check_profile',
+           'register_experiment', 'experiments_table', 'data_files', 'load_experiment_modules', 'tuning_seeds',
+           'best_setting', 'RowStore', 'RunLocked', 'run_lock', 'TrialsFailed', 'ClusterUnreachable',
+           'check_ray_address', 'run_trials', 'ledger_summary', 'search_summary', 'attach_reported', 'paired_test',
+           'paper_test', 'default_baselines', 'compare_methods', 'search_comparisons', 'search_paper_tests',
+           'repo_root', 'default_out', 'describe_protocol', 'write_comparisons', 'reproduce', 'baselines_tnb']
 
 # %% ../nbs/70_experiments.ipynb #1d3d0a5a
 PROFILES = ["quick", "paper"]
@@ -66,7 +67,7 @@ def search_trial(trial: Trial) -> list[dict]:
     config = dict(trial.config)
     split = config.pop("split", "valid")
     result = search.run(trial.method, trial.bench, trial.task, trial.budget, trial.seed, split, **config)
-    curve, info = result.curve(), run_info()
+    curve, info = result.curve(), run_info(search.searcher_device(trial.method))
     common = dict(experiment=trial.experiment, method=trial.method, benchmark=result.bench, task=trial.task,
                   seed=int(trial.seed), budget=int(trial.budget), split=split)
     provenance = dict(package_version=info["package_version"], device=info["device"],
@@ -90,6 +91,7 @@ class Experiment:
     plot: Callable | None = None          # (rows, summary, out_dir) -> None; None: plots.default_plot
     reported: list = field(default_factory=list)   # paper numbers: dicts(method, benchmark, task, metric, value)
     compare: Callable | None = None       # (rows) -> paired comparisons (compare_methods); None: search_comparisons
+    data: list | None = None              # the data files (transnas_repro.data.FILES names) its trials read; None: not declared
 
     def __call__(self, profile: str = "quick", **options) -> list[Trial]:
         "The trials of this experiment under `profile` (unique ids checked); `options` go to its trial factory (e.g. `methods=`)."
@@ -128,12 +130,14 @@ def register_experiment(id: str,                 # experiment id, e.g. 'baseline
                         plot: Callable | None = None,       # (rows, summary, out_dir); default plots.default_plot
                         reported: list[dict] | None = None, # the paper's numbers
                         compare: Callable | None = None,    # (rows) -> paired comparisons; default search_comparisons
+                        data: list[str] | None = None,      # data files its trials read (what the GPU script checks); None: all
                        ) -> Callable:
     "Decorator registering a trial factory `(profile) -> list[Trial]` as experiment `id`; returns the `Experiment`."
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", id) or id == "all":
         raise ValueError(f"Experiment id {id!r} must be a folder-safe name (letters, digits, '-', '_', '.') other than 'all'.")
     def deco(fn):
-        exp = Experiment(id, paper, table, cost_quick, cost_paper, description, fn, summarize, plot, list(reported or []), compare)
+        exp = Experiment(id, paper, table, cost_quick, cost_paper, description, fn, summarize, plot, list(reported or []), compare,
+                         None if data is None else sorted(data))
         return EXPERIMENTS.register(id, exp, description=description)
     return deco
 
@@ -150,6 +154,18 @@ def experiments_table() -> pd.DataFrame:
     return pd.DataFrame([dict(id=n, paper=i["paper"], table_or_figure=i["table"], cost_quick=i["cost_quick"],
                               cost_paper=i["cost_paper"], description=i["description"]) for n, i in infos.items()],
                         columns=["id", "paper", "table_or_figure", "cost_quick", "cost_paper", "description"])
+
+def data_files(experiment_ids: list[str]  # registered experiment ids
+              ) -> list[str]:
+    "The data files (`transnas_repro.data.FILES` names) the trials of these experiments read: each one's declared `data`, else every file."
+    from transnas_repro.data import FILES
+    out = set()
+    for eid in experiment_ids:
+        declared = EXPERIMENTS.get(eid).data
+        out |= set(FILES) if declared is None else set(declared)
+    unknown = sorted(out - set(FILES))
+    if unknown: raise ValueError(f"Experiments {experiment_ids} declare data files that are not registered: {unknown}. Fix: use names of transnas_repro.data.FILES.")
+    return sorted(out)
 
 def load_experiment_modules() -> list[str]:
     "Import every package module that registers experiments, so `all` sees them; their module names."
@@ -308,13 +324,15 @@ class TrialsFailed(RuntimeError):
     def __init__(self, message: str, failed: list[dict]):
         super().__init__(message); self.failed = failed
 
-def _execute(trial: Trial, plugins: list[str] = ()) -> tuple[Trial, list[dict] | None, dict | None]:
-    "Run one trial, catching its exception: (trial, rows or None, error or None); `plugins` are imported first (a worker process)."
+def _execute(trial: Trial, plugins: list[str] = (), device: str | None = None) -> tuple[Trial, list[dict] | None, dict | None]:
+    "Run one trial on `device`, catching its exception: (trial, rows or None, error or None); `plugins` are imported first (a worker process)."
     t0 = time.perf_counter()
     quiet = os.environ.pop(PROGRESS_ENV, None)      # only the runner's trial bar is drawn
     try:
         load_plugins(plugins)
-        rows = resolve_fn(trial.fn)(trial)
+        with device_env(device):                    # what get_device() reads in this (worker) process during the trial
+            if device == "cuda": get_device()       # a worker without a GPU fails here, with the fix, not later
+            rows = resolve_fn(trial.fn)(trial)
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise TypeError(f"trial fn {trial.fn} returned {type(rows).__name__}; it must return a list of row dicts")
         return trial, rows, None
@@ -324,11 +342,11 @@ def _execute(trial: Trial, plugins: list[str] = ()) -> tuple[Trial, list[dict] |
     finally:
         if quiet is not None: os.environ[PROGRESS_ENV] = quiet
 
-def _local_results(todo: list[Trial], jobs: int, plugins: list[str] = ()) -> Iterator:
+def _local_results(todo: list[Trial], jobs: int, plugins: list[str] = (), device: str | None = None) -> Iterator:
     if jobs == 1 or len(todo) <= 1:
-        yield from (_execute(t, plugins) for t in todo); return
-    from joblib import Parallel, delayed
-    yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_execute)(t, plugins) for t in todo)
+        yield from (_execute(t, plugins, device) for t in todo); return
+    from joblib import Parallel, delayed            # on cuda: `jobs` processes share the GPU, one small network each
+    yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_execute)(t, plugins, device) for t in todo)
 
 class ClusterUnreachable(ConnectionError):
     "The Ray cluster at `address` did not answer within the connect timeout."
@@ -346,7 +364,20 @@ def check_ray_address(address: str, timeout: float = 30.0) -> None:
                                  f"one with `ray start --head --port {port}` on {host} (check the address and firewall), or drop "
                                  "--address to start a local Ray instance.") from None
 
-def _ray_results(todo: list[Trial], jobs: int, address: str | None, timeout: float = 30.0, plugins: list[str] = ()) -> Iterator:
+DEFAULT_GPUS_PER_TRIAL = 0.125    # a Ray trial on cuda asks for 1/8 GPU: eight small-network trials share one device
+
+def _ray_device(device: str | None, address: str | None) -> str | None:
+    "The device of a Ray run once the cluster is up: 'auto' becomes cuda when the cluster has GPUs; cuda on a GPU-less cluster raises."
+    import ray
+    gpus = float(ray.cluster_resources().get("GPU", 0))
+    if device == "cuda" and gpus == 0:
+        raise DeviceUnavailable(f"Device 'cuda' was asked for but the Ray cluster{' at ' + address if address else ''} has no GPUs. Valid choices: "
+                                "auto, cpu, cuda. Fix: start its workers with `ray start --num-gpus N ...`, or pass --device cpu.")
+    if device in (None, "auto"): return "cuda" if gpus else "cpu"
+    return device
+
+def _ray_results(todo: list[Trial], jobs: int, address: str | None, timeout: float = 30.0, plugins: list[str] = (),
+                 device: str | None = None, gpus_per_trial: float | None = None) -> Iterator:
     try: import ray
     except ImportError:
         raise ImportError("backend='ray' needs Ray, an optional extra: pip install 'transnas-repro[ray]' "
@@ -357,8 +388,10 @@ def _ray_results(todo: list[Trial], jobs: int, address: str | None, timeout: flo
         kw = dict(address=address) if address else dict(num_cpus=max(jobs, 1), include_dashboard=False)
         ray.init(**kw, ignore_reinit_error=True, log_to_driver=False, logging_level="ERROR")
     try:
-        remote = ray.remote(num_cpus=1, max_retries=0)(_execute)
-        pending = [remote.remote(t, plugins) for t in todo]
+        device = _ray_device(device, address)          # Ray hides the GPUs from a task that asks for none
+        gpus = (DEFAULT_GPUS_PER_TRIAL if gpus_per_trial is None else gpus_per_trial) if device == "cuda" else 0
+        remote = ray.remote(num_cpus=1, num_gpus=gpus, max_retries=0)(_execute)
+        pending = [remote.remote(t, plugins, device) for t in todo]
         while pending:
             ready, pending = ray.wait(pending, num_returns=1)
             for ref in ready: yield ray.get(ref)
@@ -377,17 +410,23 @@ def run_trials(trials: list[Trial],          # what to run
                force: bool = False,          # write `out` although its lock is held (a stale network-filesystem lock)
                connect_timeout: float = 30.0,  # seconds to reach a Ray cluster at `address`
                plugins: list[str] | None = None,  # plug-in modules the workers import (default: those this process loaded or names in env)
+               device: str | None = None,    # 'auto', 'cpu' or 'cuda', handed to every trial (None: env TRANSNAS_REPRO_DEVICE, else auto)
+               gpus_per_trial: float | None = None,  # Ray on cuda: GPU share each trial asks for (default DEFAULT_GPUS_PER_TRIAL)
               ) -> pd.DataFrame:
-    "Run the trials not yet stored under `out`, storing each as it finishes; the rows of all `trials`."
+    "Run the trials not yet stored under `out` on `device`, storing each as it finishes; the rows of all `trials`."
     check_profile(profile)
+    device = check_device(device or os.environ.get(DEVICE_ENV) or "auto")
+    if gpus_per_trial is not None and not (isinstance(gpus_per_trial, (int, float)) and gpus_per_trial > 0):
+        raise ValueError(f"gpus_per_trial={gpus_per_trial!r} is invalid: need a number > 0, e.g. 0.125 (eight trials per GPU) or 1.")
     check_choice(backend, BACKENDS, "backend", fix="local (joblib processes) or ray (pip install 'transnas-repro[ray]')")
     if address and backend != "ray":
         raise ValueError(f"address={address!r} is a Ray cluster address but backend={backend!r}. Fix: backend='ray' "
                          "(--backend ray), or drop the address to run locally.")
     if not isinstance(jobs, (int, np.integer)) or not (jobs >= 1 or jobs == -1):
         raise ValueError(f"jobs={jobs!r} is invalid: need an integer >= 1 (or -1 for all cores).")
+    if backend == "local": device = get_device(device)   # 'cuda' without a GPU stops here; Ray workers resolve it on their node
     with run_lock(out, wait, force):
-        return _run_trials(trials, out, profile, jobs, backend, address, progress, desc, connect_timeout, plugins)
+        return _run_trials(trials, out, profile, jobs, backend, address, progress, desc, connect_timeout, plugins, device, gpus_per_trial)
 
 def _failure_report(failed: list[dict], n: int, desc: str, errors_dir: Path) -> str:
     "One block per distinct error (with its count and a few trial ids), not one line per failed trial."
@@ -398,7 +437,8 @@ def _failure_report(failed: list[dict], n: int, desc: str, errors_dir: Path) -> 
             f"Their errors and tracebacks are in {errors_dir}. Fix the cause and run the same command again: the {n - len(failed)} "
             "stored trials are kept and only the failed ones run.")
 
-def _run_trials(trials, out, profile, jobs, backend, address, progress, desc, connect_timeout, plugins) -> pd.DataFrame:
+def _run_trials(trials, out, profile, jobs, backend, address, progress, desc, connect_timeout, plugins, device=None,
+                gpus_per_trial=None) -> pd.DataFrame:
     store = RowStore(out)
     ids = {t.trial_id for t in trials}
     if len(ids) != len(trials): raise ValueError("Duplicate trials: every trial must differ in some field.")
@@ -409,8 +449,8 @@ def _run_trials(trials, out, profile, jobs, backend, address, progress, desc, co
     failed = []
     if todo:
         plugins = plugin_modules(plugins)
-        results = (_ray_results(todo, jobs, address, connect_timeout, plugins) if backend == "ray"
-                   else _local_results(todo, jobs, plugins))
+        results = (_ray_results(todo, jobs, address, connect_timeout, plugins, device, gpus_per_trial) if backend == "ray"
+                   else _local_results(todo, jobs, plugins, device))
         with tqdm(total=len(trials), initial=len(done), desc=desc, unit="trial", disable=not progress, file=sys.stderr) as bar:
             for trial, rows, error in results:
                 if error is None: store.write_rows(profile, trial, rows)
@@ -642,11 +682,15 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
               wait: bool = False,          # another run writes the folder: queue behind it (default: stop and name it)
               force: bool = False,         # write the folder although its lock is held (stale network-filesystem lock)
               options: dict | None = None, # passed to the experiment's trial factory (e.g. transfer-table's methods=, spaces=); needs `out`
+              device: str | None = None,   # 'auto' (cuda when present), 'cpu' or 'cuda'; None: env TRANSNAS_REPRO_DEVICE, else auto
+              gpus_per_trial: float | None = None,  # Ray on cuda: the GPU share of each trial (default DEFAULT_GPUS_PER_TRIAL)
              ) -> pd.DataFrame:
-    "Run (or resume) an experiment and write its summary.csv, summary.md and figures; the summary."
+    "Run (or resume) an experiment on `device` and write its summary.csv, summary.md and figures; the summary."
     check_choice(experiment, ["all", *EXPERIMENTS.names()], "experiment", fix="list them with `transnas-repro reproduce --list`")
     check_profile(profile)
     check_choice(backend, BACKENDS, "backend", fix="local (joblib processes) or ray (pip install 'transnas-repro[ray]')")
+    device = check_device(device or os.environ.get(DEVICE_ENV) or "auto")
+    if backend == "local" and not partial: device = get_device(device)   # cuda without a GPU: one clear error before anything runs
     if options and (experiment == "all" or out is None):
         raise ValueError(f"options {sorted(options)} change the trials of {experiment!r}: give one experiment and an output folder "
                          f"(out=..., --out DIR) so the committed figures/{experiment}/ stay as they are.")
@@ -655,7 +699,7 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
         summaries, failures = [], []
         for eid in list(EXPERIMENTS):
             try: summaries.append(reproduce(eid, profile, jobs, backend, None if out is None else Path(out)/eid, address, progress, partial,
-                                            wait, force).assign(experiment=eid))
+                                            wait, force, device=device, gpus_per_trial=gpus_per_trial).assign(experiment=eid))
             except TrialsFailed as e: failures.append((eid, e))
         if failures:
             raise TrialsFailed("\n\n".join(f"[{eid}] {e}" for eid, e in failures), [f for _, e in failures for f in e.failed])
@@ -677,8 +721,18 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
         trials = done
     lock = contextlib.nullcontext() if partial else run_lock(out, wait, force)   # --partial only reads (a live run may be writing)
     with lock:
-        if not partial: rows = run_trials(trials, out, profile, jobs, backend, address, progress, desc=f"{exp.id} [{profile}]")
+        if not partial:
+            rows = run_trials(trials, out, profile, jobs, backend, address, progress, desc=f"{exp.id} [{profile}]", device=device,
+                              gpus_per_trial=gpus_per_trial)
+            if progress: _cpu_rows_note(exp.id, rows, device)
         return _write_outputs(exp, trials, rows, out, profile, label, note)
+
+def _cpu_rows_note(eid: str, rows: pd.DataFrame, device: str) -> None:
+    "On a GPU run, say which methods computed on the CPU by design (their rows say device=cpu): no silent fall-back."
+    if device == "cpu" or "device" not in rows or "method" not in rows: return
+    cpu = sorted(set(rows.loc[rows.device.astype(str) == "cpu", "method"].astype(str)))
+    if cpu: print(f"{eid}: {', '.join(cpu)} computed on the CPU by design (no torch model, or one too small to gain from a GPU); "
+                  "their rows record device=cpu.", file=sys.stderr)
 
 def _write_outputs(exp, trials, rows, out, profile, label, note) -> pd.DataFrame:
     "Summary, comparisons and figures of an experiment's rows."

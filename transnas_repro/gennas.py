@@ -16,9 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from scipy import ndimage
-from .core import check_choice, rng, cache_dir, run_info, progress_bar, estimate_note
+from .core import check_choice, rng, cache_dir, run_info, progress_bar, estimate_note, get_device, torch_device
 from .data import RecordStore
-from .benchmarks import load_benchmark
+from .benchmarks import load_benchmark, source_files
 from . import metrics
 
 # %% auto #0
@@ -326,13 +326,13 @@ def proxy_train(model: RegressionNet,            # wrapped backbone
     checkpoints, curve, train_curve, t0 = set(eval_steps(iterations)), {}, {}, time.perf_counter()
     for step in range(1, iterations + 1):
         model.train()
-        loss = regression_loss(model(images + _noise(images.shape, config, g_train)), targets)
+        loss = regression_loss(model(images + _noise(images.shape, config, g_train).to(images.device)), targets)
         if not torch.isfinite(loss): break
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         if step in checkpoints:
             train_curve[step] = float(loss.detach())
             model.eval()
-            with torch.no_grad(): ev = float(regression_loss(model(images + _noise(images.shape, config, g_eval)), targets))
+            with torch.no_grad(): ev = float(regression_loss(model(images + _noise(images.shape, config, g_eval).to(images.device)), targets))
             if not math.isfinite(ev): break
             curve[step] = ev
     diverged = len(curve) < len(checkpoints)
@@ -373,18 +373,21 @@ def score_details(bench_name: str, arch: str,
                   iterations: int = 100, batch_size: int = 16, lr: float = 0.1,
                   backbone: nn.Module | None = None,
                   threads: int | None = 1,              # torch threads while scoring (None: leave as is)
-                  stem: int | None = None) -> dict:     # NB101 stem width (see make_backbone)
-    "GenNAS score of `arch` with its evaluation curve, time, image source and divergence flag."
+                  stem: int | None = None,              # NB101 stem width (see make_backbone)
+                  device: str | None = None) -> dict:   # 'cpu', 'cuda' or 'auto' (None: get_device())
+    "GenNAS score of `arch` with its evaluation curve, time, image source, divergence flag and the device it was trained on."
     config = load_config(bench_name) if config is None else check_config(config)
     x, source = _resolve_images(images, bench_name, batch_size, seed)
+    dev = torch_device(device)
     before = torch.get_num_threads()
     if threads: torch.set_num_threads(threads)
     try:
-        torch.manual_seed(seed)
+        torch.manual_seed(seed)                  # weights drawn on the CPU: the same initial network on every device
         model = RegressionNet(backbone if backbone is not None else make_backbone(bench_name, arch, stem), stage_channels(config), x.shape[-1])
-        out = proxy_train(model, x, build_targets(config, len(x), seed, x), config, iterations, lr=lr, seed=seed)
+        targets = build_targets(config, len(x), seed, x)
+        out = proxy_train(model.to(dev), x.to(dev), [t.to(dev) for t in targets], config, iterations, lr=lr, seed=seed)
     finally: torch.set_num_threads(before)
-    return dict(arch=arch, images=source, **out)
+    return dict(arch=arch, images=source, device=dev.type, **out)
 
 def score(bench_name: str,              # benchmark whose network `arch` names
           arch: str,                    # canonical architecture string
@@ -399,26 +402,29 @@ def score(bench_name: str,              # benchmark whose network `arch` names
 PROTOCOL = "gennas-v1"
 
 def cache_key(bench_name: str, config: dict, seed: int, iterations: int, batch_size: int, lr: float, images_source: str,
-              stem: int | None = None) -> str:
-    "Hash of everything that determines a GenNAS score (the cache file name)."
+              stem: int | None = None, device: str = "cpu") -> str:
+    "Hash of everything that determines a GenNAS score (the cache file name); a GPU's scores get their own file."
     st = backbone_stem(bench_name, stem)
     blob = json.dumps(dict(p=PROTOCOL, b=bench_name, c={k: config[k] for k in ("noise", "ratios", "stages")}, s=seed,
-                           i=iterations, bs=batch_size, lr=lr, img=images_source, **({} if st is None else {"stem": st})), sort_keys=True)
+                           i=iterations, bs=batch_size, lr=lr, img=images_source, **({} if st is None else {"stem": st}),
+                           **({} if device == "cpu" else {"dev": device})), sort_keys=True)
     return f"{bench_name}-{hashlib.sha1(blob.encode()).hexdigest()[:16]}"
 
 def cache_path(bench_name: str, config: dict | None = None, seed: int = 0, iterations: int = 100, batch_size: int = 16,
-               lr: float = 0.1, images=None, stem: int | None = None, folder: str | Path | None = None) -> Path:
-    "The score_many cache file of these settings (`folder`: default cache_dir('gennas'))."
+               lr: float = 0.1, images=None, stem: int | None = None, folder: str | Path | None = None,
+               device: str | None = None) -> Path:
+    "The score_many cache file of these settings (`folder`: default cache_dir('gennas'); `device`: default get_device())."
     config = load_config(bench_name) if config is None else check_config(config)
     source = _resolve_images(images, bench_name, batch_size, seed)[1]
-    return Path(folder or cache_dir("gennas"))/f"{cache_key(bench_name, config, seed, iterations, batch_size, lr, source, stem)}.jsonl"
+    key = cache_key(bench_name, config, seed, iterations, batch_size, lr, source, stem, get_device(device))
+    return Path(folder or cache_dir("gennas"))/f"{key}.jsonl"
 
 def _store(path: Path, bench_name: str) -> RecordStore:
     "The score store of `path` (its settings are already in its name; the header records the benchmark and protocol)."
     return RecordStore(path, kind="gennas scores", params=dict(bench=bench_name, protocol=PROTOCOL, key=path.stem))
 
-def _score_worker(bench_name, arch, config, seed, images, iterations, batch_size, lr, stem=None):
-    r = score_details(bench_name, arch, config, seed, images, iterations, batch_size, lr, stem=stem)
+def _score_worker(bench_name, arch, config, seed, images, iterations, batch_size, lr, stem=None, device="cpu"):
+    r = score_details(bench_name, arch, config, seed, images, iterations, batch_size, lr, stem=stem, device=device)
     r["curve"] = {str(k): v for k, v in r["curve"].items()}
     r["train_curve"] = {str(k): v for k, v in r["train_curve"].items()}
     return r
@@ -426,22 +432,23 @@ def _score_worker(bench_name, arch, config, seed, images, iterations, batch_size
 def score_many(bench_name: str, archs: list[str],
                config: dict | None = None, seed: int = 0, images=None,
                iterations: int = 100, batch_size: int = 16, lr: float = 0.1,
-               jobs: int = 1,                    # joblib worker processes (1: in this process)
+               jobs: int = 1,                    # joblib worker processes (1: in this process); on cuda they share the GPU
                cache: bool | str | Path = True,  # True: cache_dir('gennas'); a folder; False: no cache
                progress: bool | None = None,     # bar after 2 s and a time estimate (None: env TRANSNAS_REPRO_PROGRESS)
-               stem: int | None = None) -> pd.DataFrame:  # NB101 stem width (see make_backbone)
+               stem: int | None = None,          # NB101 stem width (see make_backbone)
+               device: str | None = None) -> pd.DataFrame:  # 'cpu', 'cuda', 'auto' (None: get_device())
     "GenNAS scores of `archs` (one row each: score, diverged, seconds, curve, images), cached and resumable."
     config = load_config(bench_name) if config is None else check_config(config)
     x, source = _resolve_images(images, bench_name, batch_size, seed)
-    path = None
+    device, path = get_device(device), None
     if cache is not False:
-        path = cache_path(bench_name, config, seed, iterations, batch_size, lr, (x, source), stem, None if cache is True else cache)
+        path = cache_path(bench_name, config, seed, iterations, batch_size, lr, (x, source), stem, None if cache is True else cache, device)
         path.parent.mkdir(parents=True, exist_ok=True)
     store = _store(path, bench_name) if path else None
     done = store.read() if store else {}
     todo = [a for a in dict.fromkeys(archs) if a not in done]
     if todo:
-        args = [(bench_name, a, config, seed, (x, source), iterations, batch_size, lr, stem) for a in todo]
+        args = [(bench_name, a, config, seed, (x, source), iterations, batch_size, lr, stem, device) for a in todo]
         if jobs == 1: results = (_score_worker(*a) for a in args)
         else:
             from joblib import Parallel, delayed
@@ -522,7 +529,7 @@ def _gennas_scores(bench, archs, iterations, batch_size, seed, jobs, loss="eval"
                       "(cache hits cost nothing)", cpu_seconds=(time.perf_counter() - t0)*jobs)
     return dict(zip(df.arch, loss_scores(df, loss)))
 
-@register_searcher("gennas")
+@register_searcher("gennas", uses_device=True)
 def gennas_search(oracle: Oracle, seed: int, population_size: int = 50, tournament_size: int = 10, cycles: int = 400,
                   iterations: int = 100, batch_size: int = 16, jobs: int = 1, loss: str = "eval"):
     "Regularized evolution on the GenNAS score (no benchmark query while searching); the final pick is queried once."
@@ -538,7 +545,7 @@ def gennas_search(oracle: Oracle, seed: int, population_size: int = 50, tourname
         population.append((child, scores[child])); population.pop(0)
     oracle.query(min(scores, key=scores.get))
 
-@register_searcher("gennas-rea")
+@register_searcher("gennas-rea", uses_device=True)
 def gennas_rea(oracle: Oracle, seed: int, pool_size: int = 100, population_size: int = 10, tournament_size: int = 5,
                iterations: int = 100, batch_size: int = 16, jobs: int = 1, loss: str = "eval"):
     "REA whose initial population is the GenNAS-best `population_size` of a random pool of `pool_size`."
@@ -589,8 +596,9 @@ def score_trial(trial) -> list[dict]:
     if c.get("images") == "noise":
         size = INPUT_SIZES.get(trial.bench, 32)
         images = (torch.randn(c.get("batch_size", 16), 3, size, size, generator=torch.Generator().manual_seed(trial.seed)), f"gaussian-noise:seed{trial.seed}")
-    df = score_many(trial.bench, archs, config, trial.seed, images, c["iterations"], c.get("batch_size", 16), stem=c.get("stem"))
-    info = run_info()
+    device = get_device()                                    # the run's (TRANSNAS_REPRO_DEVICE, set by the runner)
+    df = score_many(trial.bench, archs, config, trial.seed, images, c["iterations"], c.get("batch_size", 16), stem=c.get("stem"), device=device)
+    info = run_info(device)
     return [dict(experiment=trial.experiment, method=trial.method, benchmark=trial.bench, seed=trial.seed, **({"sample": c["sample"]} if "sample" in c else {}),
                  arch=r.arch, score=float(r.score),
                  diverged=bool(r.diverged), seconds=float(r.seconds), images=r.images, iterations=c["iterations"],
@@ -603,11 +611,12 @@ def proxy_trial(trial) -> list[dict]:
     from transnas_repro import proxies
     c = trial.config
     archs = sample_archs(trial.bench, c["n"], trial.seed)[c["chunk"]::c["chunks"]]
-    df = proxies.score_many(trial.bench, archs, seed=trial.seed, progress=False,
-                            cache=proxies.cache_file(trial.bench, proxies.DEFAULT_PROXIES, trial.seed))
+    device = get_device()
+    df = proxies.score_many(trial.bench, archs, seed=trial.seed, progress=False, device=device,
+                            cache=proxies.cache_file(trial.bench, proxies.DEFAULT_PROXIES, trial.seed, device=device))
     names = [p for p in proxies.DEFAULT_PROXIES if p in df]
     return [dict(experiment=trial.experiment, method=trial.method, benchmark=trial.bench, seed=trial.seed, arch=r["arch"],
-                 source=r.get("source"), **{f"proxy:{p}": float(r[p]) for p in names}) for r in df.to_dict("records")]
+                 source=r.get("source"), device=device, **{f"proxy:{p}": float(r[p]) for p in names}) for r in df.to_dict("records")]
 
 def curve_scores(curves,      # one evaluation (or training) curve per run: dict or its JSON, step -> loss
                  diverged,    # one flag per run
@@ -707,7 +716,8 @@ if register_experiment is not None:
     @register_experiment("gennas-nb201", paper="GenNAS", table="NB201 Kendall tau and top-10% retrieval (C10/C100/IN16)",
                          cost_quick="~12 CPU-min on a free core, 40 min on the shared one (70 cells x 25 steps)", cost_paper="~5 CPU-h (1000 cells x 100 steps at ~18 s; GPU: minutes)",
                          description="GenNAS ranking quality on NAS-Bench-201 beside NASLib's zero-cost proxies on the same cells",
-                         summarize=_nb201_summary, plot=correlation_plot, reported=GENNAS_REPORTED)
+                         summarize=_nb201_summary, plot=correlation_plot, reported=GENNAS_REPORTED,
+                         data=[*source_files("nb201"), _ZC_FILES["nb201"]])
     def gennas_nb201(profile):
         n, it, ch = (QUICK_NB201_CELLS, 25, 10) if profile == "quick" else (1000, 100, 50)
         n_zc = 100 if profile == "quick" else 1000                  # a superset of the GenNAS cells (same order)
@@ -718,7 +728,8 @@ if register_experiment is not None:
     @register_experiment("gennas-tnb", paper="GenNAS", table="(not in the paper) TransNAS-Bench-101 micro and macro, 7 tasks",
                          cost_quick="~1 CPU-h (20 archs x 2 spaces x 10 steps, 64 px)", cost_paper="~4 CPU-h, estimated (500 archs x 2 spaces x 100 steps at ~15 s); GPU: minutes",
                          description="GenNAS ranking quality on TransNAS-Bench-101 micro and macro, all seven tasks",
-                         summarize=_corr_summary, plot=correlation_plot)
+                         summarize=_corr_summary, plot=correlation_plot,
+                         data=[*source_files("tnb101_micro"), _ZC_FILES["tnb101_micro"], _ZC_FILES["tnb101_macro"]])
     def gennas_tnb(profile):
         n, it, ch = (20, 10, 4) if profile == "quick" else (500, 100, 50)
         micro, macro = (_chunked("gennas-tnb", "gennas", b, n, it, ch) for b in ("tnb101_micro", "tnb101_macro"))
@@ -890,7 +901,8 @@ if register_experiment is not None:
     @register_experiment("gennas-nb201-authors", paper="GenNAS", table="NB201 Kendall tau and top-10% retrieval, on the authors' three 1000-cell samplings",
                          cost_quick="~10 CPU-min (3 x 20 cells x 25 steps)", cost_paper="~15 CPU-h, estimated (3 x 1000 cells x 100 steps at ~18 s); GPU: minutes",
                          description="GenNAS on the three NB201 samplings the paper scored, mean +- std over them, against validation and test accuracy",
-                         summarize=authors_summary, plot=correlation_plot, reported=GENNAS_REPORTED_AUTHORS)
+                         summarize=authors_summary, plot=correlation_plot, reported=GENNAS_REPORTED_AUTHORS,
+                         data=[*source_files("nb201"), *GENNAS_NB201_SAMPLES])
     def gennas_nb201_authors(profile):
         n, it, ch = (20, 25, 2) if profile == "quick" else (1000, 100, 20)
         return [Trial("gennas-nb201-authors", "gennas", "nb201", "all", 0, n, dict(n=n, sample=s, chunk=k, chunks=ch, iterations=it),

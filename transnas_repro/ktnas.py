@@ -355,7 +355,7 @@ def ktnas_trial(trial) -> list[dict]:
     "Run one KTNAS joint run or one baseline search of a KTNAS experiment; rows of kinds query, generation, transfer."
     cfg = dict(trial.config)
     tasks, stop = cfg.pop("tasks"), cfg.pop("stop_at_optimum", False)
-    b, info = load_benchmark(trial.bench), run_info()
+    b, info = load_benchmark(trial.bench), run_info("cpu")     # small GCNs on the CPU whatever the run's device
     common = dict(experiment=trial.experiment, package_version=info["package_version"], device=info["device"],
                   config=json.dumps(trial.config, sort_keys=True, default=str))
     rows = []

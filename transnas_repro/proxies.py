@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Registry, check_choice, rng, set_seed, cache_dir, hash_key, progress_bar, estimate_note
+from .core import Registry, check_choice, rng, set_seed, cache_dir, hash_key, progress_bar, estimate_note, get_device, torch_device
 from .data import data_path, atomic_write, cache_lock, RecordStore
 from . import metrics
 
@@ -173,7 +173,7 @@ def _gradient_pass(net: nn.Module, batch: ProxyBatch) -> dict:
         for h in handles: h.remove()
         return dict(weights=[l.weight.detach() for l in layers],
                     grads=[l.weight.grad.detach() if l.weight.grad is not None else torch.zeros_like(l.weight) for l in layers],
-                    fisher=[f if f is not None else torch.zeros(l.weight.shape[0]) for f, l in zip(fisher, layers)],
+                    fisher=[f if f is not None else torch.zeros(l.weight.shape[0], device=l.weight.device) for f, l in zip(fisher, layers)],
                     fan_in=[int(np.prod(l.weight.shape[1:])) for l in layers])
     return _shared((id(net), id(batch), "gradient"), run)
 
@@ -194,6 +194,10 @@ def params_proxy(net, batch=None):
 
 _POOLS = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
 
+def _device_of(net: nn.Module) -> torch.device:
+    "Where `net`'s parameters live (the CPU for a network without any)."
+    return next((p.device for p in net.parameters()), torch.device("cpu"))
+
 @proxy("flops", needs_images=False)
 def flops_proxy(net, batch=None):
     "Forward FLOPs (millions) of one image of the batch's shape, counted per leaf module the way tensorwatch does."
@@ -211,7 +215,7 @@ def flops_proxy(net, batch=None):
             total[0] += out.numel()*k[0]*k[1]
     model = copy.deepcopy(net).eval()
     handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
-    with torch.no_grad(): model(torch.zeros(shape))
+    with torch.no_grad(): model(torch.zeros(shape, device=_device_of(model)))
     for h in handles: h.remove()
     return total[0]/1e6
 
@@ -226,7 +230,7 @@ def synflow(net, batch=None):
         if isinstance(m, nn.modules.batchnorm._BatchNorm): m.forward = lambda x: x
     shape = (1, *batch.inputs.shape[1:]) if batch is not None else (1, 3, 32, 32)
     model.zero_grad()
-    model(torch.ones(shape, dtype=torch.float64)).sum().backward()
+    model(torch.ones(shape, dtype=torch.float64, device=_device_of(model))).sum().backward()
     s = sum(float((l.weight*l.weight.grad).abs().sum().detach()) for l in weight_layers(model) if l.weight.grad is not None)
     return 0.0 if s == 0 else math.copysign(math.log(abs(s)), s)
 
@@ -287,7 +291,7 @@ def nwot(net, batch):
     "log|det K|, K_ij = number of ReLUs on which images i and j agree (both active or both inactive)."
     model = copy.deepcopy(net).train()
     n = len(batch.inputs)
-    K = torch.zeros(n, n, dtype=torch.float64)
+    K = torch.zeros(n, n, dtype=torch.float64, device=batch.inputs.device)
     def hook(m, inp, out):
         a = (inp[0].detach().reshape(n, -1) > 0).double()
         K.add_(a @ a.T + (1 - a) @ (1 - a).T)
@@ -306,7 +310,8 @@ def zen(net, batch=None, mixup_gamma: float = 1e-2, seed: int = 0):
             if isinstance(m, (nn.Conv2d, nn.Linear)): m.weight.copy_(torch.randn(m.weight.shape, generator=gen))
             if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.affine: m.weight.fill_(1.); m.bias.zero_()
         shape = tuple(batch.inputs.shape) if batch is not None else (16, 3, 32, 32)
-        x, e = torch.randn(shape, generator=gen), torch.randn(shape, generator=gen)
+        dev = _device_of(model)                  # drawn on the CPU: the same numbers on every device
+        x, e = torch.randn(shape, generator=gen).to(dev), torch.randn(shape, generator=gen).to(dev)
         f1, f2 = features_before_pooling(model, x), features_before_pooling(model, x + mixup_gamma*e)
         delta = (f1 - f2).abs().flatten(1).sum(1).mean()
         bn = sum(torch.log(torch.sqrt(m.running_var.mean())) for m in model.modules()
@@ -368,16 +373,21 @@ def score_arch(bench_name: str,             # benchmark name (see build_network)
                seed: int = 0,               # seeds the network initialization (and the default batch)
                task: str | None = None,     # picks the head (classes); None: the benchmark's default
                on_error: str = "raise",     # 'raise', or 'nan' to record NaN (with a warning) for a failing proxy
+               device: str | None = None,   # 'cpu', 'cuda', 'auto' (None: get_device()); network and batch are made on the CPU, then moved
               ) -> dict:
-    "Scores of architecture `arch` under each proxy, plus the input source and seconds per proxy."
+    "Scores of architecture `arch` under each proxy, plus the input source, the device and seconds per proxy."
     from transnas_repro.networks import build_network
     proxies = list(proxies or DEFAULT_PROXIES)
     for p in proxies: PROXIES.get(p)
     check_choice(on_error, ["raise", "nan"], "on_error")
+    dev = torch_device(device)
     set_seed(seed)
     net = build_network(bench_name, arch, task)
     if batch is None: batch = make_batch(size=input_size(bench_name, task), num_classes=_num_classes(net), seed=seed)
     out = dict(arch=arch, bench=bench_name, task=net.task, seed=seed, source=batch.source, labels=batch.labels)
+    if dev.type != "cpu":                          # the same weights and images as on the CPU, moved
+        net, batch = net.to(dev), ProxyBatch(batch.inputs.to(dev), batch.targets.to(dev), batch.source, batch.labels, batch.num_classes)
+        out["device"] = dev.type
     with shared_passes():
         for p in proxies:
             start = time.perf_counter()
@@ -390,35 +400,36 @@ def score_arch(bench_name: str,             # benchmark name (see build_network)
     return out
 
 # %% ../nbs/50_proxies.ipynb #4225735e
-def _score_row(bench_name, arch, proxies, batch, seed, task, threads=None):
+def _score_row(bench_name, arch, proxies, batch, seed, task, threads=None, device="cpu"):
     if threads: torch.set_num_threads(threads)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return score_arch(bench_name, arch, proxies, batch, seed, task, on_error="nan")
+            return score_arch(bench_name, arch, proxies, batch, seed, task, on_error="nan", device=device)
     except Exception as e:   # a malformed architecture, a network that cannot be built, ...
         return dict(arch=arch, bench=bench_name, task=task, seed=seed, source=batch.source if batch else None,
                     **{p: float("nan") for p in proxies}, error=f"{type(e).__name__}: {e}")
 
 def score_many(bench_name: str, archs, proxies=None,
-               n_jobs: int = 1,                # joblib worker processes
+               n_jobs: int = 1,                # joblib worker processes (on cuda they share the GPU, one network each)
                batch: ProxyBatch | None = None, seed: int = 0, task: str | None = None,
                cache=None,                     # a file: a RecordStore keeping each result as it arrives; archs in it are skipped
-               progress: bool | None = None) -> pd.DataFrame:   # bar after 2 s (None: env TRANSNAS_REPRO_PROGRESS)
+               progress: bool | None = None,   # bar after 2 s (None: env TRANSNAS_REPRO_PROGRESS)
+               device: str | None = None) -> pd.DataFrame:   # 'cpu', 'cuda', 'auto' (None: get_device())
     "One row per architecture with each proxy's score; failures become NaN with an `error` message, never an exception."
     from joblib import Parallel, delayed
     proxies = list(proxies or DEFAULT_PROXIES)
     for p in proxies: PROXIES.get(p)
-    archs = list(archs)
-    store = None if cache is None else RecordStore(cache, kind="proxy scores", params=dict(bench=bench_name, proxies=proxies,
-                                                                                        seed=seed, task=task))
+    archs, device = list(archs), get_device(device)
+    store = None if cache is None else RecordStore(cache, kind="proxy scores", params=dict(bench=bench_name, proxies=proxies, seed=seed, task=task,
+                                                                                        **({} if device == "cpu" else {"device": device})))
     done = store.read() if store else {}
     todo = [a for a in dict.fromkeys(archs) if a not in done]
     if batch is None and todo:
         from transnas_repro.networks import build_network
         with torch.device("meta"): classes = _num_classes(build_network(bench_name, todo[0], task))
         batch = make_batch(size=input_size(bench_name, task), num_classes=classes, seed=seed)
-    jobs = (delayed(_score_row)(bench_name, a, proxies, batch, seed, task, 1 if n_jobs != 1 else None) for a in todo)
+    jobs = (delayed(_score_row)(bench_name, a, proxies, batch, seed, task, 1 if n_jobs != 1 else None, device) for a in todo)
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs) if n_jobs != 1 else (j[0](*j[1], **j[2]) for j in jobs)
     rows, t0 = [], time.perf_counter()
     with progress_bar(len(todo), f"{bench_name} {'+'.join(proxies) if len(proxies) <= 3 else f'{len(proxies)} proxies'}",
@@ -431,9 +442,11 @@ def score_many(bench_name: str, archs, proxies=None,
     if "error" not in df: df["error"] = np.nan
     return df.drop_duplicates("arch", keep="last").set_index("arch").loc[[a for a in dict.fromkeys(archs)]].reset_index()
 
-def cache_file(bench_name: str, proxies: list[str], seed: int = 0, task: str | None = None) -> Path:
-    "The `score_many(cache=...)` file for these proxies on `bench_name` (per batch seed and task) under the package cache."
-    key = hash_key(json.dumps(dict(bench=bench_name, task=task, seed=seed, proxies=list(proxies))))
+def cache_file(bench_name: str, proxies: list[str], seed: int = 0, task: str | None = None,
+               device: str | None = None) -> Path:   # None: get_device(); a GPU's scores get their own file
+    "The `score_many(cache=...)` file for these proxies on `bench_name` (per batch seed, task and device) under the package cache."
+    device = get_device(device)
+    key = hash_key(json.dumps(dict(bench=bench_name, task=task, seed=seed, proxies=list(proxies), **({} if device == "cpu" else {"device": device}))))
     what = "+".join(proxies) if len(proxies) <= 2 else f"{len(proxies)}proxies"
     return cache_dir("proxies")/f"{bench_name}-{what}-{key}.jsonl"
 
@@ -818,7 +831,7 @@ def cached_space_scores(bench_name: str, proxy: str, task: str | None = None, se
 from .search import register_searcher, evolve, Oracle
 from .core import cache_dir, hash_key
 
-@register_searcher("proxy-rea")
+@register_searcher("proxy-rea", uses_device=True)
 def proxy_rea(oracle: Oracle, seed: int, proxy: str = "synflow", pool_size: int = 200, population_size: int = 10,
               tournament_size: int = 5):
     "REA started from the `proxy`-best `population_size` architectures of a random pool of `pool_size` (no query to rank it)."

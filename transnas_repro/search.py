@@ -18,8 +18,8 @@ from . import metrics
 # %% auto #0
 __all__ = ['SIGNALS', 'SEARCHERS', 'BudgetExhausted', 'BoundaryError', 'SearchSpace', 'Ledger', 'ledger_columns', 'Oracle',
            'SignalSpec', 'register_signal', 'signals_for', 'Signal', 'neighbours', 'register_searcher',
-           'load_searcher_modules', 'searcher_help', 'SearchResult', 'check_config', 'run', 'random_search',
-           'regularized_evolution', 'evolve', 'local_search', 'signal_rank', 'source_rank']
+           'searcher_device', 'load_searcher_modules', 'searcher_help', 'SearchResult', 'check_config', 'run',
+           'random_search', 'regularized_evolution', 'evolve', 'local_search', 'signal_rank', 'source_rank']
 
 # %% ../nbs/60_search.ipynb #aa423893
 class BudgetExhausted(RuntimeError):
@@ -265,13 +265,19 @@ SEARCHERS = Registry("search method", decorator="register_searcher", group="tran
 def register_searcher(name: str,                # the method name of `run` and `--method`
                       cost: str | None = None,  # what one search typically costs, e.g. '~1 s on a CPU'
                       replace: bool = False,    # replace a searcher already registered under `name`
-                      benchmarks: tuple | None = None):  # the benchmarks it works on (None: every searchable space)
+                      benchmarks: tuple | None = None,  # the benchmarks it works on (None: every searchable space)
+                      uses_device: bool = False):      # it computes with torch on `get_device()` (GenNAS, proxies, predictors); else CPU only
     "Decorator registering a searcher `fn(oracle, seed, **config)` under `name`; its docstring's first line describes it."
     def deco(fn):
         params = list(inspect.signature(fn).parameters.values())[2:]
         options = {p.name: repr(p.default) for p in params if p.default is not inspect.Parameter.empty}
-        return SEARCHERS.register(name, fn, replace=replace, cost=cost, options=options, benchmarks=benchmarks)
+        return SEARCHERS.register(name, fn, replace=replace, cost=cost, options=options, benchmarks=benchmarks, uses_device=uses_device)
     return deco
+
+def searcher_device(method: str) -> str:
+    "The device a search with `method` computes on: `get_device()` for a searcher registered with uses_device=True, else 'cpu' (nothing imported)."
+    from transnas_repro.core import get_device
+    return get_device() if SEARCHERS.info(method).get("uses_device") else "cpu"
 
 def load_searcher_modules() -> list[str]:
     "Import every module that declares searchers (the package's and installed plug-ins'); the modules imported."
