@@ -221,8 +221,15 @@ def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or '
                   device: str = typer.Option("auto", help=DEVICE_HELP + "; with --jobs N, N worker processes share the GPU"),
                   gpus_per_trial: Optional[float] = typer.Option(None, help="--backend ray with cuda: the GPU share each trial asks Ray for "
                                                                  "(default 0.125: eight small-network trials per GPU)"),
+                  data: Optional[List[str]] = typer.Option(None, "--data", help="NAME=FOLDER: a dataset on your disk for the experiments that "
+                                                           "read one (ktnas-darts-* --profile paper), e.g. --data cifar10=~/data/cifar-10-batches-py "
+                                                           "--data cifar100=~/data/cifar-100-python; repeatable; nothing is downloaded"),
                   plugin: Optional[List[str]] = typer.Option(None, "--plugin", help=PLUGIN_HELP)):
     "Re-run a paper table or figure (resumable: a killed run continues where it stopped)."
+    folders = None
+    if data:
+        from transnas_repro.image_data import parse_data_option   # imports torch: only when --data is given
+        folders = parse_data_option(data)
     device = _device(device, available=not (list_ or not experiment or partial or address or backend == "ray"))   # Ray: on its nodes
     _plugins(plugin)
     from transnas_repro import experiments
@@ -234,7 +241,7 @@ def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or '
     backend = backend or ("ray" if address else "local")
     summary = experiments.reproduce(experiment, profile=profile, jobs=jobs, backend=backend, out=out, address=address,
                                     partial=partial, options=opts or None, wait=wait, force=force, device=device,
-                                    gpus_per_trial=gpus_per_trial)
+                                    gpus_per_trial=gpus_per_trial, data=folders)
     typer.echo(fit_table(summary))
     ids = [experiment] if experiment != "all" else list(dict.fromkeys(summary["experiment"]))
     for eid in ids:

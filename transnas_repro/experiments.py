@@ -26,7 +26,8 @@ __all__ = ['PROFILES', 'BACKENDS', 'SUMMARY_COLUMNS', 'EXPERIMENTS', 'TUNING_SEE
            'best_setting', 'RowStore', 'RunLocked', 'run_lock', 'TrialsFailed', 'ClusterUnreachable',
            'check_ray_address', 'run_trials', 'ledger_summary', 'search_summary', 'attach_reported', 'paired_test',
            'paper_test', 'default_baselines', 'compare_methods', 'search_comparisons', 'search_paper_tests',
-           'repo_root', 'default_out', 'describe_protocol', 'write_comparisons', 'reproduce', 'baselines_tnb']
+           'repo_root', 'default_out', 'describe_protocol', 'write_comparisons', 'DataRequired', 'input_fingerprint',
+           'takes_data', 'data_readers', 'reproduce', 'baselines_tnb']
 
 # %% ../nbs/70_experiments.ipynb #1d3d0a5a
 PROFILES = ["quick", "paper"]
@@ -44,11 +45,13 @@ class Trial:
     budget: int
     config: dict = field(default_factory=dict)
     fn: str = "transnas_repro.experiments:search_trial"
+    inputs: dict = field(default_factory=dict)   # where the trial reads its inputs (e.g. the user's data folders): not part of the id
 
     @property
     def trial_id(self) -> str:
-        "Stable id: readable prefix plus a hash of every field (file-name safe)."
-        digest = hashlib.sha1(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:10]
+        "Stable id: readable prefix plus a hash of every field but `inputs` (file-name safe)."
+        fields = asdict(self); fields.pop("inputs")   # a moved data folder keeps the id; its fingerprint belongs in `config`
+        digest = hashlib.sha1(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:10]
         return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{self.method}-{self.bench}-{self.task}-s{self.seed}-{digest}")
 
 def resolve_fn(spec: str  # 'package.module:function'
@@ -652,7 +655,16 @@ def describe_protocol(trials: list[Trial], rows: pd.DataFrame, profile: str) -> 
             f"{', '.join(benches)} ({n_tasks} benchmark tasks) x {len(seeds)} seeds ({seed_text}); budget "
             f"{', '.join(map(str, budgets))} distinct architectures per search; search split `{', '.join(splits)}` "
             f"(test values are those of the architecture found). Ground truth: the sha256-pinned benchmark files "
-            f"(transnas_repro.data) read from {data}. Package {versions}, device {devices}.")
+            f"(transnas_repro.data) read from {data}. Package {versions}, device {devices}.{_data_sentence(rows)}")
+
+def _data_sentence(rows: pd.DataFrame) -> str:
+    "For rows of experiments that read the user's data: the folders and fingerprints they recorded."
+    if "data" not in rows: return ""
+    used = sorted(set(rows.data.dropna().astype(str)) - {"", "null", "{}"})
+    if not used: return ""
+    fps = sorted(set(rows.data_fingerprint.dropna().astype(str)) - {"", "null", "{}"}) if "data_fingerprint" in rows else []
+    return (f" Image data: your folders {'; '.join(used)} (content fingerprints {'; '.join(fps) or '?'}: the trial ids hash the "
+            f"fingerprints, not the paths).")
 
 def write_comparisons(comp: pd.DataFrame, out: str | Path) -> Path | None:
     "Write `comparisons.csv` and append its table to `summary.md` (nothing when there is no comparison)."
@@ -671,6 +683,27 @@ def write_comparisons(comp: pd.DataFrame, out: str | Path) -> Path | None:
     md.write_text(md.read_text() + text)
     return path
 
+class DataRequired(ValueError):
+    "A profile of an experiment reads the user's own data folders and they were not given (`reproduce('all')` skips it)."
+
+def input_fingerprint(path  # a data file or folder
+                     ) -> str:
+    "12 hex digits naming the content of `path`: the relative names and sizes of its files (hidden ones skipped); a moved or re-mounted copy keeps it."
+    p = Path(path).expanduser()
+    if not p.exists(): raise FileNotFoundError(f"Data path {str(path)!r} does not exist. Fix: pass the folder (or file) that holds the dataset.")
+    files = [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.is_file() and not any(s.startswith(".") for s in f.relative_to(p).parts))
+    items = [(f.name if p.is_file() else f.relative_to(p).as_posix(), f.stat().st_size) for f in files]
+    return hashlib.sha1(json.dumps(items).encode()).hexdigest()[:12]
+
+def takes_data(experiment: str) -> bool:
+    "Whether the trial factory of `experiment` accepts the user's data folders (a `data` argument)."
+    return "data" in inspect.signature(EXPERIMENTS.get(experiment).trials).parameters
+
+def data_readers() -> list[str]:
+    "The registered experiments that read the user's data folders (`--data NAME=FOLDER`)."
+    load_experiment_modules()
+    return [e for e in EXPERIMENTS.names() if takes_data(e)]
+
 def reproduce(experiment: str,             # a registered experiment id, or 'all'
               profile: str = "quick",      # 'quick' (minutes on a CPU) or 'paper' (the paper's protocol)
               jobs: int = 1,               # parallel trials (-1: all cores)
@@ -684,6 +717,7 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
               options: dict | None = None, # passed to the experiment's trial factory (e.g. transfer-table's methods=, spaces=); needs `out`
               device: str | None = None,   # 'auto' (cuda when present), 'cpu' or 'cuda'; None: env TRANSNAS_REPRO_DEVICE, else auto
               gpus_per_trial: float | None = None,  # Ray on cuda: the GPU share of each trial (default DEFAULT_GPUS_PER_TRIAL)
+              data: dict | None = None,    # {dataset: folder} for experiments that read the user's data (CLI: --data NAME=FOLDER)
              ) -> pd.DataFrame:
     "Run (or resume) an experiment on `device` and write its summary.csv, summary.md and figures; the summary."
     check_choice(experiment, ["all", *EXPERIMENTS.names()], "experiment", fix="list them with `transnas-repro reproduce --list`")
@@ -694,6 +728,10 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
     if options and (experiment == "all" or out is None):
         raise ValueError(f"options {sorted(options)} change the trials of {experiment!r}: give one experiment and an output folder "
                          f"(out=..., --out DIR) so the committed figures/{experiment}/ stay as they are.")
+    given = ", ".join(f"{k}={v}" for k, v in (data or {}).items())
+    if data and experiment == "all":
+        raise ValueError(f"data ({given}) names folders for one experiment, not for 'all'. Fix: reproduce one of {', '.join(data_readers())} "
+                         f"with --data NAME=FOLDER, and 'all' without --data.")
     if experiment == "all":
         load_experiment_modules()
         summaries, failures = [], []
@@ -701,12 +739,17 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
             try: summaries.append(reproduce(eid, profile, jobs, backend, None if out is None else Path(out)/eid, address, progress, partial,
                                             wait, force, device=device, gpus_per_trial=gpus_per_trial).assign(experiment=eid))
             except TrialsFailed as e: failures.append((eid, e))
+            except DataRequired as e: print(f"{eid} skipped: {e}", file=sys.stderr)   # it needs the user's folders: run it on its own
         if failures:
             raise TrialsFailed("\n\n".join(f"[{eid}] {e}" for eid, e in failures), [f for _, e in failures for f in e.failed])
         return pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(columns=["experiment", *SUMMARY_COLUMNS])
     exp = EXPERIMENTS.get(experiment)
+    if data and not takes_data(exp.id):
+        raise ValueError(f"--data {given}: experiment {exp.id!r} takes no data folders (its trials read the registered benchmark files, "
+                         f"see `transnas-repro data verify`). Fix: drop --data; the experiments that read your folders are "
+                         f"{', '.join(data_readers())}.")
     out = Path(out) if out is not None else default_out(exp.id, profile)
-    trials, label, note = exp(profile, **(options or {})), profile, ""
+    trials, label, note = exp(profile, **(options or {}), **({"data": dict(data)} if data else {})), profile, ""
     if partial:
         store = RowStore(out)
         stored = store.done(profile)

@@ -120,11 +120,15 @@ def read_dataset(name: str, path) -> ImageSplits:
     return read_idx_images(path, kind)
 
 def parse_data_option(entries) -> dict[str, str]:
-    "`['cifar10=~/data/c10', ...]` -> {'cifar10': '~/data/c10'}; a bad entry is one line."
-    out = {}
+    "`['cifar10=~/data/c10', ...]` -> {'cifar10': '~/data/c10'}; a bad entry is one line naming it, the valid form and the fix."
+    out, example = {}, "--data cifar10=~/data/cifar-10-batches-py"
     for e in entries or []:
-        if "=" not in e: raise ValueError(f"--data entry {e!r} is not NAME=FOLDER. Fix: e.g. --data cifar10=~/data/cifar-10-batches-py.")
-        k, v = e.split("=", 1); out[check_choice(k.strip(), DATASETS, "dataset in --data")] = v.strip()
+        k, sep, v = (s.strip() for s in str(e).partition("="))
+        if not sep or not k or not v:
+            raise ValueError(f"--data entry {e!r} is not NAME=FOLDER. Fix: e.g. {example} (NAME one of {', '.join(DATASETS)}).")
+        check_choice(k, DATASETS, "dataset in --data", fix=f"NAME=FOLDER with NAME one of those, e.g. {example}")
+        if k in out and out[k] != v: raise ValueError(f"--data names {k} twice ({out[k]} and {v}). Fix: give each dataset one folder.")
+        out[k] = v
     return out
 
 # %% ../nbs/07_image_data.ipynb #075609ff

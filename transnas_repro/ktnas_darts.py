@@ -21,13 +21,13 @@ from .darts_space import (CELLS, EMT_OPS, EMTNetwork, FactorizedReduce, ReLUConv
 from .embeddings import torch_threads
 from .image_data import TaskData, digits_tasks
 from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labels
-from .experiments import Trial, register_experiment
+from .experiments import Trial, register_experiment, DataRequired, input_fingerprint
 
 # %% auto #0
 __all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'QUICK_SEARCH', 'QUICK_FINAL', 'PAPER_TASKS', 'PAPER_RESULTS', 'SuperCell',
            'Supernet', 'DartsSearchConfig', 'train_supernet_epoch', 'fitness', 'ktnas_darts_search', 'FinalTrainConfig',
-           'cutout', 'augment', 'accuracy', 'train_final', 'darts_trial', 'darts_summary', 'ktnas_darts_cifar',
-           'ktnas_darts_mnist', 'ktnas_darts_medmnist', 'ktnas_darts_ablation']
+           'cutout', 'augment', 'accuracy', 'train_final', 'check_data', 'darts_trial', 'darts_summary',
+           'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist', 'ktnas_darts_ablation']
 
 # %% ../nbs/63_ktnas_darts.ipynb #432a8a51
 class SuperCell(nn.Module):
@@ -279,6 +279,26 @@ PAPER_RESULTS = {"ktnas-darts-cifar": {"cifar10": 97.12, "cifar100": 82.93}, "kt
                  "ktnas-darts-medmnist": {"pathmnist": 90.54, "organamnist": 94.38, "organcmnist": 91.57, "organsmnist": 80.80},
                  "ktnas-darts-ablation": {"cifar10": 97.12, "cifar100": 82.93}}
 
+def check_data(experiment: str, profile: str, data: dict | None) -> tuple[dict | None, dict]:
+    "The content fingerprints and absolute paths of the user's folders for a paper run (quick reads none); one-line errors with the fix."
+    need, given = PAPER_TASKS[experiment], ", ".join(f"{k}={v}" for k, v in (data or {}).items())
+    if profile == "quick":
+        if data: raise ValueError(f"--data {given}: the quick profile of {experiment} runs on the built-in digits tasks and reads no folders. "
+                                  f"Fix: drop --data, or add --profile paper.")
+        return None, {}
+    data, form = dict(data or {}), " ".join(f"--data {t}=/path/to/it" for t in need)
+    unknown = [k for k in data if k not in need]
+    if unknown: raise ValueError(f"--data {unknown[0]}={data[unknown[0]]}: {experiment} reads {', '.join(need)}, not {unknown[0]}. Fix: {form}.")
+    missing = [t for t in need if t not in data]
+    if missing: raise DataRequired(f"{experiment} --profile paper reads {', '.join(need)} from your disk; no folder given for {', '.join(missing)}. "
+                                   f"Fix: --data {missing[0]}=/path/to/it (layout: image_data.LAYOUTS; nothing is downloaded).")
+    from transnas_repro.image_data import DATASETS, LAYOUTS
+    paths = {t: str(Path(data[t]).expanduser().resolve()) for t in need}
+    for t in need:
+        if not Path(paths[t]).exists():
+            raise FileNotFoundError(f"--data {t}={data[t]}: no such folder or file. Fix: point it at {LAYOUTS[DATASETS[t]]}.")
+    return {t: input_fingerprint(paths[t]) for t in need}, paths
+
 def _load_tasks(profile: str, experiment: str, data: dict | None, seed: int) -> dict[str, TaskData]:
     if profile == "quick": return digits_tasks(size=16, seed=seed)
     from transnas_repro.image_data import read_dataset, task_data
@@ -290,7 +310,8 @@ def _load_tasks(profile: str, experiment: str, data: dict | None, seed: int) -> 
 
 def darts_trial(trial: Trial) -> list[dict]:
     "One search seed of a ktnas-darts experiment and the final training of its genotypes (and, in quick, of a random genotype)."
-    c = dict(trial.config); profile = c.pop("profile"); data = c.pop("data", None); variant = c.pop("variant", {})
+    c = dict(trial.config); profile = c.pop("profile"); fingerprints = c.pop("data", None); variant = c.pop("variant", {})
+    data = trial.inputs.get("data")   # the folders: not in the trial id (a moved copy resumes); their fingerprints are, through config
     tasks = _load_tasks(profile, trial.experiment, data, trial.seed)
     final_tasks = digits_tasks(size=32, seed=trial.seed) if profile == "quick" else tasks   # the auxiliary head needs 32 px
     scfg = DartsSearchConfig(**{**(QUICK_SEARCH if profile == "quick" else {}), **variant})
@@ -308,7 +329,8 @@ def darts_trial(trial: Trial) -> list[dict]:
             rows.append(dict(experiment=trial.experiment, method=trial.method, benchmark="darts", task=t, seed=trial.seed, genotype_kind=kind,
                              genotype=geno, search_fitness=res["best_fitness"][t] if kind == "found" else np.nan, test_accuracy=out["test_accuracy"],
                              params_m=out["params_m"], search_seconds=search_s, train_seconds=time.perf_counter() - t1, profile=profile,
-                             package_version=info["package_version"], device=info["device"], config=json.dumps(asdict(scfg), default=str)))
+                             package_version=info["package_version"], device=info["device"], config=json.dumps(asdict(scfg), default=str),
+                             data=json.dumps(data or {}, sort_keys=True), data_fingerprint=json.dumps(fingerprints or {}, sort_keys=True)))
     return rows
 
 class _nullcontext:
@@ -326,8 +348,10 @@ def darts_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 def _trials(experiment: str, profile: str, data: dict | None, methods: dict, seeds) -> list[Trial]:
+    fingerprints, paths = check_data(experiment, profile, data)
     return [Trial(experiment, m, "darts", "+".join(PAPER_TASKS[experiment]) if profile == "paper" else "digits0-4+digits5-9", s, 0,
-                  dict(profile=profile, data=data, variant=v), "transnas_repro.ktnas_darts:darts_trial") for m, v in methods.items() for s in seeds]
+                  dict(profile=profile, data=fingerprints, variant=v), "transnas_repro.ktnas_darts:darts_trial",
+                  inputs=dict(data=paths) if paths else {}) for m, v in methods.items() for s in seeds]
 
 @register_experiment("ktnas-darts-cifar", paper="KTNAS", table="Table IV (DARTS space, CIFAR-10 + CIFAR-100)",
                      cost_quick="about 19 min per seed on 1 busy CPU core (measured: search 2 min, 4 final trainings 16 min; digits tasks, a pipeline proof)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
