@@ -32,7 +32,9 @@ def test_bad_option(tmp_path):
 
 
 def test_no_time_left_starts_nothing_and_says_so(tmp_path):
-    r = run(tmp_path, "--device", "cpu", "--limit", "30", "--experiments", "gennas-tnb")
+    # a real (not dry) run: --no-install, so the test never reinstalls the package into the environment running it
+    r = run(tmp_path, "--device", "cpu", "--limit", "30", "--experiments", "gennas-tnb", "--no-install")
+    assert "--no-install: no wheels or package installed" in r.stdout and not (tmp_path/"out"/"logs"/"pip-package.log").exists()
     assert r.returncode == 3, r.stdout[-3000:] + r.stderr[-3000:]
     assert "gennas-tnb: not started" in r.stdout
     assert (tmp_path/"out"/"status.tsv").read_text().strip() == "gennas-tnb\tnot started (time)"

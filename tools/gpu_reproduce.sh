@@ -2,7 +2,7 @@
 # The prepared GPU run: paper profiles on one CUDA device, stopped within a wall-clock limit, resumable.
 #
 #   tools/gpu_reproduce.sh [--out DIR] [--data DIR] [--wheels DIR] [--limit SECONDS] [--jobs N] [--device cuda]
-#                          [--experiments "gennas-nb201-authors gennas-tnb cl-srcc"] [--bench] [--python PY] [--dry-run]
+#                          [--experiments "gennas-nb201-authors gennas-tnb cl-srcc"] [--bench] [--python PY] [--no-install] [--dry-run]
 #
 # Steps: install the wheels of a local folder (offline) and the package with --no-deps; check python, torch, the GPU
 # and the package's imports; sha256-check only the data files the runs read (in the local data folder, nothing is
@@ -10,7 +10,8 @@
 # --out/<experiment>/, each under `timeout` so the whole script ends within --limit (default 540 s = 9 min).
 # A run cut short keeps every finished trial (and the GenNAS and proxy caches every finished cell, under
 # --out/cache); its stored trials are summarized with --partial, and the same command resumes it.
-# --dry-run does everything but the installs and the runs. --bench first measures cells/s on the device
+# --dry-run does everything but the installs and the runs; --no-install skips the installs only (the package then runs
+# from the checkout, PYTHONPATH; use it where the environment is yours and already set up). --bench first measures cells/s on the device
 # (benchmarks/device_throughput.py, about a minute) into --out/device_throughput.csv.
 # Exit status: 0 every run complete; 3 time ran out (partial, resumable: run again); 1 a check or a run failed;
 # 2 bad arguments or no usable device.
@@ -19,14 +20,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 START=$(date +%s)
 
 OUT="gpu-results"; DATA=""; WHEELS=""; LIMIT=540; JOBS=""; DEVICE="cuda"; PY="${PYTHON:-python3}"
-EXPERIMENTS="gennas-nb201-authors gennas-tnb cl-srcc"; DRY=0; BENCH=0; RESERVE=45; MIN_RUN=60
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+EXPERIMENTS="gennas-nb201-authors gennas-tnb cl-srcc"; DRY=0; NOINSTALL=0; BENCH=0; RESERVE=45; MIN_RUN=60
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT="$2"; shift 2;; --data) DATA="$2"; shift 2;; --wheels) WHEELS="$2"; shift 2;;
     --limit) LIMIT="$2"; shift 2;; --jobs) JOBS="$2"; shift 2;; --device) DEVICE="$2"; shift 2;;
     --experiments) EXPERIMENTS="$2"; shift 2;; --python) PY="$2"; shift 2;;
-    --bench) BENCH=1; shift;; --dry-run) DRY=1; shift;; -h|--help) usage; exit 0;;
+    --bench) BENCH=1; shift;; --dry-run) DRY=1; shift;; --no-install) NOINSTALL=1; shift;; -h|--help) usage; exit 0;;
     *) echo "Error: unknown option $1 (see --help)" >&2; exit 2;;
   esac
 done
@@ -48,11 +49,13 @@ STATUS="$OUT/status.tsv"; : > "$STATUS.new"
 say "checkout $ROOT; out $OUT; data $DATA; cache $TRANSNAS_REPRO_CACHE; limit ${LIMIT}s; jobs $JOBS; device $DEVICE$([ $DRY = 1 ] && echo '; DRY RUN')"
 
 # 1. wheels from a local folder (no index, no internet), then the package itself without its dependencies
-if [ -n "$WHEELS" ] && ls "$WHEELS"/*.whl >/dev/null 2>&1; then
+if [ $NOINSTALL = 1 ]; then say "--no-install: no wheels or package installed; the package runs from the checkout"
+elif [ -n "$WHEELS" ] && ls "$WHEELS"/*.whl >/dev/null 2>&1; then
   if [ $DRY = 1 ]; then say "would install $(ls "$WHEELS"/*.whl | wc -l) wheels from $WHEELS: pip install --no-index --find-links $WHEELS <wheels>"
   else say "installing the wheels of $WHEELS"; "$PY" -m pip install -q --no-index --find-links "$WHEELS" "$WHEELS"/*.whl || { echo "Error: installing the wheels of $WHEELS failed" >&2; exit 1; }; fi
 else say "no local wheels (looked in ${WHEELS:-$ROOT/shared/wheels, $ROOT/../wheels}): nothing to install"; fi
-if [ $DRY = 1 ]; then say "would install the package: pip install --no-deps --no-index --no-build-isolation -e $ROOT"
+if [ $NOINSTALL = 1 ]; then :
+elif [ $DRY = 1 ]; then say "would install the package: pip install --no-deps --no-index --no-build-isolation -e $ROOT"
 elif "$PY" -m pip install -q --no-deps --no-index --no-build-isolation -e "$ROOT" >"$OUT/logs/pip-package.log" 2>&1; then say "package installed (--no-deps)"
 else say "pip could not install the package (see $OUT/logs/pip-package.log); running it from the checkout (PYTHONPATH)"; fi
 
