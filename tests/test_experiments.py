@@ -8,6 +8,7 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 from transnas_repro import experiments as ex, search
+from transnas_repro.results import summary_row, summary_frame
 from transnas_repro.experiments import (EXPERIMENTS, SUMMARY_COLUMNS, RowStore, Trial, TrialsFailed, register_experiment,
                                         reproduce, run_trials)
 
@@ -129,8 +130,7 @@ def test_custom_hooks(registry, tmp_path):
     def t_hooks(profile): return tiny_trials("t-hooks")
     @t_hooks.summarizer
     def summarize(rows, profile):
-        return pd.DataFrame([dict(method="random", benchmark="tnb101_micro", task="class_object", metric="n_rows",
-                                  mean=float(len(rows)), std=0.0, n=1, profile=profile, paper_value=np.nan)])
+        return summary_frame([summary_row("random", "tnb101_micro", "class_object", "n_rows", mean=float(len(rows)), std=0.0, n=1)], profile)
     @t_hooks.plotter
     def plot(rows, summary, out_dir): seen["plot"] = (len(rows), list(summary.metric), Path(out_dir))
     summary = reproduce("t-hooks", out=tmp_path, progress=False)

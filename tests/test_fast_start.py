@@ -30,3 +30,10 @@ def test_a_method_is_imported_when_used():
             "fn = search.SEARCHERS.get('arch-graph')\nprint(fn.__module__, 'transnas_repro.archgraph' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True).stdout
     assert out.split() == ["transnas_repro.archgraph", "True"], out
+
+def test_plots_does_not_import_experiments():
+    "No import cycle: `plots` takes SUMMARY_COLUMNS from `results`, which imports neither `plots` nor `experiments`."
+    code = ("import sys, transnas_repro.results\nprint('transnas_repro.plots' in sys.modules, 'transnas_repro.experiments' in sys.modules)\n"
+            "import transnas_repro.plots\nprint('transnas_repro.experiments' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.split() == ["False", "False", "False"], out

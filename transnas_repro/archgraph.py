@@ -18,6 +18,7 @@ from .predictors import (ArchEncoder, TaskEmbedding, RelationPredictor, TaskSamp
                                        anchor_vector, TASK_EMBEDDINGS, PREDICTOR_FORMS)
 from . import metrics, mwas
 from .experiments import register_experiment, Trial, search_trial, search_summary, search_comparisons, tuning_seeds
+from .results import summary_row, summary_frame
 
 # %% auto #0
 __all__ = ['FINETUNE_MODES', 'RANKINGS', 'TNB_SEARCH_TASKS', 'PAPER_MICRO', 'ARCHGRAPH_REPORTED', 'ABLATIONS', 'TUNING_ARCHGRAPH',
@@ -314,9 +315,9 @@ def kendall_trial(trial: Trial) -> list[dict]:
                  package_version=info["package_version"], device=info["device"]) for m in ("kendall", "spearman")]
 
 def _kendall_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
-    out = [dict(method=m, benchmark=b, task=t, metric=f"{metric}_n{n}", mean=g.value.mean(), std=g.value.std(ddof=1), n=len(g))
+    out = [summary_row(m, b, t, f"{metric}_n{n}", mean=g.value.mean(), std=g.value.std(ddof=1), n=len(g))
            for (m, b, t, metric, n), g in rows.groupby(["method", "benchmark", "task", "metric", "n_train"], sort=False)]
-    return pd.DataFrame(out).assign(profile=profile, paper_value=np.nan)
+    return summary_frame(out, profile)
 
 def _kendall_plot(rows: pd.DataFrame, summary: pd.DataFrame, out_dir):
     import matplotlib.pyplot as plt
@@ -363,10 +364,9 @@ def mechanism_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     "The search summary plus, per variant, the mean (std over trials) of each relation-graph diagnostic."
     summary = search_summary(rows, profile)
     last = rows.sort_values("query").groupby("trial_id").tail(1)
-    extra = [dict(method=m, benchmark=b, task="all", metric=f"mwas_{k}", mean=g[f"diag_{k}"].mean(), std=g[f"diag_{k}"].std(ddof=1),
-                  n=int(g[f"diag_{k}"].notna().sum()), profile=profile, paper_value=np.nan)
+    extra = [summary_row(m, b, "all", f"mwas_{k}", mean=g[f"diag_{k}"].mean(), std=g[f"diag_{k}"].std(ddof=1), n=int(g[f"diag_{k}"].notna().sum()))
              for (m, b), g in last.groupby(["method", "benchmark"], sort=False) for k in DIAGNOSTICS]
-    return pd.concat([summary, pd.DataFrame(extra)], ignore_index=True)
+    return pd.concat([summary, summary_frame(extra, profile)], ignore_index=True)
 
 def mechanism_plot(rows: pd.DataFrame, summary: pd.DataFrame, out) -> list:
     "mechanisms.png/.svg: rank percentile per variant (mean over seeds, +- std error) and what the MWAS did to the relation graphs; plus the search curves."

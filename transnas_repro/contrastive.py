@@ -516,7 +516,8 @@ def cl_ea(oracle: Oracle, seed: int, profile: str = "quick", finetune: int = 40,
     predictor_ea(oracle, seed, score_space, finetune, per_round, population, tournament, generations)
 
 # %% ../nbs/55_contrastive.ipynb #c265f847
-from .experiments import register_experiment, Trial, SUMMARY_COLUMNS
+from .experiments import register_experiment, Trial
+from .results import summary_row, summary_frame
 
 TABLE1 = {"cl-fine-tune": (0.553, 0.917, 0.892), "gnn-fine-tune": (0.542, 0.884, 0.872), "synflow": (0.361, 0.823, -0.210),
           "jacov": (0.358, 0.859, -0.190), "fisher": (-0.277, 0.687, -0.305), "grad_norm": (-0.256, 0.714, -0.339),
@@ -548,10 +549,9 @@ def srcc_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     for (method, bench, task), g in rows.groupby(["method", "benchmark", "task"], sort=False):
         for metric in ["spearman", "spearman_zero_shot"]:
             v = g[metric].dropna()
-            if len(v): out.append(dict(method=method, benchmark=bench, task=task, metric=metric, mean=v.mean(),
-                                       std=v.std(ddof=1) if len(v) > 1 else np.nan, n=len(v)))
-        out.append(dict(method=method, benchmark=bench, task=task, metric="n_test", mean=g.n_test.mean(), std=np.nan, n=len(g)))
-    return pd.DataFrame(out).assign(profile=profile, paper_value=np.nan)[SUMMARY_COLUMNS]
+            if len(v): out.append(summary_row(method, bench, task, metric, v))
+        out.append(summary_row(method, bench, task, "n_test", mean=g.n_test.mean(), n=len(g)))
+    return summary_frame(out, profile)
 
 def plot_embedding_pca(out_dir, profile: str = "quick", per_family: int = 1000, seed: int = 0):
     "2-D PCA of the encoder's embeddings, coloured by family and by within-family accuracy rank; returns the PNG path."

@@ -18,21 +18,22 @@ from .core import DEVICE_ENV, check_device, get_device, device_env, DeviceUnavai
 from .data import TNB_TASKS, atomic_write, _tmp_owner_alive
 from .benchmarks import load_benchmark
 from . import search
+from .results import SUMMARY_COLUMNS, summary_row, summary_frame, final_rows
 
 # %% auto #0
-__all__ = ['PROFILES', 'BACKENDS', 'SUMMARY_COLUMNS', 'EXPERIMENTS', 'TUNING_SEED_START', 'DEFAULT_GPUS_PER_TRIAL',
-           'LEDGER_METRICS', 'KTNAS_TABLE_III', 'Trial', 'resolve_fn', 'search_trial', 'Experiment', 'check_profile',
+__all__ = ['PROFILES', 'BACKENDS', 'EXPERIMENTS', 'TUNING_SEED_START', 'DEFAULT_GPUS_PER_TRIAL', 'LEDGER_METRICS',
+           'KTNAS_TABLE_III', 'Trial', 'resolve_fn', 'search_trial', 'Experiment', 'check_profile',
            'register_experiment', 'experiments_table', 'data_files', 'load_experiment_modules', 'tuning_seeds',
            'best_setting', 'RowStore', 'RunLocked', 'run_lock', 'TrialsFailed', 'ClusterUnreachable',
            'check_ray_address', 'run_trials', 'ledger_summary', 'search_summary', 'attach_reported', 'paired_test',
            'paper_test', 'default_baselines', 'compare_methods', 'search_comparisons', 'search_paper_tests',
            'repo_root', 'default_out', 'describe_protocol', 'write_comparisons', 'DataRequired', 'input_fingerprint',
-           'takes_data', 'data_readers', 'reproduce', 'baselines_tnb']
+           'takes_data', 'data_readers', 'reproduce', 'baselines_tnb', 'SUMMARY_COLUMNS']
 
 # %% ../nbs/70_experiments.ipynb #1d3d0a5a
 PROFILES = ["quick", "paper"]
 BACKENDS = ["local", "ray"]
-SUMMARY_COLUMNS = ["method", "benchmark", "task", "metric", "mean", "std", "n", "profile", "paper_value"]
+_all_ = ["SUMMARY_COLUMNS"]                   # defined in `results`; plug-ins import it from here
 
 @dataclass
 class Trial:
@@ -468,23 +469,11 @@ def _run_trials(trials, out, profile, jobs, backend, address, progress, desc, co
     return store.rows_of(trials, profile)
 
 # %% ../nbs/70_experiments.ipynb #69c3e4bf
-def _final_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    "Last query of each trial (trials in order of appearance), with the architecture holding the best value so far."
-    order = pd.unique(rows.trial_id)
-    rows = rows.sort_values("query", kind="stable")
-    last = rows.groupby("trial_id").tail(1).set_index("trial_id").loc[order]
-    hit = rows[rows.value == rows.trial_id.map(last.best_so_far)].groupby("trial_id").head(1).set_index("trial_id")
-    return last.assign(best_arch=hit.arch.reindex(order)).reset_index()
-
 def _in_appearance_order(summary: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     "Sort rows by `columns`, each in the order its values first appear."
     keys = [summary[c].map({v: i for i, v in enumerate(pd.unique(summary[c]))}) for c in columns]
     order = np.lexsort([k.to_numpy() for k in reversed(keys)])
     return summary.iloc[order].reset_index(drop=True)
-
-def _stats(values) -> dict:
-    values = pd.Series(values, dtype=float).dropna()
-    return dict(mean=values.mean() if len(values) else np.nan, std=values.std(ddof=1) if len(values) > 1 else np.nan, n=len(values))
 
 def _median(values) -> dict:
     values = pd.Series(values, dtype=float).dropna()
@@ -503,26 +492,26 @@ def ledger_summary(rows: pd.DataFrame) -> list[dict]:
     out = []
     for (method, bench), g in led.groupby(["method", "benchmark"], sort=False):
         per_seed = g.groupby("seed")[LEDGER_METRICS].sum().div(tasks.loc[(method, bench)], axis=0)
-        out += [dict(method=method, benchmark=bench, task="all", metric=f"ledger_{c}", **_stats(per_seed[c])) for c in LEDGER_METRICS]
+        out += [summary_row(method, bench, "all", f"ledger_{c}", per_seed[c]) for c in LEDGER_METRICS]
     return out
 
 def search_summary(rows: pd.DataFrame,  # rows of search trials (search_trial)
                    profile: str,        # recorded in the summary
                   ) -> pd.DataFrame:
     "Final-budget summary of search trials: best/test value and rank percentile per method and task, plus the optimum."
-    final = _final_rows(rows)
+    final = final_rows(rows)
     out = []
     for (method, bench_name, task, split), g in final.groupby(["method", "benchmark", "task", "split"], sort=False):
         bench = load_benchmark(bench_name)
         test = [bench.query(a, task, "test") for a in g.best_arch] if "test" in bench.splits and split != "test" else []
         for metric, values in [("best_value", g.best_so_far), ("test_value", test), ("rank_percentile", g.rank_percentile)]:
-            if len(values): out.append(dict(method=method, benchmark=bench_name, task=task, metric=metric, **_stats(values)))
+            if len(values): out.append(summary_row(method, bench_name, task, metric, values))
         out.append(dict(method=method, benchmark=bench_name, task=task, metric="rank_percentile_median", **_median(g.rank_percentile)))
         out.append(dict(method=method, benchmark=bench_name, task=task, metric="rank_percentile_of_mean", mean=bench.rank_percentile(
             g.best_so_far.mean(), task, split), std=np.nan, n=len(g)))
     for (method, bench_name), g in final.groupby(["method", "benchmark"], sort=False):
         per_seed = g.groupby("seed").rank_percentile.mean()
-        out.append(dict(method=method, benchmark=bench_name, task="all", metric="rank_percentile", **_stats(per_seed)))
+        out.append(summary_row(method, bench_name, "all", "rank_percentile", per_seed))
         out.append(dict(method=method, benchmark=bench_name, task="all", metric="rank_percentile_median", **_median(per_seed)))
         bench, of_mean = load_benchmark(bench_name), []
         for (task, split), h in g.groupby(["task", "split"], sort=False): of_mean.append(bench.rank_percentile(h.best_so_far.mean(), task, split))
@@ -535,7 +524,7 @@ def search_summary(rows: pd.DataFrame,  # rows of search trials (search_trial)
         if "test" in bench.splits and split != "test":
             out.append(dict(method="optimum", benchmark=bench_name, task=task, metric="test_value", mean=bench.optimum(task, "test"), std=0.0, n=1))
         out.append(dict(method="optimum", benchmark=bench_name, task=task, metric="rank_percentile", mean=0.0, std=0.0, n=1))
-    summary = pd.DataFrame(out).assign(profile=profile, paper_value=np.nan)
+    summary = summary_frame(out, profile)
     summary["n"] = summary.n.astype(int)
     return _in_appearance_order(summary[SUMMARY_COLUMNS], ["benchmark", "method", "task"])
 
@@ -613,7 +602,7 @@ def search_comparisons(rows: pd.DataFrame, baselines: list[str] | None = None) -
 def search_paper_tests(rows: pd.DataFrame, reported: list[dict]) -> pd.DataFrame:
     "Our per-seed values against each number a paper gives as a mean over runs (best_value or rank_percentile, per task or 'all')."
     if not reported or "query" not in rows: return compare_methods(rows.iloc[:0])
-    final, out, seen = _final_rows(rows), [], set()
+    final, out, seen = final_rows(rows), [], set()
     for r in reported:
         key = (r["method"], r["benchmark"], r["task"], r["metric"])
         g = final[(final.method == r["method"]) & (final.benchmark == r["benchmark"])]

@@ -20,6 +20,7 @@ from .core import check_choice, rng, cache_dir, run_info, progress_bar, estimate
 from .data import RecordStore
 from .benchmarks import load_benchmark, source_files
 from . import metrics
+from .results import SUMMARY_COLUMNS, summary_row, summary_frame, final_rows
 
 # %% auto #0
 __all__ = ['BASES', 'OUT_SIZE', 'N_PHASES', 'NOISE_TYPES', 'CHANNEL_RATIOS', 'NOISE_LEVELS', 'BASE_LEVELS', 'BASE_CHANNELS',
@@ -653,7 +654,7 @@ def correlation_summary(rows: pd.DataFrame, profile: str, baselines: bool = True
                 for k, sc in curve_scores(g.train_curve, dv, g.score).items(): variants[f"{method}-trainloss@{k}steps"] = sc
             for name, sc in variants.items():
                 for metric, v in rank_quality(sc, truth, True, hib).items():
-                    out.append(dict(method=name, benchmark=bench_name, task=task, metric=metric, mean=v, std=np.nan, n=len(g)))
+                    out.append(summary_row(name, bench_name, task, metric, mean=v, n=len(g)))
             if baselines and bench_name in _ZC_FILES and method == "gennas":
                 recs = _zc_records(bench_name).get(task, {})
                 have = np.array([a in recs for a in g.arch])             # NASLib recorded a subset (724 NB201 cells)
@@ -662,9 +663,8 @@ def correlation_summary(rows: pd.DataFrame, profile: str, baselines: bool = True
                         sc = np.array([recs[a].get(proxy, np.nan) for a in g.arch[have]])
                         if np.isnan(sc).any(): continue
                         for metric, v in rank_quality(sc, truth[have], False, hib).items():
-                            out.append(dict(method=f"naslib:{proxy}", benchmark=bench_name, task=task, metric=metric, mean=v, std=np.nan,
-                                            n=int(have.sum())))
-    return pd.DataFrame(out).assign(profile=profile, paper_value=np.nan)[["method", "benchmark", "task", "metric", "mean", "std", "n", "profile", "paper_value"]]
+                            out.append(summary_row(f"naslib:{proxy}", bench_name, task, metric, mean=v, n=int(have.sum())))
+    return summary_frame(out, profile)
 
 def correlation_plot(rows: pd.DataFrame, summary: pd.DataFrame, out_dir) -> list[Path]:
     "Bar chart of Spearman rho per method and task (saved as correlation.png/.svg)."
@@ -773,7 +773,7 @@ if register_experiment is not None:
 
     def _search_summary(rows, profile):
         g = rows.groupby(["method", "benchmark", "task", "metric"], sort=False)["value"]
-        return g.agg(mean="mean", std="std", n="size").reset_index().assign(profile=profile, paper_value=np.nan)
+        return summary_frame(g.agg(mean="mean", std="std", n="size").reset_index(), profile)
 
     @register_experiment("gennas-task-search", paper="GenNAS", table="proxy-task search (regularized evolution over signal configs)",
                          cost_quick="~1.5 CPU-h (8 configs x 10 labeled cells x 10 steps)", cost_paper="450 configs x 20 cells x 100 steps (GPU: hours)",
@@ -787,11 +787,9 @@ if register_experiment is not None:
 
     def _e2e_summary(rows, profile):
         "search_summary plus the wall time of each search (GenNAS scoring included)."
-        from transnas_repro.experiments import search_summary, _final_rows, _stats, SUMMARY_COLUMNS
-        s, final = search_summary(rows, profile), _final_rows(rows)
-        extra = [dict(method=m, benchmark=b, task=t, metric="wall_seconds", **_stats(g.wall_time), profile=profile, paper_value=np.nan)
-                 for (m, b, t), g in final.groupby(["method", "benchmark", "task"], sort=False)]
-        return pd.concat([s, pd.DataFrame(extra)[SUMMARY_COLUMNS]], ignore_index=True)
+        from transnas_repro.experiments import search_summary
+        extra = [summary_row(m, b, t, "wall_seconds", g.wall_time) for (m, b, t), g in final_rows(rows).groupby(["method", "benchmark", "task"], sort=False)]
+        return pd.concat([search_summary(rows, profile), summary_frame(extra, profile)], ignore_index=True)
 
     @register_experiment("gennas-search", paper="GenNAS", table="end-to-end search on NB201 (CIFAR-10), GenNAS vs REA",
                          cost_quick="~20 CPU-min (10 seeds; gennas 30 and gennas-rea 50 cells x 10 steps per seed)",
@@ -817,7 +815,7 @@ def selection_summary(rows: pd.DataFrame, profile: str,
     b = load_benchmark(bench_name)
     g = rows[(rows.method == "gennas") & (rows.benchmark == bench_name)].drop_duplicates("arch")
     sizes = [p for p in pools if p <= len(g)//2]                     # a pool near n would be the same cells every time
-    if not sizes: return pd.DataFrame(columns=["method", "benchmark", "task", "metric", "mean", "std", "n", "profile", "paper_value"])
+    if not sizes: return pd.DataFrame(columns=SUMMARY_COLUMNS)
     n = len(g); hib = b.higher_is_better(task); sign = 1 if hib else -1
     steps = int(g.iterations.iloc[0])
     dv = g.diverged if "diverged" in g else np.zeros(len(g), bool)
@@ -839,9 +837,8 @@ def selection_summary(rows: pd.DataFrame, profile: str,
         picks["random"] = draws[:, 0]                                   # the pool is a random draw: its first cell is a random pick
         for name, idx in picks.items():
             for metric, v in [(f"pick_{split}", test[idx]), ("pick_rank_percentile", pct[idx])]:
-                out.append(dict(method=f"{name} [best of {pool}]", benchmark=bench_name, task=task, metric=metric,
-                                mean=float(v.mean()), std=float(v.std()), n=reps))
-    return pd.DataFrame(out).assign(profile=profile, paper_value=np.nan)
+                out.append(summary_row(f"{name} [best of {pool}]", bench_name, task, metric, mean=float(v.mean()), std=float(v.std()), n=reps))
+    return summary_frame(out, profile)
 
 # %% ../nbs/51_gennas.ipynb #c0579a11
 def cost_curve_plot(speed: pd.DataFrame,   # rows of benchmarks/gennas_speed.csv with part == 'paper-curve'
@@ -893,7 +890,7 @@ def authors_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     agg = d.groupby(["method", "benchmark", "task", "metric", "split"], sort=False).agg(
         mean=("mean", "mean"), std=("mean", "std"), n=("n", "min"), samplings=("sample", "nunique")).reset_index()
     agg["method"] = agg.method + " [" + agg.split + "]"
-    return agg.assign(profile=profile, paper_value=np.nan)[["method", "benchmark", "task", "metric", "mean", "std", "n", "profile", "paper_value"]]
+    return summary_frame(agg, profile)
 
 GENNAS_REPORTED_AUTHORS = [dict(r, method=f"gennas [{split}]") for r in GENNAS_REPORTED if r["benchmark"] == "nb201" for split in ("valid", "test200")]
 

@@ -389,10 +389,7 @@ def ktnas_trial(trial) -> list[dict]:
 
 # %% ../nbs/62_ktnas.ipynb #0adc5981
 from .experiments import ledger_summary, compare_methods, paper_test
-
-def _stats(values) -> dict:
-    v = pd.Series(values, dtype=float).dropna()
-    return dict(mean=v.mean() if len(v) else np.nan, std=v.std(ddof=1) if len(v) > 1 else np.nan, n=len(v))
+from .results import summary_row, summary_frame
 
 def evals_to_optimum_table(rows: pd.DataFrame) -> pd.DataFrame:
     "Per (method, benchmark, task, seed): evaluations to reach the optimum, and whether the run was censored (never reached it)."
@@ -409,16 +406,15 @@ def ktnas_evals_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     e = evals_to_optimum_table(rows)
     out = []
     for (method, bench, task), g in e.groupby(["method", "benchmark", "task"], sort=False):
-        out.append(dict(method=method, benchmark=bench, task=task, metric="evals_to_optimum", **_stats(g.evals[~g.censored])))
-        out.append(dict(method=method, benchmark=bench, task=task, metric="censored", mean=float(g.censored.sum()), std=np.nan, n=len(g)))
+        out.append(summary_row(method, bench, task, "evals_to_optimum", g.evals[~g.censored]))
+        out.append(summary_row(method, bench, task, "censored", mean=float(g.censored.sum()), n=len(g)))
     for (method, bench), g in e.groupby(["method", "benchmark"], sort=False):
         complete = g.groupby("seed").filter(lambda s: not s.censored.any())
-        out.append(dict(method=method, benchmark=bench, task="total", metric="evals_to_optimum", **_stats(complete.groupby("seed").evals.sum())))
+        out.append(summary_row(method, bench, "total", "evals_to_optimum", complete.groupby("seed").evals.sum()))
     for bench in e.benchmark.unique():
         for task in e[e.benchmark == bench].task.unique():
-            out.append(dict(method="random (closed form)", benchmark=bench, task=task, metric="evals_to_optimum",
-                            mean=(len(load_benchmark(bench)) + 1)/2, std=np.nan, n=0))
-    return pd.DataFrame(out + ledger_summary(rows)).assign(profile=profile, paper_value=np.nan)
+            out.append(summary_row("random (closed form)", bench, task, "evals_to_optimum", mean=(len(load_benchmark(bench)) + 1)/2))
+    return summary_frame(out + ledger_summary(rows), profile)
 
 def ktnas_budget_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     "Summary at a fixed budget: best value and rank percentile per method and task, the optimum, and the ledger."
@@ -426,13 +422,13 @@ def ktnas_budget_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     final = q.groupby(["method", "benchmark", "task", "seed"], sort=False).tail(1)
     out = []
     for (method, bench, task), g in final.groupby(["method", "benchmark", "task"], sort=False):
-        out.append(dict(method=method, benchmark=bench, task=task, metric="best_value", **_stats(g.best_so_far)))
-        out.append(dict(method=method, benchmark=bench, task=task, metric="rank_percentile", **_stats(g.rank_percentile)))
+        out.append(summary_row(method, bench, task, "best_value", g.best_so_far))
+        out.append(summary_row(method, bench, task, "rank_percentile", g.rank_percentile))
     for (method, bench), g in final.groupby(["method", "benchmark"], sort=False):
-        out.append(dict(method=method, benchmark=bench, task="all", metric="rank_percentile", **_stats(g.groupby("seed").rank_percentile.mean())))
+        out.append(summary_row(method, bench, "all", "rank_percentile", g.groupby("seed").rank_percentile.mean()))
     for bench, task in final[["benchmark", "task"]].drop_duplicates().itertuples(index=False):
-        out.append(dict(method="optimum", benchmark=bench, task=task, metric="best_value", mean=load_benchmark(bench).optimum(task), std=0.0, n=1))
-    return pd.DataFrame(out + ledger_summary(rows)).assign(profile=profile, paper_value=np.nan)
+        out.append(summary_row("optimum", bench, task, "best_value", mean=load_benchmark(bench).optimum(task), std=0.0, n=1))
+    return summary_frame(out + ledger_summary(rows), profile)
 
 # %% ../nbs/62_ktnas.ipynb #b375ec50
 def _paper_rows(units: pd.DataFrame, reported: list[dict], metric: str, lower_is_better) -> list[dict]:

@@ -14,7 +14,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 from .benchmarks import load_benchmark
 from .experiments import (EXPERIMENTS, SUMMARY_COLUMNS, Trial, register_experiment, load_experiment_modules,
-                          default_out, search_trial, check_profile, _stats, ledger_summary)
+                          default_out, search_trial, check_profile, ledger_summary)
+from .results import summary_row, summary_frame
 from . import search
 from .core import check_choice
 from .plots import METHOD_LABELS, format_cell, to_markdown, method_label
@@ -177,7 +178,7 @@ def transfer_trial(trial: Trial) -> list[dict]:
 def transfer_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     "Best value and rank percentile at the final budget per method, space and task; the mean over tasks; the optimum."
     final = rows.sort_values("query", kind="stable").groupby(["method", "benchmark", "task", "seed"], sort=False).tail(1)
-    out, stats = [], _stats
+    out = []
     for bench in _ordered(TRANSFER_SPACES, final.benchmark):
         fb = final[final.benchmark == bench]
         tasks = _ordered(TRANSFER_TASKS, fb.task)
@@ -185,13 +186,13 @@ def transfer_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
             g = fb[fb.method == m]
             for t in tasks:
                 for metric, col in [("best_value", "best_so_far"), ("rank_percentile", "rank_percentile")]:
-                    out.append(dict(method=m, benchmark=bench, task=t, metric=metric, **stats(g[g.task == t][col])))
+                    out.append(summary_row(m, bench, t, metric, g[g.task == t][col]))
             per_seed = g.groupby("seed").rank_percentile.mean()
-            out.append(dict(method=m, benchmark=bench, task="all", metric="rank_percentile", **stats(per_seed)))
+            out.append(summary_row(m, bench, "all", "rank_percentile", per_seed))
         b = load_benchmark(bench)
         for t in [t for t in tasks if "+" not in t]:
-            out.append(dict(method="optimum", benchmark=bench, task=t, metric="best_value", mean=b.optimum(t), std=0.0, n=1))
-    s = pd.DataFrame(out + ledger_summary(rows)).assign(profile=profile, paper_value=np.nan)
+            out.append(summary_row("optimum", bench, t, "best_value", mean=b.optimum(t), std=0.0, n=1))
+    s = summary_frame(out + ledger_summary(rows), profile)
     s["n"] = s.n.astype(int)
     return s[SUMMARY_COLUMNS]
 

@@ -13,7 +13,7 @@ import pandas as pd
 import matplotlib, matplotlib.ticker
 import matplotlib.pyplot as plt
 import seaborn as sns
-from .experiments import SUMMARY_COLUMNS
+from .results import SUMMARY_COLUMNS
 from .benchmarks import BENCHMARKS, load_benchmark
 
 # %% auto #0
