@@ -7,9 +7,9 @@ Docs: https://transnas-repro.github.io/transnas-repro/ktnas.html.md"""
 # %% ../nbs/62_ktnas.ipynb #5474525e
 from __future__ import annotations
 import json, time, math, functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal, get_args
 import numpy as np
 import pandas as pd
 import torch
@@ -23,28 +23,44 @@ from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labe
 from .embeddings import make_embedder, space_graphs, torch_threads, EMBEDDINGS, CELL_OPS
 
 # %% auto #0
-__all__ = ['LOW_FIDELITY', 'ALL_MUTANTS', 'TNB_PAPER_TASKS', 'TNB_OTHER_TASKS', 'KTNAS_VARIANTS', 'BASELINES', 'NB201_BUDGET',
-           'KTNAS_FN', 'NB201_TASKS', 'KTNAS_TABLE_II', 'KTNAS_TABLE_III', 'KTNAS_TABLE_IX', 'NB201_METHODS',
-           'TUNING_NB201', 'TUNING_TNB', 'GrantedSignal', 'CallableSignal', 'GCNRegressor', 'GCNSignal',
-           'make_low_fidelity', 'KTNASRun', 'score_oracle', 'ktnas_evolve', 'default_partners', 'ktnas_search',
-           'reached_optimum', 'stop_at_optimum', 'ktnas_trial', 'evals_to_optimum_table', 'ktnas_evals_summary',
-           'ktnas_budget_summary', 'ktnas_evals_comparisons', 'ktnas_budget_comparisons', 'plot_convergence',
-           'plot_evals', 'plot_budget_curves', 'ktnas_nb201', 'ktnas_tnb_micro', 'ktnas_ablation', 'tuning_ktnas_nb201',
-           'tuning_ktnas_tnb']
+__all__ = ['LOW_FIDELITY', 'ALL_MUTANTS', 'Embedding', 'TransferMode', 'LabelRule', 'TNB_PAPER_TASKS', 'TNB_OTHER_TASKS',
+           'KTNAS_VARIANTS', 'BASELINES', 'NB201_BUDGET', 'KTNAS_FN', 'NB201_TASKS', 'KTNAS_TABLE_II',
+           'KTNAS_TABLE_III', 'KTNAS_TABLE_IX', 'NB201_METHODS', 'TUNING_NB201', 'TUNING_TNB', 'LowFidelity',
+           'NoSignal', 'GrantedSignal', 'CallableSignal', 'GCNRegressor', 'GCNSignal', 'make_low_fidelity',
+           'KTNASConfig', 'make_config', 'KTNASRun', 'score_oracle', 'ktnas_oracles', 'KTNASState', 'ktnas_init',
+           'transfer_step', 'make_offspring', 'task_generation', 'generation_step', 'ktnas_evolve', 'default_partners',
+           'ktnas_search', 'reached_optimum', 'stop_at_optimum', 'ktnas_trial', 'evals_to_optimum_table',
+           'ktnas_evals_summary', 'ktnas_budget_summary', 'ktnas_evals_comparisons', 'ktnas_budget_comparisons',
+           'plot_convergence', 'plot_evals', 'plot_budget_curves', 'ktnas_nb201', 'ktnas_tnb_micro', 'ktnas_ablation',
+           'tuning_ktnas_nb201', 'tuning_ktnas_tnb']
 
 # %% ../nbs/62_ktnas.ipynb #79ac150e
 LOW_FIDELITY = ["auto", "synflow", "params", "flops", "test12", "gcn", "none"]
+ALL_MUTANTS = 10**6   # proposals: screen every fresh mutant
 
-class GrantedSignal:
+class LowFidelity:
+    "A cheap signal: `.score(archs)` (higher is better), refitted by `.fit(history)` each generation; `.pick` screens mutants with it."
+    default_proposals = ALL_MUTANTS          # mutants screened per offspring when the config leaves `proposals` unset
+    def fit(self, history: list[tuple[str, float]]): pass
+    def score(self, archs: list[str]) -> np.ndarray: raise NotImplementedError
+    def pick(self, fresh: list[str], g: np.random.Generator, proposals: int) -> str:
+        "The best-scored of `proposals` mutants drawn from `fresh`."
+        pool = [fresh[i] for i in g.choice(len(fresh), min(proposals, len(fresh)), replace=False)]
+        return pool[int(np.argmax(self.score(pool)))]
+
+class NoSignal(LowFidelity):
+    "No cheap signal (`low_fidelity='none'`): every score is 0 and `pick` takes a fresh mutant uniformly at random."
+    def score(self, archs: list[str]) -> np.ndarray: return np.zeros(len(archs))
+    def pick(self, fresh: list[str], g: np.random.Generator, proposals: int) -> str: return fresh[g.integers(len(fresh))]
+
+class GrantedSignal(LowFidelity):
     "A cheap signal granted by the oracle (`oracle.signal(name)`): charged per architecture it scores."
     def __init__(self, oracle: Oracle, name: str): self.signal = oracle.signal(name)
-    def fit(self, history): pass
     def score(self, archs: list[str]) -> np.ndarray: return self.signal.score(archs)
 
-class CallableSignal:
+class CallableSignal(LowFidelity):
     "A user function `(archs, task) -> scores` (higher is better) as the cheap signal; its calls are recorded, cost unstated."
     def __init__(self, fn: Callable, oracle: Oracle): self.fn, self.oracle = fn, oracle
-    def fit(self, history): pass
     def score(self, archs: list[str]) -> np.ndarray:
         self.oracle.ledger.charge(f"callable:{self.oracle.task}", archs, rule="user function: cost not stated")
         return np.asarray(self.fn(list(archs), self.oracle.task), dtype=float)
@@ -86,8 +102,9 @@ def _n_labels(bench: str) -> int:
     from transnas_repro.encoders import _MACRO_LABELS
     return 2 + (1 + len(_MACRO_LABELS) if bench == "tnb101_macro" else len(CELL_OPS[bench]))
 
-class GCNSignal:
+class GCNSignal(LowFidelity):
     "GCN predictor refitted on a task's evaluated architectures; scores where higher is better."
+    default_proposals = 10     # chosen on tuning seeds (figures/tuning/ktnas-tnb)
     def __init__(self, bench: Benchmark, task: str, epochs: int = 100, lr: float = 5e-3, seed: int = 0):
         self.bench, self.sign = bench.name, 1.0 if bench.higher_is_better(task) else -1.0
         self.labels, self.adj = _space_graphs(bench.name)
@@ -116,14 +133,62 @@ class GCNSignal:
         idx = torch.tensor([self.row[a] for a in archs])
         with torch.no_grad(), torch_threads(1): return self.model(self.labels[idx], self.adj[idx]).numpy()
 
-def make_low_fidelity(spec, oracle: Oracle, seed: int = 0):
-    "The cheap signal for the oracle's task: 'auto' (synflow where granted, as Table I's NB201; else gcn), a granted signal, 'gcn', 'none' (None) or a callable."
+# %% ../nbs/62_ktnas.ipynb #b2e1d4f3
+def make_low_fidelity(spec: str | Callable, oracle: Oracle, seed: int = 0) -> LowFidelity:
+    "The cheap signal for the oracle's task: 'auto' (synflow where granted, as Table I's NB201; else gcn), a granted signal, 'gcn', 'none' or a callable."
     if callable(spec): return CallableSignal(spec, oracle)
     check_choice(spec, LOW_FIDELITY, "low_fidelity", fix="'synflow', 'params', 'flops', 'test12' (NB201), 'gcn', 'none' or a callable (archs, task) -> scores")
     if spec == "auto": spec = "synflow" if "synflow" in signals_for(oracle.bench.name) else "gcn"
-    if spec == "none": return None
+    if spec == "none": return NoSignal()
     if spec == "gcn": return GCNSignal(oracle.bench, oracle.task, seed=seed)
     return GrantedSignal(oracle, spec)
+
+# %% ../nbs/62_ktnas.ipynb #f6a5b8d7
+Embedding = Literal["auto", "arch2vec", "node2vec", "encoding", "none"]
+TransferMode = Literal["rank", "random", "off"]
+LabelRule = Literal["offspring", "self"]
+
+@dataclass
+class KTNASConfig:
+    "Settings of one KTNAS run (paper Table I; the open ones chosen on tuning seeds, figures/tuning/ktnas-*)."
+    population_size: int = 10           # K
+    tournament_size: int = 5
+    r: float = 0.2                      # elite ratio of the label rule
+    m: int = 5                          # generations a negative stays in the HTS
+    n_transfer: int = 4                 # n, transferred architectures per generation
+    embedding: Embedding = "auto"       # 'auto' (arch2vec on the cell spaces, else encoding), 'arch2vec', 'node2vec', 'encoding' or 'none'
+    transfer: TransferMode = "rank"     # 'rank' (KTNAS), 'random', 'off'
+    label_rule: LabelRule = "offspring" # 'offspring' (paper) or 'self' (official code)
+    low_fidelity: str | Callable = "auto"   # one of LOW_FIDELITY or a callable (archs, task) -> scores
+    proposals: int | None = None        # mutants screened per offspring (None: the signal's default, every one; 10 with the GCN)
+    mutation_edits: int = 1             # mutants are up to this many edits from the parent
+    max_generations: int = 10_000
+
+    def record(self) -> dict:
+        "The settings as a run records them (`KTNASRun.config`): a callable signal as 'callable', no generation cap."
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "max_generations"}
+        return {**out, "low_fidelity": self.low_fidelity if isinstance(self.low_fidelity, str) else "callable"}
+
+# %% ../nbs/62_ktnas.ipynb #a7b6c9e8
+_COUNTS = {"population_size": 1, "tournament_size": 1, "m": 1, "n_transfer": 0, "mutation_edits": 1, "max_generations": 0}
+
+def make_config(**config) -> KTNASConfig:
+    "A `KTNASConfig` from keyword settings, with errors that name the bad setting, the valid choices and the fix."
+    for k in config: check_choice(k, [f.name for f in fields(KTNASConfig)], "KTNAS setting", fix="see KTNASConfig for the settings")
+    cfg = KTNASConfig(**config)
+    check_choice(cfg.transfer, get_args(TransferMode), "transfer mode", fix="rank (KTNAS), random (ablation) or off")
+    check_choice(cfg.embedding, get_args(Embedding), "embedding", fix="auto, arch2vec, node2vec, encoding (one-hot, any TNB space) or none")
+    check_choice(cfg.label_rule, get_args(LabelRule), "label rule", fix="offspring (paper) or self (official code)")
+    if not callable(cfg.low_fidelity):
+        check_choice(cfg.low_fidelity, LOW_FIDELITY, "low_fidelity", fix="'synflow', 'params', 'flops', 'test12' (NB201), 'gcn', 'none' or a callable (archs, task) -> scores")
+    if cfg.transfer == "rank" and cfg.embedding == "none":
+        raise ValueError("transfer='rank' needs an embedding (arch2vec or node2vec); 'no embedding' is transfer='random'.")
+    for name, low in {**_COUNTS, **({} if cfg.proposals is None else {"proposals": 1})}.items():
+        v = getattr(cfg, name)
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+            raise ValueError(f"{name}={v!r}: needs a whole number >= {low}. Fix: pass e.g. {name}={getattr(KTNASConfig, name) or low} (the default).")
+    if not 0 < cfg.r <= 1: raise ValueError(f"r={cfg.r!r}: the elite ratio must lie in (0, 1]. Fix: pass e.g. r=0.2 (the default).")
+    return cfg
 
 # %% ../nbs/62_ktnas.ipynb #beb8caf4
 @dataclass
@@ -152,13 +217,80 @@ def score_oracle(oracle: Oracle, bench: Benchmark, method: str, seed: int, wall:
                         metrics.queries_to_optimum([v for _, v in oracle.history], b.optimum(task, split), oracle.higher_is_better),
                         wall, dict(config), list(oracle.queried_at), oracle.ledger.as_dict(oracle))
 
-# %% ../nbs/62_ktnas.ipynb #0631a1dc
-ALL_MUTANTS = 10**6   # proposals: screen every fresh mutant
+# %% ../nbs/62_ktnas.ipynb #e1f0a3c2
+def ktnas_oracles(bench: Benchmark | str | SearchSpace, tasks: list[str], budget: int | dict = 50, split: str = "valid",
+                  oracles: dict | None = None) -> tuple[Benchmark | None, dict]:
+    "The harness benchmark (None on a SearchSpace) and a counted oracle per task: the given ones, else the first task's; the rest its partners."
+    truth = None if isinstance(bench, SearchSpace) else (load_benchmark(bench) if isinstance(bench, str) else bench)
+    if len(set(tasks)) != len(tasks) or not tasks: raise ValueError(f"tasks must be distinct and non-empty, got {tasks}.")
+    for t in tasks: (truth or bench).check_task(t)
+    budgets = budget if isinstance(budget, dict) else {t: budget for t in tasks}
+    oracles = dict(oracles or {})
+    if not oracles:
+        if truth is None: raise ValueError("ktnas_evolve on a SearchSpace needs the searcher's oracles (oracles={task: oracle}).")
+        oracles[tasks[0]] = Oracle(truth, tasks[0], int(budgets[tasks[0]]), split)
+    anchor = next(iter(oracles.values()))
+    for t in tasks:                                      # the other tasks: counted partner oracles on one ledger
+        if t not in oracles: oracles[t] = anchor.partner(t, int(budgets[t]))
+    return truth, oracles
+
+# %% ../nbs/62_ktnas.ipynb #f2a1b4d3
+@dataclass
+class KTNASState:
+    "A run in progress: per task its oracle, cheap signal, population (best first) and historical transfer set; the logs."
+    cfg: KTNASConfig                    # resolved: the embedding and proposals this run uses
+    tasks: list
+    oracles: dict
+    signals: dict                       # task -> LowFidelity
+    similarity: Callable | None         # the embedder's similarity (transfer='rank'), else None
+    g: np.random.Generator
+    pop: dict = field(default_factory=dict)
+    hts: dict = field(default_factory=dict)
+    done: dict = field(default_factory=dict)
+    gen_log: list = field(default_factory=list)
+    transfers: list = field(default_factory=list)
 
 def _sort_key(oracle: Oracle): return (lambda av: -av[1]) if oracle.higher_is_better else (lambda av: av[1])
 
-def _mutant(oracle: Oracle, parent: str, taken: set, g: np.random.Generator, signal, proposals: int, edits: int = 1) -> str | None:
-    "A new child of `parent`: the cheap signal's best of `proposals` unevaluated mutants within `edits` edits (random without a signal)."
+def _evaluate(oracle: Oracle, arch: str) -> float | None:
+    "A true (counted) evaluation, or None when the budget is spent."
+    return None if not oracle.seen(arch) and oracle.exhausted else oracle.query(arch)
+
+def ktnas_init(tasks: list[str], oracles: dict, cfg: KTNASConfig, seed: int = 0, embedder=None) -> KTNASState:
+    "Initialisation: `cfg` resolved for the space, the embedder and cheap signals, and generation 0 (K random architectures per task)."
+    space = next(iter(oracles.values())).bench          # from here on the evolution sees the search space only
+    embedding = cfg.embedding if cfg.embedding != "auto" else ("arch2vec" if space.name in CELL_OPS else "encoding")  # arch2vec needs cells
+    if cfg.transfer == "rank" and embedder is None: embedder = make_embedder(embedding, space.name)
+    g = rng(seed, "ktnas", *tasks)
+    signals = {t: make_low_fidelity(cfg.low_fidelity, oracles[t], seed) for t in tasks}
+    proposals = cfg.proposals if cfg.proposals is not None else min(s.default_proposals for s in signals.values())
+    st = KTNASState(replace(cfg, embedding=embedding, proposals=proposals), list(tasks), oracles, signals,
+                    embedder.similarity if cfg.transfer == "rank" else None, g,
+                    hts={t: HistoricalTransferSet(cfg.m) for t in tasks}, done={t: False for t in tasks})
+    for t in tasks:
+        st.pop[t] = []
+        for i in g.permutation(len(space))[:cfg.population_size]:
+            v = _evaluate(oracles[t], space.archs[i])
+            if v is not None: st.pop[t].append((space.archs[i], v))
+        st.pop[t].sort(key=_sort_key(oracles[t]))
+    return st
+
+# %% ../nbs/62_ktnas.ipynb #d6e5f8b7
+def transfer_step(st: KTNASState, t: str, gen: int, parents: dict) -> tuple[list[tuple[str, float]], str]:
+    "The transfer population TP of task `t` in generation `gen` (other tasks' parents chosen for `t`, evaluated on `t`, logged) and why."
+    source_of = {a: s for s in st.tasks if s != t for a in parents[s]}
+    choice = choose_transfer(st.hts[t], list(source_of), parents[t], gen, st.cfg.n_transfer, st.similarity, st.g, st.cfg.transfer)
+    TP = []
+    for a in choice.chosen:
+        v = _evaluate(st.oracles[t], a)
+        if v is None: break
+        TP.append((a, v))
+        st.transfers.append(dict(generation=gen, target=t, source=source_of[a], arch=a, value=v, reason=choice.reason))
+    return TP, choice.reason
+
+# %% ../nbs/62_ktnas.ipynb #b0c9d2f1
+def _mutant(oracle: Oracle, parent: str, taken: set, g: np.random.Generator, signal: LowFidelity, proposals: int, edits: int = 1) -> str | None:
+    "A new child of `parent`: the cheap signal's pick among `proposals` unevaluated mutants within `edits` edits."
     def fresh_around(a):
         ring, out = [a], []
         for _ in range(edits):
@@ -170,118 +302,75 @@ def _mutant(oracle: Oracle, parent: str, taken: set, g: np.random.Generator, sig
         if fresh: break
         nb = neighbours(oracle.bench, walker); walker = nb[g.integers(len(nb))]
         fresh = fresh_around(walker)
-    if not fresh: return None
-    if signal is None: return fresh[g.integers(len(fresh))]
-    pool = [fresh[i] for i in g.choice(len(fresh), min(proposals, len(fresh)), replace=False)]
-    return pool[int(np.argmax(signal.score(pool)))]
+    return signal.pick(fresh, g, proposals) if fresh else None
 
+def make_offspring(st: KTNASState, t: str, pool: list) -> tuple[list, dict]:
+    "Up to K evaluated offspring of task `t` from `pool` (tournament winner -> mutant), and each child's parent."
+    o, cfg, offspring, parent_of, taken = st.oracles[t], st.cfg, [], {}, set()
+    for _ in range(cfg.population_size):
+        if o.exhausted: break
+        idx = st.g.choice(len(pool), min(cfg.tournament_size, len(pool)), replace=False)
+        winner = min((pool[i] for i in idx), key=_sort_key(o))[0]
+        child = _mutant(o, winner, taken, st.g, st.signals[t], cfg.proposals, cfg.mutation_edits)
+        if child is None: continue
+        v = _evaluate(o, child)
+        if v is None: break
+        offspring.append((child, v)); parent_of[child] = winner; taken.add(child)
+    return offspring, parent_of
+
+# %% ../nbs/62_ktnas.ipynb #c1d0e3a2
+def task_generation(st: KTNASState, t: str, gen: int, parents: dict) -> None:
+    "Generation `gen` of task `t`: transfer, refit the signal, offspring, keep the top K of P u O u TP, label the transfers."
+    o, cfg = st.oracles[t], st.cfg
+    TP, reason = transfer_step(st, t, gen, parents)
+    st.signals[t].fit(o.history)
+    offspring, parent_of = make_offspring(st, t, st.pop[t] + TP)
+    st.pop[t] = sorted({a: v for a, v in st.pop[t] + offspring + TP}.items(), key=_sort_key(o))[:cfg.population_size]
+    labels = transfer_labels([a for a, _ in TP], parent_of, st.pop[t], cfg.r, o.higher_is_better, cfg.label_rule)
+    new = st.transfers[len(st.transfers) - len(TP):]
+    source = {rec["arch"]: rec["source"] for rec in new}
+    for a, lab in labels.items(): st.hts[t].add(a, lab, gen, source[a])
+    for rec in new: rec["label"] = labels[rec["arch"]]
+    st.hts[t].prune(gen + 1)
+    st.gen_log.append(dict(generation=gen, task=t, queries=o.n_queries, best_value=o.best()[1],
+                           population_mean=float(np.mean([v for _, v in st.pop[t]])), n_transferred=len(TP),
+                           reason=reason, hts_size=len(st.hts[t])))
+
+def generation_step(st: KTNASState, gen: int, stop_task: Callable | None = None, stop: Callable | None = None) -> bool:
+    "Generation `gen` of every task still going, from one snapshot of the parents; False (nothing run) once all are done or `stop` says so."
+    for t in st.tasks: st.done[t] = st.done[t] or st.oracles[t].exhausted or bool(stop_task and stop_task(st.oracles[t]))
+    if all(st.done.values()) or (stop and stop(st.oracles)): return False
+    parents = {t: [a for a, _ in st.pop[t]] for t in st.tasks}
+    for t in st.tasks:
+        if not st.done[t]: task_generation(st, t, gen, parents)
+    return True
+
+# %% ../nbs/62_ktnas.ipynb #0631a1dc
 def ktnas_evolve(bench: Benchmark | str | SearchSpace, # benchmark (harness) or a searcher's SearchSpace (then `oracles` are given)
                  tasks: list[str],                  # tasks searched jointly (>= 1)
                  budget: int | dict = 50,           # true evaluations per task (or per-task dict)
                  seed: int = 0,
-                 population_size: int = 10,         # K
-                 tournament_size: int = 5,
-                 r: float = 0.2,                    # elite ratio of the label rule
-                 m: int = 5,                        # generations a negative stays in the HTS
-                 n_transfer: int = 4,               # n, transferred architectures per generation
-                 embedding: str = "auto",           # 'auto' (arch2vec on the cell spaces, else encoding), 'arch2vec', 'node2vec', 'encoding' or 'none'
-                 transfer: str = "rank",            # 'rank' (KTNAS), 'random', 'off'
-                 label_rule: str = "offspring",     # 'offspring' (paper) or 'self' (official code)
-                 low_fidelity="auto",               # 'auto', 'test12', 'gcn', 'none' or callable (archs, task) -> scores
-                 proposals: int | None = None,      # mutants screened per offspring (None: every one with a granted signal, 10 with the GCN)
-                 mutation_edits: int = 1,           # mutants are up to this many edits from the parent
-                 max_generations: int = 10_000,
                  split: str = "valid",              # split the oracles answer
                  oracles: dict | None = None,       # prebuilt oracles per task; missing tasks become partners of the first
                  stop_task: Callable | None = None, # (oracle) -> True ends that task's evolution (e.g. optimum reached)
                  stop: Callable | None = None,      # (oracles) -> True ends the run
                  embedder=None,                     # a prebuilt embedder (reused across runs)
+                 config: KTNASConfig | None = None, # the settings (default KTNASConfig()); keyword settings override them
+                 **settings,                        # any KTNASConfig field, e.g. transfer='off', low_fidelity='none'
                 ) -> KTNASRun:
     "KTNAS Algorithm 1: per-task evolution with transfer-rank architecture transfer; every true evaluation is counted."
     t_start = time.perf_counter()
-    truth = None if isinstance(bench, SearchSpace) else (load_benchmark(bench) if isinstance(bench, str) else bench)
-    check_choice(transfer, TRANSFER_MODES, "transfer mode", fix="rank (KTNAS), random (ablation) or off")
-    check_choice(embedding, ["auto", *EMBEDDINGS], "embedding", fix="auto, arch2vec, node2vec, encoding (one-hot, any TNB space) or none")
-    if embedding == "auto": embedding = "arch2vec" if (truth or bench).name in CELL_OPS else "encoding"   # arch2vec needs a cell space
-    if transfer == "rank" and embedding == "none":
-        raise ValueError("transfer='rank' needs an embedding (arch2vec or node2vec); 'no embedding' is transfer='random'.")
-    if len(set(tasks)) != len(tasks) or not tasks: raise ValueError(f"tasks must be distinct and non-empty, got {tasks}.")
-    for t in tasks: (truth or bench).check_task(t)
-    budgets = budget if isinstance(budget, dict) else {t: budget for t in tasks}
-    oracles = dict(oracles or {})
-    if not oracles:
-        if truth is None: raise ValueError("ktnas_evolve on a SearchSpace needs the searcher's oracles (oracles={task: oracle}).")
-        oracles[tasks[0]] = Oracle(truth, tasks[0], int(budgets[tasks[0]]), split)
-    anchor = next(iter(oracles.values()))
-    for t in tasks:                                      # the other tasks: counted partner oracles on one ledger
-        if t not in oracles: oracles[t] = anchor.partner(t, int(budgets[t]))
-    bench = anchor.bench                                 # from here on the evolution sees the search space only
-    if transfer == "rank" and embedder is None: embedder = make_embedder(embedding, bench.name)
-    similarity = embedder.similarity if transfer == "rank" else None
-    g = rng(seed, "ktnas", *tasks)
-    signals = {t: make_low_fidelity(low_fidelity, oracles[t], seed) for t in tasks}
-    uses_gcn = any(isinstance(sig, GCNSignal) for sig in signals.values())
-    # defaults chosen on tuning seeds (figures/tuning/ktnas-nb201, figures/tuning/ktnas-tnb)
-    proposals = proposals if proposals is not None else (10 if uses_gcn else ALL_MUTANTS)
-    hts = {t: HistoricalTransferSet(m) for t in tasks}
-    done = {t: False for t in tasks}
-    pop, gen_log, transfers = {}, [], []
-
-    def evaluate(t, a):                                  # a true (counted) evaluation, or None when the budget is spent
-        o = oracles[t]
-        if not o.seen(a) and o.exhausted: return None
-        return o.query(a)
-
-    for t in tasks:                                      # generation 0: K random architectures per task
-        pop[t] = []
-        for i in g.permutation(len(bench))[:population_size]:
-            v = evaluate(t, bench.archs[i])
-            if v is not None: pop[t].append((bench.archs[i], v))
-        pop[t].sort(key=_sort_key(oracles[t]))
-    for gen in range(1, max_generations + 1):
-        for t in tasks: done[t] = done[t] or oracles[t].exhausted or bool(stop_task and stop_task(oracles[t]))
-        if all(done.values()) or (stop and stop(oracles)): break
-        parents = {t: [a for a, _ in pop[t]] for t in tasks}
-        for t in tasks:
-            if done[t]: continue
-            o, sig = oracles[t], signals[t]
-            source_of = {a: s for s in tasks if s != t for a in parents[s]}
-            choice = choose_transfer(hts[t], list(source_of), parents[t], gen, n_transfer, similarity, g, transfer)
-            TP = []
-            for a in choice.chosen:
-                v = evaluate(t, a)
-                if v is None: break
-                TP.append((a, v))
-                transfers.append(dict(generation=gen, target=t, source=source_of[a], arch=a, value=v, reason=choice.reason))
-            if sig is not None: sig.fit(o.history)
-            pool, offspring, parent_of, taken = pop[t] + TP, [], {}, set()
-            for _ in range(population_size):
-                if o.exhausted: break
-                idx = g.choice(len(pool), min(tournament_size, len(pool)), replace=False)
-                winner = min((pool[i] for i in idx), key=_sort_key(o))[0]
-                child = _mutant(o, winner, taken, g, sig, proposals, mutation_edits)
-                if child is None: continue
-                v = evaluate(t, child)
-                if v is None: break
-                offspring.append((child, v)); parent_of[child] = winner; taken.add(child)
-            merged = list({a: v for a, v in pop[t] + offspring + TP}.items())
-            pop[t] = sorted(merged, key=_sort_key(o))[:population_size]
-            labels = transfer_labels([a for a, _ in TP], parent_of, pop[t], r, o.higher_is_better, label_rule)
-            for a, lab in labels.items(): hts[t].add(a, lab, gen, source_of[a])
-            for rec in transfers[len(transfers) - len(TP):]: rec["label"] = labels[rec["arch"]]
-            hts[t].prune(gen + 1)
-            gen_log.append(dict(generation=gen, task=t, queries=o.n_queries, best_value=o.best()[1],
-                                population_mean=float(np.mean([v for _, v in pop[t]])), n_transferred=len(TP),
-                                reason=choice.reason, hts_size=len(hts[t])))
-    config = dict(tasks=list(tasks), population_size=population_size, tournament_size=tournament_size, r=r, m=m,
-                  n_transfer=n_transfer, embedding=embedding, transfer=transfer, label_rule=label_rule,
-                  low_fidelity=low_fidelity if isinstance(low_fidelity, str) else "callable", proposals=proposals,
-                  mutation_edits=mutation_edits)
-    transfers = pd.DataFrame(transfers, columns=["generation", "target", "source", "arch", "value", "reason", "label"])
+    cfg = make_config(**{**({f.name: getattr(config, f.name) for f in fields(config)} if config else {}), **settings})
+    truth, oracles = ktnas_oracles(bench, tasks, budget, split, oracles)
+    st = ktnas_init(tasks, oracles, cfg, seed, embedder)
+    for gen in range(1, cfg.max_generations + 1):
+        if not generation_step(st, gen, stop_task, stop): break
+    transfers = pd.DataFrame(st.transfers, columns=["generation", "target", "source", "arch", "value", "reason", "label"])
     wall = time.perf_counter() - t_start
     if truth is not None:    # the harness scores the transfers after the run (the evolution never saw these)
         transfers.insert(5, "rank_percentile", [truth.rank_percentile(v, t, split) for v, t in zip(transfers.value, transfers.target)])
-    return KTNASRun(bench.name, list(tasks), seed, oracles, pd.DataFrame(gen_log), transfers, config, wall)
+    return KTNASRun(next(iter(oracles.values())).bench.name, list(tasks), seed, oracles, pd.DataFrame(st.gen_log), transfers,
+                    dict(tasks=list(tasks), **st.cfg.record()), wall)
 
 # %% ../nbs/62_ktnas.ipynb #f35f25f3
 TNB_PAPER_TASKS = ["class_object", "class_scene", "room_layout"]
