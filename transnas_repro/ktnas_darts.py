@@ -163,7 +163,7 @@ def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | N
                         c = to_string(mutate(child, g, cfg.mutation_p))
                         if c not in parent_of and c not in pool: parent_of[c] = par; offspring.append(c)
                     if len(parent_of) == 0 and len(offspring) == 0 and g.random() < 0.01: break
-                children = offspring[:cfg.population] + tp
+                children = offspring[:cfg.population] + tp or parents[t]   # nothing new could be bred: train the parents again
             loss = train_supernet_epoch(net, opts[t], train, children, g, cfg.batch_size); scheds[t].step()
             everyone = list(dict.fromkeys(parents[t] + children))
             for a in everyone: fit[t][a] = fitness(net, a, val, cfg.val_batch_size)
