@@ -274,14 +274,20 @@ def grasp(net, batch):
     hg = torch.autograd.grad(z, weights, allow_unused=True)
     return float(sum((-w.detach()*h).sum() for w, h in zip(weights, hg) if h is not None))
 
+def _input_jacobian(net: nn.Module, batch: ProxyBatch) -> tuple:
+    "Per-image gradients of the summed output w.r.t. the inputs, (n, d) float64, and the output's shape: one train-mode pass, shared by jacov and epe_nas."
+    def run():
+        model = copy.deepcopy(net).train()
+        x = batch.inputs.clone().requires_grad_(True)
+        y = model(x)
+        y.backward(torch.ones_like(y))
+        return x.grad.reshape(len(x), -1).double(), tuple(y.shape)
+    return _shared((id(net), id(batch), "jacobian"), run)
+
 @proxy("jacov")
 def jacov(net, batch):
     "-sum(log(v + k) + 1/(v + k)), k = 1e-5, v eigenvalues of the correlation matrix of per-image input-gradients of the summed output."
-    model = copy.deepcopy(net).train()
-    x = batch.inputs.clone().requires_grad_(True)
-    y = model(x)
-    y.backward(torch.ones_like(y))
-    corr = torch.corrcoef(x.grad.reshape(len(x), -1).double())
+    corr = torch.corrcoef(_input_jacobian(net, batch)[0])
     if not torch.isfinite(corr).all(): return float("nan")     # an image with a constant Jacobian
     v = torch.linalg.eigvalsh(corr)
     return float(-torch.sum(torch.log(v + 1e-5) + 1.0/(v + 1e-5)))
@@ -322,12 +328,8 @@ def zen(net, batch=None, mixup_gamma: float = 1e-2, seed: int = 0):
 @proxy("epe_nas", needs_labels=True)
 def epe_nas(net, batch):
     "EPE-NAS: per-class sums of log(|corr| + 1e-5) of the input-Jacobian correlations; sum of |s_c| (mean pairwise gap above 100 classes)."
-    model = copy.deepcopy(net).train()
-    x = batch.inputs.clone().requires_grad_(True)
-    y = model(x)
-    y.backward(torch.ones_like(y))
-    jac = x.grad.reshape(len(x), -1).double()
-    classes = y.shape[1] if y.dim() == 2 else batch.num_classes
+    jac, shape = _input_jacobian(net, batch)
+    classes = shape[1] if len(shape) == 2 else batch.num_classes
     labels = batch.targets % classes
     s = []
     for c in labels.unique().tolist():
@@ -585,7 +587,8 @@ def draw_agreement(bench_name: str, task: str,
     scores = {}
     for name, (init, bseed) in draws.items():
         batch = make_batch(size=input_size(bench_name, task), num_classes=classes, seed=bseed)
-        key = hash_key(json.dumps(dict(bench=bench_name, task=task, init=init, batch=bseed, proxies=proxies, archs=archs)))
+        key = hash_key(json.dumps(dict(bench=bench_name, task=task, init=init, batch=bseed, proxies=proxies, archs=archs,
+                                        device=get_device())))
         scores[name] = score_many(bench_name, archs, proxies, n_jobs=n_jobs, batch=batch, seed=init, task=task, progress=progress,
                                   cache=cache_dir("proxies")/f"draws-{bench_name}-{key}.jsonl").set_index("arch")
     def rho(a, b):
