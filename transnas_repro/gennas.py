@@ -888,7 +888,7 @@ def authors_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
            for s, g in rows.groupby("sample") for split in ("valid", "test200")]
     d = pd.concat(per, ignore_index=True)
     agg = d.groupby(["method", "benchmark", "task", "metric", "split"], sort=False).agg(
-        mean=("mean", "mean"), std=("mean", "std"), n=("n", "min"), samplings=("sample", "nunique")).reset_index()
+        mean=("mean", "mean"), std=("mean", "std"), n=("n", "min")).reset_index()
     agg["method"] = agg.method + " [" + agg.split + "]"
     return summary_frame(agg, profile)
 
