@@ -20,11 +20,12 @@ from . import metrics
 # %% auto #0
 __all__ = ['TNB_METRICS', 'NB201_TASKS', 'BENCHMARKS', 'BENCHMARK_DESCRIPTIONS', 'TNB_MICRO_OPS', 'NB201_OPS', 'NASLIB_NB201_OPS',
            'NASLIB_NB201_EDGE_TO_STRING', 'NB101_OPS', 'NASLIB_NB101_OPS', 'VIS_NB101_OPS', 'DARTS_OPS', 'NB101_LABELS',
-           'NB101_INTERIOR_OPS', 'NB101_SPACE_SIZE', 'NB101_VIS_FILES', 'BENCHMARK_FACTORIES', 'TaskMetric', 'decode',
-           'encode', 'tnb_macro_archs', 'tnb_micro_archs', 'nb201_archs', 'to_naslib', 'from_naslib', 'encode_nb101',
-           'encode_nb301', 'nb101_module_hash', 'nb101_key', 'nb101_cell', 'enumerate_nb101', 'enumerate_nb101_naive',
-           'nb101_build_fix', 'nb101_space_path', 'nb101_space', 'nb101_join', 'benchmark_table_path',
-           'benchmark_table', 'source_files', 'Benchmark', 'register_benchmark', 'load_benchmark', 'check_tnb_mapping']
+           'NB101_INTERIOR_OPS', 'NB101_SPACE_SIZE', 'NB101_VIS_FILES', 'SPACES', 'BENCHMARK_FACTORIES', 'TaskMetric',
+           'decode', 'encode', 'tnb_macro_archs', 'tnb_micro_archs', 'nb201_archs', 'to_naslib', 'from_naslib',
+           'encode_nb101', 'encode_nb301', 'nb101_module_hash', 'nb101_key', 'nb101_cell', 'enumerate_nb101',
+           'enumerate_nb101_naive', 'nb101_build_fix', 'nb101_space_path', 'nb101_space', 'nb101_join', 'SpaceSpec',
+           'space_spec', 'spaces_of', 'benchmark_table_path', 'benchmark_table', 'source_files', 'Benchmark',
+           'register_benchmark', 'load_benchmark', 'check_tnb_mapping']
 
 # %% ../nbs/02_benchmarks.ipynb #b45022dd
 @dataclass(frozen=True)
@@ -362,6 +363,44 @@ def _load_nb101_full() -> pd.DataFrame:
                         "valid/cifar10": j["108_final_validation_accuracy"]*100, "official_id": np.arange(len(j))})
     for e in (4, 12, 36): out[f"valid_acc_{e}ep"] = j[f"{e}_final_validation_accuracy"]*100
     return out.assign(params=j.trainable_parameters.astype(float), train_seconds=j.final_training_time, key=j.key, source=j.source)
+
+# %% ../nbs/02_benchmarks.ipynb #d3bfe549
+@dataclass(frozen=True)
+class SpaceSpec:
+    "One search space as the rest of the package sees it (see the table above)."
+    name: str
+    kind: str                  # 'cell', 'macro', 'graph' or 'darts'
+    ops: tuple                 # an edge's ops (cell), a vertex's (graph), the DARTS ops, or the macro module kinds 1-4
+    searchable: bool           # the table is the whole space: neighbourhoods and whole-space scores exist
+    tasks: tuple               # the tasks its networks are built for
+    default_task: str          # the task a network is built for when none is named
+    input_shape: tuple         # the (1, C, H, W) input the benchmark's networks were trained on
+    body: str                  # the network body networks.build_network makes
+    head: str                  # 'classifier' (linear over pooled features) or 'taskonomy' (TransNAS-Bench-101's task decoders)
+    embedding: str | None = None   # KTNAS's default architecture embedding (None: not a KTNAS space)
+    naslib_zc: str | None = None   # NASLib's recorded zero-cost file of the space (data.FILES name)
+
+_CLS, _TNB = (1, 3, 32, 32), (1, 3, 256, 256)
+SPACES = {s.name: s for s in [
+    SpaceSpec("tnb101_micro", "cell", tuple(TNB_MICRO_OPS), True, tuple(TNB_TASKS), "class_object", _TNB, "tnb-micro", "taskonomy", "arch2vec",
+              "tnb101/naslib_zc_transbench101_micro.json"),
+    SpaceSpec("tnb101_macro", "macro", (1, 2, 3, 4), True, tuple(TNB_TASKS), "class_object", _TNB, "tnb-macro", "taskonomy", "encoding",
+              "tnb101/naslib_zc_transbench101_macro.json"),
+    SpaceSpec("nb201", "cell", tuple(NB201_OPS), True, tuple(NB201_TASKS), "cifar10", _CLS, "nb201", "classifier", "arch2vec",
+              "nb201/naslib_zc_nasbench201.json"),
+    SpaceSpec("nb101_sample", "graph", tuple(NB101_OPS), False, ("cifar10",), "cifar10", _CLS, "nb101", "classifier"),
+    SpaceSpec("nb301_sample", "darts", tuple(DARTS_OPS), False, ("cifar10",), "cifar10", _CLS, "darts", "classifier"),
+    SpaceSpec("nb101", "graph", tuple(NB101_OPS), False, ("cifar10",), "cifar10", _CLS, "nb101", "classifier")]}
+
+_MISSING = object()
+def space_spec(name: str, default=_MISSING) -> SpaceSpec | None:
+    "The SpaceSpec of a built-in benchmark; `default` (e.g. None) for any other name instead of the error."
+    if name in SPACES or default is _MISSING: return SPACES[check_choice(name, SPACES, "benchmark with a space description")]
+    return default
+
+def spaces_of(kind: str) -> list[str]:
+    "The built-in spaces of one kind ('cell', 'macro', 'graph', 'darts')."
+    return [n for n, s in SPACES.items() if s.kind == kind]
 
 # %% ../nbs/02_benchmarks.ipynb #32eb95e3
 _TNB_COLUMNS = {  # task -> (valid column, test column, scale to paper units)

@@ -19,7 +19,7 @@ import networkx as nx
 from torch_geometric.data import Data
 from .core import cache_dir, check_choice, progress_bar, estimate_note
 from .data import atomic_write, cached_file
-from .benchmarks import decode, load_benchmark, TNB_MICRO_OPS, NB201_OPS
+from .benchmarks import decode, load_benchmark, TNB_MICRO_OPS, NB201_OPS, SPACES, space_spec, spaces_of
 from . import networks
 
 # %% auto #0
@@ -276,8 +276,7 @@ def computation_graph(net: nn.Module,                  # any traceable module (u
     return CG(*_simplify(raw_graph(net, tuple(input_shape), leaf_types), prune_zeros), name=name or type(net).__name__)
 
 # %% ../nbs/10_encoders.ipynb #b65e176d
-DEFAULT_INPUT_SHAPE = {"nb201": (1, 3, 32, 32), "nb101_sample": (1, 3, 32, 32), "nb101": (1, 3, 32, 32), "nb301_sample": (1, 3, 32, 32),
-                       "tnb101_micro": (1, 3, 256, 256), "tnb101_macro": (1, 3, 256, 256)}
+DEFAULT_INPUT_SHAPE = {n: s.input_shape for n, s in SPACES.items()}   # the search-space table's training inputs
 _CELL_SPACES = {"nb201": "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|",
                 "tnb101_micro": "64-41414-3_33_333"}
 
@@ -435,7 +434,7 @@ def _to_data(g: CG) -> Data:
 # %% ../nbs/10_encoders.ipynb #e6f15963
 ENCODINGS = ["onehot", "adjacency", "path"]
 CELL_EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))   # (from, to) of the 6 edges, string order
-_CELL_OPS = {"nb201": NB201_OPS, "tnb101_micro": TNB_MICRO_OPS}
+_CELL_OPS = {n: list(SPACES[n].ops) for n in ("nb201", "tnb101_micro")}   # the cell spaces, NB201 first (column order)
 _MACRO_LABELS = ["module_1", "module_2", "module_3", "module_4"]   # keep, double channels, halve resolution, both
 _CELL_PATHS = ((3,), (0, 4), (1, 5), (0, 2, 5))                    # input -> output paths as edge positions
 
@@ -451,8 +450,8 @@ _CELL_ADJ, _TRIU = _line_graph_template(6), np.triu_indices(8, 1)
 
 def op_matrix(bench: str, archs) -> np.ndarray:
     "(architectures, 6) integer matrix: op index per cell edge, or module digit per slot (0 = empty) for macro."
-    check_choice(bench, [*_CELL_OPS, "tnb101_macro"], "benchmark with classic encodings", fix="use nb201, tnb101_micro or tnb101_macro")
-    if bench == "tnb101_macro": return np.array([list(decode(bench, a)) + [0]*(6 - len(decode(bench, a))) for a in archs], dtype=np.int64).reshape(-1, 6)
+    check_choice(bench, [*_CELL_OPS, *spaces_of("macro")], "benchmark with classic encodings", fix="use nb201, tnb101_micro or tnb101_macro")
+    if space_spec(bench).kind == "macro": return np.array([list(decode(bench, a)) + [0]*(6 - len(decode(bench, a))) for a in archs], dtype=np.int64).reshape(-1, 6)
     index = {o: i for i, o in enumerate(_CELL_OPS[bench])}
     return np.array([[index[o] for o in decode(bench, a)] for a in archs], dtype=np.int64).reshape(-1, 6)
 
@@ -466,7 +465,7 @@ def encoding_names(bench: str, kind: str) -> list[str]:
     if kind == "adjacency":
         nodes = ["input", *slots, "output"]
         return [f"adj[{nodes[i]},{nodes[j]}]" for i, j in zip(*np.triu_indices(8, 1))] + ([f"{s}={o}" for s in slots for o in labels[1:]]
-                                                                                      if bench == "tnb101_macro" else onehot)
+                                                                                      if bench not in _CELL_OPS else onehot)
     ops = _CELL_OPS[bench][1:]
     return [">".join(p) for L in (1, 2, 3) for p in itertools.product(ops, repeat=L)]
 
@@ -481,7 +480,7 @@ def encode_all(bench: str,             # nb201, tnb101_micro or tnb101_macro
     ops = op_matrix(bench, archs)
     check_choice(kind, _kinds(bench), f"encoding for {bench}", fix="macro networks are chains: use onehot or adjacency")
     n = len(ops)
-    if bench == "tnb101_macro":
+    if space_spec(bench).kind == "macro":
         onehot = np.eye(5, dtype=np.float32)[ops]
         if kind == "onehot": return onehot.reshape(n, -1)
         alive = np.concatenate([np.ones((n, 1), bool), ops > 0, np.ones((n, 1), bool)], axis=1)
@@ -519,7 +518,7 @@ def encode(bench: str, arch: str,
         raise ValueError(f"as_='pyg' needs kind='adjacency' (got {kind!r}): one-hot and path encodings are flat vectors. "
                          "Fix: encode(bench, arch, 'adjacency', as_='pyg'), or arch_cg(bench, arch).to_pyg() for the computation graph.")
     adj = np.zeros((8, 8), dtype=np.int64); adj[np.triu_indices(8, 1)] = vec[:28]
-    is_macro = bench == "tnb101_macro"
+    is_macro = space_spec(bench).kind == "macro"
     labels = ["input", "output", *(_MACRO_LABELS if is_macro else _CELL_OPS[bench])]
     ops = op_matrix(bench, [arch])[0]
     names = ["input", *[(_MACRO_LABELS[o - 1] if o else None) if is_macro else _CELL_OPS[bench][o] for o in ops], "output"]

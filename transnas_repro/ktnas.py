@@ -16,7 +16,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import check_choice, rng, set_seed, run_info
-from .benchmarks import load_benchmark, Benchmark
+from .benchmarks import load_benchmark, Benchmark, space_spec
 from .search import Oracle, SearchResult, SearchSpace, neighbours, register_searcher, signals_for, ledger_columns
 from . import search, metrics
 from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labels, TRANSFER_MODES, LABEL_RULES
@@ -100,7 +100,7 @@ def _space_graphs(bench: str):
 def _n_labels(bench: str) -> int:
     "Node labels: input, output and one per op (TNB macro: empty slot plus the module kinds)."
     from transnas_repro.encoders import _MACRO_LABELS
-    return 2 + (1 + len(_MACRO_LABELS) if bench == "tnb101_macro" else len(CELL_OPS[bench]))
+    return 2 + (1 + len(_MACRO_LABELS) if space_spec(bench).kind == "macro" else len(CELL_OPS[bench]))
 
 class GCNSignal(LowFidelity):
     "GCN predictor refitted on a task's evaluated architectures; scores where higher is better."
@@ -259,7 +259,7 @@ def _evaluate(oracle: Oracle, arch: str) -> float | None:
 def ktnas_init(tasks: list[str], oracles: dict, cfg: KTNASConfig, seed: int = 0, embedder=None) -> KTNASState:
     "Initialisation: `cfg` resolved for the space, the embedder and cheap signals, and generation 0 (K random architectures per task)."
     space = next(iter(oracles.values())).bench          # from here on the evolution sees the search space only
-    embedding = cfg.embedding if cfg.embedding != "auto" else ("arch2vec" if space.name in CELL_OPS else "encoding")  # arch2vec needs cells
+    embedding = cfg.embedding if cfg.embedding != "auto" else (getattr(space_spec(space.name, None), "embedding", None) or "encoding")
     if cfg.transfer == "rank" and embedder is None: embedder = make_embedder(embedding, space.name)
     g = rng(seed, "ktnas", *tasks)
     signals = {t: make_low_fidelity(cfg.low_fidelity, oracles[t], seed) for t in tasks}

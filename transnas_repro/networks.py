@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 from .core import check_choice
 from .data import data_path, TNB_TASKS
-from .benchmarks import decode, from_naslib, encode_nb101, load_benchmark, NB201_TASKS
+from .benchmarks import decode, from_naslib, encode_nb101, load_benchmark, NB201_TASKS, SPACES, space_spec
 
 # %% auto #0
 __all__ = ['TNB_OUTPUTS', 'DARTS_OPS', 'DARTS_V2', 'BENCH_TASKS', 'DEFAULT_TASK', 'NB201_CLASSES', 'FLAVORS',
@@ -359,10 +359,8 @@ DARTS_V2 = dict(normal=[("sep_conv_3x3", 0), ("sep_conv_3x3", 1), ("sep_conv_3x3
                         ("max_pool_3x3", 0), ("skip_connect", 2), ("skip_connect", 2), ("max_pool_3x3", 1)])
 
 # %% ../nbs/05_networks.ipynb #1a9955c1
-BENCH_TASKS = {"nb201": list(NB201_TASKS), "tnb101_micro": list(TNB_TASKS), "tnb101_macro": list(TNB_TASKS),
-               "nb101_sample": ["cifar10"], "nb301_sample": ["cifar10"], "nb101": ["cifar10"]}
-DEFAULT_TASK = {"nb201": "cifar10", "tnb101_micro": "class_object", "tnb101_macro": "class_object",
-                "nb101_sample": "cifar10", "nb301_sample": "cifar10", "nb101": "cifar10"}
+BENCH_TASKS = {n: list(s.tasks) for n, s in SPACES.items()}        # read from the search-space table (benchmarks.SPACES)
+DEFAULT_TASK = {n: s.default_task for n, s in SPACES.items()}
 NB201_CLASSES = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120}
 FLAVORS = ("benchmark", "naslib")
 
@@ -394,17 +392,19 @@ class Network(nn.Module):
     def extra_repr(self): return f"bench={self.bench!r}, task={self.task!r}, flavor={self.flavor!r}, arch={self.arch!r}"
 
 def _head(bench, task, body):
-    if bench.startswith("tnb101"): return tnb_head(task, body)
-    return classifier_head(body.out_channels, NB201_CLASSES[task] if bench == "nb201" else 10)
+    if space_spec(bench).head == "taskonomy": return tnb_head(task, body)
+    return classifier_head(body.out_channels, NB201_CLASSES.get(task, 10))
 
-def _body(bench, arch, flavor):
-    parts = decode(bench, arch)
-    if bench == "nb201": return NB201Body(parts)
-    if bench == "tnb101_micro": return TNBBackbone((4, 1, 4, 1, 4), parts)
-    if bench == "tnb101_macro": return TNBBackbone(parts)
-    if bench in ("nb101_sample", "nb101"): return NB101Body(*parts)
+def _darts_body(parts, flavor):
     naslib = flavor == "naslib"
     return DartsBody(parts["normal"], parts["reduce"], auxiliary=not naslib, affine=not naslib, pool_bn=naslib)
+
+_BODIES = {"nb201": lambda parts, flavor: NB201Body(parts),          # SpaceSpec.body -> (decoded arch, flavor) -> body
+           "tnb-micro": lambda parts, flavor: TNBBackbone((4, 1, 4, 1, 4), parts),
+           "tnb-macro": lambda parts, flavor: TNBBackbone(parts),
+           "nb101": lambda parts, flavor: NB101Body(*parts), "darts": _darts_body}
+
+def _body(bench, arch, flavor): return _BODIES[space_spec(bench).body](decode(bench, arch), flavor)
 
 def build_network(bench_name: str,           # one of BENCH_TASKS: nb201, tnb101_micro, tnb101_macro, nb101_sample, nb301_sample, nb101
                   arch: str,                 # canonical architecture string of that benchmark
@@ -424,8 +424,7 @@ def stage_outputs(net: Network, x: torch.Tensor) -> list[torch.Tensor]:
     return net.stage_outputs(x)
 
 # %% ../nbs/05_networks.ipynb #df91d9cd
-_ZC_FILES = {"nb201": "nb201/naslib_zc_nasbench201.json", "tnb101_micro": "tnb101/naslib_zc_transbench101_micro.json",
-             "tnb101_macro": "tnb101/naslib_zc_transbench101_macro.json"}
+_ZC_FILES = {n: s.naslib_zc for n, s in SPACES.items() if s.naslib_zc}   # NASLib's recorded zero-cost files
 NASLIB_NB101_OP_ORDER = ["input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu"]   # NASLib's all_ops
 
 @functools.lru_cache(maxsize=None)

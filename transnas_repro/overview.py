@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import matplotlib
 import matplotlib.pyplot as plt
-from .benchmarks import load_benchmark
+from .benchmarks import load_benchmark, space_spec
 from .experiments import (EXPERIMENTS, SUMMARY_COLUMNS, Trial, register_experiment, load_experiment_modules,
                           default_out, search_trial, check_profile, ledger_summary)
 from .results import summary_row, summary_frame
@@ -154,7 +154,7 @@ def transfer_trials(profile: str,                      # 'quick' (2 seeds) or 'p
                 if m == "ktnas":
                     for group in (KTNAS_GROUPS if bench in TRANSFER_SPACES else [b.tasks]):
                         group = [t for t in group if t in space_tasks]
-                        cfg = configs.get(m) or dict(tasks=group, **({"embedding": "encoding"} if bench == "tnb101_macro" else {}))
+                        cfg = configs.get(m) or dict(tasks=group, **({"embedding": "encoding"} if space_spec(bench).kind == "macro" else {}))
                         if group: out.append(Trial("transfer-table", "ktnas", bench, "+".join(group), s, budget, cfg,
                                                    "transnas_repro.overview:transfer_trial"))
                 else:

@@ -13,7 +13,7 @@ from torch import nn
 import torch.nn.functional as F
 from torch_geometric.nn import DenseGCNConv, DenseGINConv
 from .core import check_choice, rng
-from .benchmarks import decode, load_benchmark, TNB_MICRO_OPS, NB201_OPS
+from .benchmarks import decode, load_benchmark, TNB_MICRO_OPS, NB201_OPS, SPACES, space_spec, spaces_of
 
 # %% auto #0
 __all__ = ['CELL_EDGES', 'CELL_BENCHES', 'ENCODABLE', 'ENCODER_KINDS', 'TASK_EMBEDDINGS', 'PREDICTOR_FORMS', 'cell_graph',
@@ -22,8 +22,8 @@ __all__ = ['CELL_EDGES', 'CELL_BENCHES', 'ENCODABLE', 'ENCODER_KINDS', 'TASK_EMB
 
 # %% ../nbs/20_predictors.ipynb #9a738af4
 CELL_EDGES = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)]   # string order of the 6 cell edges
-CELL_BENCHES = {"tnb101_micro": TNB_MICRO_OPS, "nb201": NB201_OPS}
-ENCODABLE = ["tnb101_micro", "nb201", "tnb101_macro"]
+CELL_BENCHES = {n: list(SPACES[n].ops) for n in spaces_of("cell")}   # from the search-space table
+ENCODABLE = [*CELL_BENCHES, *spaces_of("macro")]
 
 def cell_graph(bench: str,  # 'tnb101_micro' or 'nb201'
                arch: str,   # canonical architecture string
@@ -49,7 +49,7 @@ def space_tensors(bench: str,              # one of ENCODABLE
     "Tensors for every architecture: `x`, `adj` (cells) or `digits` (macro)."
     check_choice(bench, ENCODABLE, "benchmark to encode", fix="the encoders cover tnb101_micro, tnb101_macro and nb201")
     archs = load_benchmark(bench).archs if archs is None else archs
-    if bench == "tnb101_macro": return {"digits": torch.from_numpy(np.stack([macro_digits(a) for a in archs]))}
+    if space_spec(bench).kind == "macro": return {"digits": torch.from_numpy(np.stack([macro_digits(a) for a in archs]))}
     xs, adjs = zip(*(cell_graph(bench, a) for a in archs))
     return {"x": torch.from_numpy(np.stack(xs)), "adj": torch.from_numpy(np.stack(adjs))}
 

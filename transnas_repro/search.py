@@ -12,7 +12,7 @@ from typing import Callable, Protocol
 import numpy as np
 import pandas as pd
 from .core import Registry, check_choice, rng, progress_bar
-from .benchmarks import Benchmark, load_benchmark, decode, encode, TNB_MICRO_OPS, NB201_OPS
+from .benchmarks import Benchmark, load_benchmark, decode, encode, TNB_MICRO_OPS, NB201_OPS, SPACES, space_spec
 from . import metrics
 
 # %% auto #0
@@ -241,22 +241,23 @@ def _one_position_neighbours(bench: Benchmark, arch: str) -> list[str]:
 def neighbours(bench: Benchmark, arch: str) -> list[str]:
     "Architectures of `bench` one edit away from `arch` (deterministic order); a user's benchmark: its `neighbours` callable, else one-position edits."
     b = getattr(bench, "_bench", bench)              # a searcher's SearchSpace or the Benchmark itself
+    spec = space_spec(b.name, None)                  # None: a benchmark of the user's
     if getattr(b, "neighbourhood", None) is not None: out = list(b.neighbourhood(arch))
-    elif b.name in ("tnb101_micro", "nb201"):
+    elif spec is None: out = _one_position_neighbours(b, arch)
+    elif spec.kind == "cell":                        # one edge's op changed
         parts = decode(b.name, arch)
-        ops = TNB_MICRO_OPS if b.name == "tnb101_micro" else NB201_OPS
-        out = [encode(b.name, parts[:k] + (op,) + parts[k+1:]) for k in range(6) for op in ops if op != parts[k]]
-    elif b.name == "tnb101_macro":
+        out = [encode(b.name, parts[:k] + (op,) + parts[k+1:]) for k in range(6) for op in spec.ops if op != parts[k]]
+    elif spec.kind == "macro":                       # one module changed, removed or inserted (4 to 6 modules)
         d = list(decode(b.name, arch)); cands = []
         for k in range(len(d)):
-            cands += [d[:k] + [v] + d[k+1:] for v in (1, 2, 3, 4) if v != d[k]]
+            cands += [d[:k] + [v] + d[k+1:] for v in spec.ops if v != d[k]]
             cands.append(d[:k] + d[k+1:])
-        for k in range(len(d) + 1): cands += [d[:k] + [v] + d[k:] for v in (1, 2, 3, 4)]
+        for k in range(len(d) + 1): cands += [d[:k] + [v] + d[k:] for v in spec.ops]
         out = [encode(b.name, c) for c in cands if 4 <= len(c) <= 6]
-    elif b.name in ("nb101_sample", "nb301_sample", "nb101"):
-        raise ValueError(f"{b.name} is a sample, not a searchable space: neighbourhoods exist for tnb101_micro, tnb101_macro, nb201 "
+    elif not spec.searchable:
+        raise ValueError(f"{b.name} is a sample, not a searchable space: neighbourhoods exist for "
+                         f"{', '.join(n for n, s in SPACES.items() if s.searchable)} "
                          f"and benchmarks of your own (Benchmark(name, df, neighbours=...)).")
-    else: out = _one_position_neighbours(b, arch)
     return list(dict.fromkeys(a for a in out if a in b._index and a != arch))
 
 # %% ../nbs/60_search.ipynb #a2169fa7
