@@ -24,15 +24,16 @@ from .search import register_searcher, Oracle, neighbours
 
 # %% auto #0
 __all__ = ['FAMILIES', 'PAPER_FAMILIES', 'FINETUNE_SIZE', 'N_EIGENVALUES', 'IN_DIM', 'SPECTRAL_SCALES', 'ENCODER_FIELDS',
-           'PROFILE_CONFIGS', 'EMBED_BATCH', 'ZC_PROXIES', 'CL_EA_SPACES', 'TABLE1', 'FAMILY_BENCH', 'family_archs',
-           'family_accuracy', 'laplacian_spectrum', 'graph_spectra', 'FamilyData', 'slim', 'family_data',
-           'small_family', 'CGEncoder', 'mlp', 'CGRegressor', 'spectral_supcon_loss', 'ContrastiveConfig',
-           'spectral_neighbours', 'train_encoder', 'embed', 'rank_normalize', 'fit_mlp', 'predict_mlp', 'capped',
-           'TransferPredictor', 'build_transfer_predictor', 'fit_regressor', 'predict_regressor', 'train_gnn_baseline',
-           'finetune_gnn', 'finetune_split', 'evaluate_transfer', 'evaluate_gnn_baseline', 'check_profile',
-           'pretrained_encoder', 'transfer_predictor', 'recorded_zcp', 'zcp_spearman', 'space_features',
-           'nb201_space_features', 'predictor_ea', 'cl_ea', 'srcc_trial', 'srcc_summary', 'plot_embedding_pca',
-           'cl_srcc', 'cl_search', 'finetune_rho', 'tnb_transfer_trial', 'cl_transfer_tnb']
+           'PROFILE_CONFIGS', 'EMBED_BATCH', 'ZC_PROXIES', 'CL_EA_SPACES', 'CL_EA_STRATEGIES', 'TABLE1', 'FAMILY_BENCH',
+           'TUNING_CL_EA', 'family_archs', 'family_accuracy', 'laplacian_spectrum', 'graph_spectra', 'FamilyData',
+           'slim', 'family_data', 'small_family', 'CGEncoder', 'mlp', 'CGRegressor', 'spectral_supcon_loss',
+           'ContrastiveConfig', 'spectral_neighbours', 'train_encoder', 'embed', 'rank_normalize', 'fit_mlp',
+           'predict_mlp', 'capped', 'TransferPredictor', 'build_transfer_predictor', 'fit_regressor',
+           'predict_regressor', 'train_gnn_baseline', 'finetune_gnn', 'finetune_split', 'evaluate_transfer',
+           'evaluate_gnn_baseline', 'check_profile', 'pretrained_encoder', 'transfer_predictor', 'recorded_zcp',
+           'zcp_spearman', 'space_features', 'nb201_space_features', 'predictor_ea', 'predictor_topk', 'cl_ea',
+           'srcc_trial', 'srcc_summary', 'plot_embedding_pca', 'cl_srcc', 'cl_search', 'tuning_cl_ea', 'finetune_rho',
+           'tnb_transfer_trial', 'cl_transfer_tnb']
 
 # %% ../nbs/55_contrastive.ipynb #8833f30c
 FAMILIES = {"nb101": ("nb101_sample", "cifar10"), "nb101_all": ("nb101_sample", "cifar10"), "nb201": ("nb201", "cifar10"), "nb301": ("nb301_sample", "cifar10"),
@@ -501,22 +502,46 @@ def predictor_ea(oracle: Oracle, seed: int, score_space, finetune: int = 40, per
         if not fresh: fresh = [i for i in g.permutation(len(space)) if not oracle.seen(space[i])][:1]
         for i in fresh: oracle.query(space[i])
 
+def predictor_topk(oracle: Oracle, seed: int, score_space, finetune: int = 40, per_round: int = 10, diverse: bool = True):
+    "Query the predictor's best unqueried architectures, `per_round` at a time, refitting in between; `diverse`: no two picks of a round are neighbours."
+    g = rng(seed, "predictor-topk", oracle.task)
+    space = oracle.space
+    position = {a: i for i, a in enumerate(space)}
+    for i in g.choice(len(space), min(finetune, oracle.budget), replace=False): oracle.query(space[i])
+    sign = 1 if oracle.higher_is_better else -1
+    while not oracle.exhausted:
+        labelled = [position[a] for a, _ in oracle.history]
+        scores = sign*np.asarray(score_space(np.array(labelled), np.array([v for _, v in oracle.history])))
+        picks, blocked = [], set()
+        for i in np.argsort(-scores, kind="stable"):
+            if len(picks) == min(per_round, oracle.remaining): break
+            if oracle.seen(space[i]) or space[i] in blocked: continue
+            picks.append(i)
+            if diverse: blocked.update(neighbours(oracle.bench, space[i]))
+        for i in picks: oracle.query(space[i])
+
+CL_EA_STRATEGIES = ["ea", "topk"]
+
 @register_searcher("cl-ea", uses_device=True)
 def cl_ea(oracle: Oracle, seed: int, profile: str = "quick", finetune: int = 40, per_round: int = 10,
-          population: int = 50, tournament: int = 10, generations: int = 20):
-    "Simple EA with the fine-tuned contrastive predictor as fitness (NB201, TNB micro or macro); fine-tuning samples count as queries."
+          strategy: str = "ea", diverse: bool = True, population: int = 50, tournament: int = 10, generations: int = 20):
+    "The fine-tuned contrastive predictor as fitness (NB201, TNB micro or macro): an EA on it, or its diverse top-k; fine-tuning samples count as queries."
     if oracle.bench.name not in CL_EA_SPACES:
         raise ValueError(f"cl-ea searches {', '.join(CL_EA_SPACES)} (spaces whose every architecture has a computation graph); "
                          f"got {oracle.bench.name!r}. Fix: run it on one of those.")
-    target = CL_EA_SPACES[oracle.bench.name]
+    check_choice(strategy, CL_EA_STRATEGIES, "cl-ea strategy", fix="ea (an EA on the predictor) or topk (its best unqueried cells)")
+    target, config = CL_EA_SPACES[oracle.bench.name], check_profile(profile)
     tp, X = transfer_predictor(target, profile), space_features(oracle.bench.name, profile)
-    for f in PAPER_FAMILIES:     # the predictor's free labels: every labelled source family
-        if f != target: oracle.declare_pretraining(f"labelled {f} computation graphs (transfer predictor)", len(family_archs(f)))
+    for f in PAPER_FAMILIES:     # what the predictor saw: the labelled source families, and every family's graphs unlabelled
+        n = len(family_archs(f))
+        if f != target: oracle.declare_pretraining(f"labelled {f} computation graphs (transfer predictor)", min(n, config.source_cap or n))
+        oracle.declare_pretraining(f"unlabelled {f} computation graphs (contrastive encoder)", min(n, config.train_cap or n))
     def score_space(labelled, values): return predict_mlp(tp.finetune(X[labelled], values, seed=seed), X)
-    predictor_ea(oracle, seed, score_space, finetune, per_round, population, tournament, generations)
+    if strategy == "topk": predictor_topk(oracle, seed, score_space, finetune, per_round, diverse)
+    else: predictor_ea(oracle, seed, score_space, finetune, per_round, population, tournament, generations)
 
 # %% ../nbs/55_contrastive.ipynb #c265f847
-from .experiments import register_experiment, Trial
+from .experiments import register_experiment, Trial, tuning_seeds, search_comparisons
 from .results import summary_row, summary_frame
 
 TABLE1 = {"cl-fine-tune": (0.553, 0.917, 0.892), "gnn-fine-tune": (0.542, 0.884, 0.872), "synflow": (0.361, 0.823, -0.210),
@@ -615,6 +640,19 @@ def cl_search(profile: str) -> list[Trial]:
     "Table 2 (NB201 row) trials: cl-ea, random search and synflow-warm-started REA (proxy-rea), 90 queries on the test200 split, 5 seeds."
     extra = {"cl-ea": {"profile": profile}, "random": {}, "proxy-rea": dict(proxy="synflow", pool_size=200)}
     return [Trial("cl-search", m, "nb201", "cifar10", s, 90, dict(split="test200", **extra[m])) for m in extra for s in range(5)]
+
+TUNING_CL_EA = {"ea, per_round 10": {}, "ea, per_round 5": dict(per_round=5), "topk": dict(strategy="topk"),
+                "topk, per_round 5": dict(strategy="topk", per_round=5), "topk, not diverse": dict(strategy="topk", diverse=False)}
+
+@register_experiment("tuning-cl-ea", paper="General-purpose transferable predictor (Han et al., SDM 2023)",
+                     table="tuning sweep (seeds 1000-1009): CL-EA's query strategy", cost_quick="~2 min after cl-search's caches",
+                     cost_paper="~2 min after cl-search's caches (the paper encoder: hours on a CPU, once)",
+                     description="CL-EA settings on NB201 CIFAR-10 (test200), 90 queries, on tuning seeds: EA on the predictor vs its diverse top-k",
+                     compare=lambda rows: search_comparisons(rows, baselines=["cl-ea (ea, per_round 10)"]))
+def tuning_cl_ea(profile: str) -> list[Trial]:
+    "Each TUNING_CL_EA setting of cl-ea (the first: the searcher's old default) x 10 tuning seeds, NB201 CIFAR-10 test200, 90 queries."
+    return [Trial("tuning-cl-ea", "cl-ea", "nb201", "cifar10", s, 90, dict(split="test200", profile=profile, variant=v, **cfg),
+                  fn="transnas_repro.experiments:variant_trial") for v, cfg in TUNING_CL_EA.items() for s in tuning_seeds(10)]
 
 # %% ../nbs/55_contrastive.ipynb #c7a1b2c4
 def finetune_rho(X: np.ndarray,          # (n, d) standardized features of every target architecture

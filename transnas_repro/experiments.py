@@ -22,7 +22,7 @@ from .results import SUMMARY_COLUMNS, summary_row, summary_frame, final_rows
 
 # %% auto #0
 __all__ = ['PROFILES', 'BACKENDS', 'EXPERIMENTS', 'TUNING_SEED_START', 'DEFAULT_GPUS_PER_TRIAL', 'LEDGER_METRICS',
-           'KTNAS_TABLE_III', 'Trial', 'resolve_fn', 'search_trial', 'Experiment', 'check_profile',
+           'KTNAS_TABLE_III', 'Trial', 'resolve_fn', 'search_trial', 'variant_trial', 'Experiment', 'check_profile',
            'register_experiment', 'experiments_table', 'data_files', 'load_experiment_modules', 'tuning_seeds',
            'best_setting', 'RowStore', 'RunLocked', 'run_lock', 'TrialsFailed', 'ClusterUnreachable',
            'check_ray_address', 'run_trials', 'ledger_summary', 'search_summary', 'attach_reported', 'paired_test',
@@ -79,6 +79,14 @@ def search_trial(trial: Trial) -> list[dict]:
     return [dict(common, query=int(q), arch=a, value=float(v), best_so_far=float(b), rank_percentile=float(p),
                  wall_time=float(w), **provenance)
             for q, a, v, b, p, w in curve[["query", "arch", "value", "best_so_far", "rank_percentile", "wall_time"]].itertuples(index=False)]
+
+# %% ../nbs/70_experiments.ipynb #b26abd23
+def variant_trial(trial: Trial) -> list[dict]:
+    "`search_trial` with `config['variant']` removed; rows labelled '<method> (<variant>)'."
+    config = dict(trial.config); variant = config.pop("variant")
+    rows = search_trial(Trial(trial.experiment, trial.method, trial.bench, trial.task, trial.seed, trial.budget, config))
+    for r in rows: r["method"] = f"{trial.method} ({variant})"
+    return rows
 
 # %% ../nbs/70_experiments.ipynb #bd9dea16
 @dataclass
