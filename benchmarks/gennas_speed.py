@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from transnas_repro import gennas as G
+from transnas_repro.core import cache_dir
 from transnas_repro.benchmarks import load_benchmark
 from transnas_repro.networks import build_network
 
@@ -91,7 +92,7 @@ def efficiency(n_cells: int, steps: int, batch_cells: int, batch_sizes: list[int
             rows.append(dict(part="efficiency", setting=f"steps={k}", steps=k, batch_size=16, n_cells=len(df), seconds_per_arch=sec,
                              rho_per_cpu_second=q["spearman_cifar10"]/sec, **q,
                              note=f"from one {steps}-step run per cell (evaluation at step {k}); seconds = run time x {k}/{steps}"))
-    tpath = G.cache_path("nb201", iterations=steps, folder=G.cache_dir("gennas", "train-curve"))
+    tpath = G.cache_path("nb201", iterations=steps, folder=cache_dir("gennas", "train-curve"))
     tc = G._read_cache(tpath)
     both = [a for a in archs if a in tc and a in cached]
     if len(both) >= 5:

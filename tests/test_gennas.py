@@ -7,6 +7,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 from transnas_repro import gennas as G
+from transnas_repro import gennas_proxy as GP     # where score_many looks up make_backbone; the private helpers
 from transnas_repro import search
 from transnas_repro.core import rng
 
@@ -69,7 +70,7 @@ def test_weight_decay_only_on_weights(monkeypatch):
 
 def test_score_many_cache_resumes_after_a_cut_line(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr(G, "make_backbone", lambda bench, arch, stem=None: (calls.append(arch), G.TinyBackbone(width=4))[1])
+    monkeypatch.setattr(GP, "make_backbone", lambda bench, arch, stem=None: (calls.append(arch), G.TinyBackbone(width=4))[1])
     archs = [f"a{i}" for i in range(4)]
     first = G.score_many("nb201", archs[:2], iterations=2, batch_size=4, cache=tmp_path)
     path = next(tmp_path.glob("*.jsonl"))
@@ -88,10 +89,10 @@ def test_image_sources(tmp_path):
     x, src = G.load_images(str(tmp_path), n=4, size=16)
     assert x.shape == (4, 3, 16, 16) and src.startswith("folder:")
     with pytest.raises(ValueError, match="Valid choices: sklearn, cifar10"): G.load_images("no/such/folder")
-    if G._cifar_root() is None:
+    if GP._cifar_root() is None:
         with pytest.raises(FileNotFoundError, match="TRANSNAS_REPRO_CIFAR"): G.load_images("cifar10")
     t = torch.randn(4, 3, 32, 32)
-    assert G._resolve_images(t, "nb201", 4, 0)[1].startswith("tensor:(4, 3, 32, 32)")
+    assert GP._resolve_images(t, "nb201", 4, 0)[1].startswith("tensor:(4, 3, 32, 32)")
 
 
 def _stub_scores(monkeypatch, bench_name="nb201", task="cifar10", noise=2.0):
