@@ -88,7 +88,7 @@ def test_runner_hands_the_device_to_every_worker(tmp_path, jobs):
 @pytest.mark.needs_data
 def test_rows_record_the_device(tmp_path):
     t = E.Trial("gennas-dev", "gennas", "nb201", "all", 0, 2, dict(n=2, chunk=0, chunks=1, iterations=1, batch_size=4),
-                fn="transnas_repro.gennas:score_trial")
+                fn="gennas-score")
     s = E.Trial("gennas-dev", "random", "nb201", "cifar10", 0, 3)
     rows = E.run_trials([t, s], tmp_path, progress=False, device="cpu")
     assert set(rows.device) == {"cpu"}

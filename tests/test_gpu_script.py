@@ -68,7 +68,7 @@ reads("gennas-tnb", tnb)
 data._READ.clear()
 def cl():
     for f in C.PAPER_FAMILIES:
-        C.srcc_trial(T("cl-srcc", "zcp", C.FAMILY_BENCH[f], "cifar10", 0, 0, dict(profile="paper", runs=1), "transnas_repro.contrastive:srcc_trial"))
+        C.srcc_trial(T("cl-srcc", "zcp", C.FAMILY_BENCH[f], "cifar10", 0, 0, dict(profile="paper", runs=1), "cl-srcc"))
         C.small_family(f, 2)
 reads("cl-srcc", cl)
 print(json.dumps(out))

@@ -87,7 +87,7 @@ def test_errors():
 def test_trial_rows_and_summaries():
     import pandas as pd
     b = load_benchmark("nb201")
-    t = Trial("t", "rea", "nb201", "cifar100", 0, len(b), dict(tasks=["cifar100"], stop_at_optimum=True), "transnas_repro.ktnas:ktnas_trial")
+    t = Trial("t", "rea", "nb201", "cifar100", 0, len(b), dict(tasks=["cifar100"], stop_at_optimum=True), "ktnas")
     rows = pd.DataFrame(ktnas_trial(t))
     assert rows.value.iloc[-1] == pytest.approx(b.optimum("cifar100"))          # the search ran to the optimum (no cap)
     assert (rows.value.iloc[:-1] < b.optimum("cifar100")).all()                 # and stopped there
@@ -95,6 +95,6 @@ def test_trial_rows_and_summaries():
     s = ktnas_evals_summary(rows, "quick").set_index(["method", "task", "metric"])
     assert s.loc[("rea", "cifar100", "evals_to_optimum"), "mean"] == len(rows)
     assert s.loc[("rea", "cifar100", "censored"), "mean"] == 0
-    t2 = Trial("t", "random", "tnb101_micro", "class_object", 0, 10, dict(tasks=["class_object"]), "transnas_repro.ktnas:ktnas_trial")
+    t2 = Trial("t", "random", "tnb101_micro", "class_object", 0, 10, dict(tasks=["class_object"]), "ktnas")
     s2 = ktnas_budget_summary(pd.DataFrame(ktnas_trial(t2)), "quick")
     assert set(s2.method) == {"random", "optimum"}

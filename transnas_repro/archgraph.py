@@ -17,7 +17,7 @@ from .search import Oracle, register_searcher, run
 from .predictors import (ArchEncoder, TaskEmbedding, RelationPredictor, TaskSamples, fit_pairs,
                                        anchor_vector, TASK_EMBEDDINGS, PREDICTOR_FORMS)
 from . import metrics, mwas
-from .experiments import register_experiment, Trial, search_trial, search_summary, search_comparisons, tuning_seeds
+from .experiments import register_experiment, Trial, search_trial, search_summary, search_comparisons, tuning_seeds, register_trial
 from .results import summary_row, summary_frame
 
 # %% auto #0
@@ -248,6 +248,7 @@ ABLATIONS = {"default": {}, "score head": dict(form="score"), "onehot": dict(emb
              "task-vector fine-tuning only": dict(finetune="task"), "no threshold": dict(threshold=None),
              "no transfer": dict(n_source_archs=1, pretrain_steps=0)}
 
+@register_trial("archgraph-variant")
 def variant_trial(trial: Trial) -> list[dict]:
     "A search trial of `arch-graph` with `config['variant']` settings; rows labelled 'arch-graph (<variant>)'."
     config = dict(trial.config); variant = config.pop("variant")
@@ -286,7 +287,7 @@ def archgraph_ablations(profile: str) -> list[Trial]:
 
 def _variant_trials(exp_id: str, variants: dict, seeds) -> list[Trial]:
     "Each variant (label -> settings) x 7 TNB micro tasks x seeds, budget 50, labelled 'arch-graph (<label>)' by variant_trial."
-    return [Trial(exp_id, "arch-graph", "tnb101_micro", task, s, 50, dict(variant=v, **cfg), fn="transnas_repro.archgraph:variant_trial")
+    return [Trial(exp_id, "arch-graph", "tnb101_micro", task, s, 50, dict(variant=v, **cfg), fn="archgraph-variant")
             for v, cfg in variants.items() for task in TNB_SEARCH_TASKS for s in seeds]
 
 TUNING_ARCHGRAPH = {"threshold 0.55": dict(threshold=0.55), "no threshold": dict(threshold=None), "threshold 0.65": dict(threshold=0.65),
@@ -304,6 +305,7 @@ def tuning_archgraph(profile: str) -> list[Trial]:
 KENDALL_SETTINGS = [("nb201", "cifar10", 0.67), ("tnb101_macro", "class_object", 0.61)]
 KENDALL_SIZES = [25, 50, 100, 200]
 
+@register_trial("archgraph-kendall")
 def kendall_trial(trial: Trial) -> list[dict]:
     "One `predictor_kendall` run: a row per metric (kendall, spearman) at the trial's training size."
     config = dict(trial.config); transfer = config.pop("transfer", True)
@@ -343,7 +345,7 @@ def _kendall_plot(rows: pd.DataFrame, summary: pd.DataFrame, out_dir):
 def archgraph_kendall(profile: str) -> list[Trial]:
     "predictor_kendall x (NB201 cifar10, TNB macro class_object) x sizes x transfer on/off x seeds (quick 2, paper 5)."
     seeds = range(2 if profile == "quick" else 5)
-    return [Trial("archgraph-kendall", "arch-graph predictor", b, t, s, n, dict(transfer=tr), fn="transnas_repro.archgraph:kendall_trial")
+    return [Trial("archgraph-kendall", "arch-graph predictor", b, t, s, n, dict(transfer=tr), fn="archgraph-kendall")
             for b, t, _ in KENDALL_SETTINGS for n in KENDALL_SIZES for tr in (True, False) for s in seeds]
 
 # %% ../nbs/61_archgraph.ipynb #6294f89d
@@ -352,6 +354,7 @@ MECHANISMS = {"default": {}, "borda (no MWAS)": dict(ranking="borda"), "copeland
               "no threshold": dict(threshold=None)}
 DIAGNOSTICS = ["intransitive", "dropped", "top5_overlap", "kendall_vs_borda"]
 
+@register_trial("archgraph-mechanism")
 def mechanism_trial(trial: Trial) -> list[dict]:
     "`variant_trial` with the relation-graph diagnostics of every round, averaged over the rounds, on each row (`diag_*`)."
     log = []; token = _DIAGNOSTICS.set(log)
@@ -405,5 +408,5 @@ def archgraph_mechanisms(profile: str) -> list[Trial]:
     "Each MECHANISMS variant x 7 TNB micro tasks x seeds (quick 2, paper the reported 0-9), seed-major (a partial run has whole seeds), budget 50."
     seeds = range(2 if profile == "quick" else 10)
     return [Trial("archgraph-mechanisms", "arch-graph", "tnb101_micro", task, s, 50, dict(variant=v, **cfg),
-                  fn="transnas_repro.archgraph:mechanism_trial")
+                  fn="archgraph-mechanism")
             for s in seeds for v, cfg in MECHANISMS.items() for task in TNB_SEARCH_TASKS]

@@ -523,8 +523,8 @@ def predictor_topk(oracle: Oracle, seed: int, score_space, finetune: int = 40, p
 CL_EA_STRATEGIES = ["ea", "topk"]
 
 @register_searcher("cl-ea", uses_device=True)
-def cl_ea(oracle: Oracle, seed: int, profile: str = "quick", finetune: int = 40, per_round: int = 10,
-          strategy: str = "ea", diverse: bool = True, population: int = 50, tournament: int = 10, generations: int = 20):
+def cl_ea(oracle: Oracle, seed: int, profile: str = "quick", finetune: int = 40, per_round: int = 5,
+          strategy: str = "topk", diverse: bool = True, population: int = 50, tournament: int = 10, generations: int = 20):
     "The fine-tuned contrastive predictor as fitness (NB201, TNB micro or macro): an EA on it, or its diverse top-k; fine-tuning samples count as queries."
     if oracle.bench.name not in CL_EA_SPACES:
         raise ValueError(f"cl-ea searches {', '.join(CL_EA_SPACES)} (spaces whose every architecture has a computation graph); "
@@ -541,7 +541,7 @@ def cl_ea(oracle: Oracle, seed: int, profile: str = "quick", finetune: int = 40,
     else: predictor_ea(oracle, seed, score_space, finetune, per_round, population, tournament, generations)
 
 # %% ../nbs/55_contrastive.ipynb #c265f847
-from .experiments import register_experiment, Trial, tuning_seeds, search_comparisons
+from .experiments import register_experiment, register_trial, Trial, tuning_seeds, search_comparisons
 from .results import summary_row, summary_frame
 
 TABLE1 = {"cl-fine-tune": (0.553, 0.917, 0.892), "gnn-fine-tune": (0.542, 0.884, 0.872), "synflow": (0.361, 0.823, -0.210),
@@ -550,6 +550,7 @@ TABLE1 = {"cl-fine-tune": (0.553, 0.917, 0.892), "gnn-fine-tune": (0.542, 0.884,
 FAMILY_BENCH = {f: FAMILIES[f][0] for f in PAPER_FAMILIES}
 _BENCH_FAMILY = {b: f for f, b in FAMILY_BENCH.items()}
 
+@register_trial("cl-srcc")
 def srcc_trial(trial: Trial) -> list[dict]:
     "One target family of Table 1 for one method group: 'cl-fine-tune', 'gnn-fine-tune' or 'zcp' (recorded)."
     family, profile = _BENCH_FAMILY[trial.bench], trial.config.get("profile", "quick")
@@ -628,21 +629,23 @@ def _plot_srcc(rows, summary, out_dir):
                                for m, vals in TABLE1.items() for f, v in zip(PAPER_FAMILIES, vals)])
 def cl_srcc(profile: str) -> list[Trial]:
     "Table 1 trials: each paper family as the target, for recorded ZCPs, CL-fine-tune and GNN-fine-tune."
-    return [Trial("cl-srcc", m, FAMILY_BENCH[f], "cifar10", 0, 0, dict(profile=profile, runs=5), "transnas_repro.contrastive:srcc_trial")
+    return [Trial("cl-srcc", m, FAMILY_BENCH[f], "cifar10", 0, 0, dict(profile=profile, runs=5), "cl-srcc")
             for f in PAPER_FAMILIES for m in ["zcp", "cl-fine-tune", "gnn-fine-tune"]]
 
 @register_experiment("cl-search", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 2 (NB201 row)",
                      cost_quick="about 5 min after cl-srcc (the NB201 space CGs: 2 min once)", cost_paper="the same with the paper encoder",
                      description="EA with the fine-tuned CL predictor on NB201 CIFAR-10 (test200 split), 90 queries incl. 40 fine-tuning, vs random search and synflow-warm-started REA",
                      reported=[dict(method="cl-ea", benchmark="nb201", task="cifar10", metric="best_value", value=94.37),
-                               dict(method="random", benchmark="nb201", task="cifar10", metric="best_value", value=93.91)])
+                               dict(method="random", benchmark="nb201", task="cifar10", metric="best_value", value=93.91)],
+                     compare=lambda rows: search_comparisons(rows, baselines=["random", "proxy-rea"]))
 def cl_search(profile: str) -> list[Trial]:
-    "Table 2 (NB201 row) trials: cl-ea, random search and synflow-warm-started REA (proxy-rea), 90 queries on the test200 split, 5 seeds."
+    "Table 2 (NB201 row) trials: cl-ea (its tuned default), random search and synflow-warm-started REA (proxy-rea), 90 queries on the test200 split, 10 seeds."
     extra = {"cl-ea": {"profile": profile}, "random": {}, "proxy-rea": dict(proxy="synflow", pool_size=200)}
-    return [Trial("cl-search", m, "nb201", "cifar10", s, 90, dict(split="test200", **extra[m])) for m in extra for s in range(5)]
+    return [Trial("cl-search", m, "nb201", "cifar10", s, 90, dict(split="test200", **extra[m])) for m in extra for s in range(10)]
 
-TUNING_CL_EA = {"ea, per_round 10": {}, "ea, per_round 5": dict(per_round=5), "topk": dict(strategy="topk"),
-                "topk, per_round 5": dict(strategy="topk", per_round=5), "topk, not diverse": dict(strategy="topk", diverse=False)}
+TUNING_CL_EA = {"ea, per_round 10": dict(strategy="ea", per_round=10), "ea, per_round 5": dict(strategy="ea", per_round=5),
+                "topk": dict(strategy="topk", per_round=10), "topk, per_round 5": dict(strategy="topk", per_round=5),
+                "topk, not diverse": dict(strategy="topk", per_round=10, diverse=False)}   # every setting explicit: defaults move
 
 @register_experiment("tuning-cl-ea", paper="General-purpose transferable predictor (Han et al., SDM 2023)",
                      table="tuning sweep (seeds 1000-1009): CL-EA's query strategy", cost_quick="~2 min after cl-search's caches",
@@ -652,7 +655,7 @@ TUNING_CL_EA = {"ea, per_round 10": {}, "ea, per_round 5": dict(per_round=5), "t
 def tuning_cl_ea(profile: str) -> list[Trial]:
     "Each TUNING_CL_EA setting of cl-ea (the first: the searcher's old default) x 10 tuning seeds, NB201 CIFAR-10 test200, 90 queries."
     return [Trial("tuning-cl-ea", "cl-ea", "nb201", "cifar10", s, 90, dict(split="test200", profile=profile, variant=v, **cfg),
-                  fn="transnas_repro.experiments:variant_trial") for v, cfg in TUNING_CL_EA.items() for s in tuning_seeds(10)]
+                  fn="variant") for v, cfg in TUNING_CL_EA.items() for s in tuning_seeds(10)]
 
 # %% ../nbs/55_contrastive.ipynb #c7a1b2c4
 def finetune_rho(X: np.ndarray,          # (n, d) standardized features of every target architecture
@@ -673,6 +676,7 @@ def finetune_rho(X: np.ndarray,          # (n, d) standardized features of every
                              spearman_zero_shot=z, n_test=len(test), n_finetune=len(ft)))
     return pd.DataFrame(rows)
 
+@register_trial("cl-transfer-tnb")
 def tnb_transfer_trial(trial: Trial) -> list[dict]:
     "cl-transfer-tnb: a TNB space as the target of the paper families' predictor (every task), or NB201 as the target of TNB micro."
     profile, runs = trial.config["profile"], range(trial.config.get("runs", 5))
@@ -715,6 +719,6 @@ def _plot_tnb_transfer(rows, summary, out_dir):
                      summarize=srcc_summary, plot=_plot_tnb_transfer)
 def cl_transfer_tnb(profile: str) -> list[Trial]:
     "cl-transfer-tnb trials: TNB micro and macro as targets (all tasks), and NB201 as the target of TNB micro."
-    fn = "transnas_repro.contrastive:tnb_transfer_trial"
+    fn = "cl-transfer-tnb"
     return ([Trial("cl-transfer-tnb", "cl-fine-tune", b, "all", 0, 0, dict(profile=profile, runs=5), fn) for b in ["tnb101_micro", "tnb101_macro"]]
             + [Trial("cl-transfer-tnb", "cl-fine-tune-from-tnb", "nb201", "cifar10", 0, 0, dict(profile=profile, runs=5), fn)])

@@ -12,10 +12,10 @@ from typing import Callable, Iterable
 import numpy as np
 
 # %% auto #0
-__all__ = ['DEVICE_ENV', 'DEVICES', 'PROGRESS_ENV', 'PLUGINS_ENV', 'set_seed', 'rng', 'hash_key', 'check_choice',
-           'DeviceUnavailable', 'cuda_available', 'check_device', 'get_device', 'device_env', 'torch_device',
-           'on_device', 'cache_dir', 'progress_on', 'progress_bar', 'estimate_note', 'plugin_modules', 'load_plugins',
-           'scan_registrations', 'Registry', 'run_info', 'import_registering_modules']
+__all__ = ['DEVICE_ENV', 'DEVICES', 'PROGRESS_ENV', 'PLUGINS_ENV', 'REGISTERING_MODULES', 'set_seed', 'rng', 'hash_key',
+           'check_choice', 'DeviceUnavailable', 'cuda_available', 'check_device', 'get_device', 'device_env',
+           'torch_device', 'on_device', 'cache_dir', 'progress_on', 'progress_bar', 'estimate_note', 'plugin_modules',
+           'load_plugins', 'scan_registrations', 'Registry', 'run_info', 'import_registering_modules']
 
 # %% ../nbs/00_core.ipynb #1d30b70d
 def set_seed(seed: int  # the seed for python, numpy and torch
@@ -187,13 +187,18 @@ def _options(fn: ast.AST) -> dict[str, str]:
     out.update({x.arg: ast.unparse(d) for x, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
     return out
 
+REGISTERING_MODULES = ("search", "experiments", "proxies", "gennas", "contrastive", "archgraph", "ktnas", "ktnas_darts", "overview")
+
 def scan_registrations(decorator: str,                  # decorator name, e.g. 'register_searcher'
                        package: str = "transnas_repro",  # package whose modules are read
+                       modules: Iterable[str] | None = None,  # module names (default: REGISTERING_MODULES for this package, else all)
                       ) -> dict[str, dict]:
-    "name -> dict(module, description, options, constant keywords) of every `@decorator('name', ...)` in the package, read with `ast` (nothing is imported)."
+    "name -> dict(module, description, options, constant keywords) of every `@decorator('name', ...)` in the modules, read with `ast` (nothing is imported)."
     import json, hashlib
     folder = Path(importlib.util.find_spec(package).origin).parent
-    paths = [p for p in sorted(folder.glob("*.py")) if not p.name.startswith("_")]
+    if modules is None and package == "transnas_repro": modules = REGISTERING_MODULES
+    paths = ([folder/f"{m}.py" for m in modules] if modules is not None
+             else [p for p in sorted(folder.glob("*.py")) if not p.name.startswith("_")])
     stamp = hashlib.sha1(repr([decorator, package] + [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths]).encode()).hexdigest()[:16]
     def build():
         for old in cache_dir("registry").glob(f"{decorator}-*"):    # scans of older sources
@@ -222,8 +227,8 @@ def _scan(decorator: str, package: str, paths: list) -> dict[str, dict]:
                 for k in dec.keywords:
                     try: kw[k.arg] = ast.literal_eval(k.value)
                     except ValueError: pass      # not a constant (e.g. a list built elsewhere): known once imported
-                out[dec.args[0].value] = {"module": f"{package}.{path.stem}", "description": _first_line(ast.get_docstring(node)),
-                                          "options": _options(node), **kw}
+                out[dec.args[0].value] = {"module": f"{package}.{path.stem}", "function": getattr(node, "name", None),
+                                          "description": _first_line(ast.get_docstring(node)), "options": _options(node), **kw}
     return out
 
 def _entry_points(group: str | None) -> list:
@@ -293,6 +298,9 @@ class Registry(dict):
                               f"Fix: install what it needs, or pick another {self.what}.") from e
         ep = d.get("entry_point")
         if ep is not None and name not in self and ":" in ep.value: self.register(name, ep.load())
+        if name not in self and d.get("function"):       # registered into another copy of this registry (a notebook's): take it
+            obj = getattr(importlib.import_module(d["module"]), d["function"], None)
+            if obj is not None: self.register(name, obj)
     def load_all(self) -> list[str]:
         "Import every module declaring a name (a warning for one that cannot be imported); the modules imported."
         loaded = []
@@ -316,15 +324,13 @@ def run_info(device: str | None = None  # the device the work ran on (default: g
     return info
 
 # %% ../nbs/00_core.ipynb #3956e47c
-def import_registering_modules(marker: str,               # text a module must contain, e.g. '@register_searcher('
-                               skip: Iterable[str] = (),  # module names not to import
+def import_registering_modules(skip: Iterable[str] = ()  # module names not to import
                               ) -> list[str]:
-    "Import every package module whose source contains `marker` (a text scan: nothing else is imported); the names imported."
-    import importlib, importlib.util, warnings
-    folder = Path(importlib.util.find_spec("transnas_repro").origin).parent
+    "Import the modules of REGISTERING_MODULES (a warning for one that cannot be imported); the names imported."
+    import importlib, warnings
     loaded = []
-    for path in sorted(folder.glob("*.py")):
-        if path.stem in skip or path.name.startswith("_") or marker not in path.read_text(errors="ignore"): continue
-        try: importlib.import_module(f"transnas_repro.{path.stem}"); loaded.append(path.stem)
-        except ImportError as e: warnings.warn(f"transnas_repro.{path.stem} contains {marker!r} but could not be imported ({e}).")
+    for m in REGISTERING_MODULES:
+        if m in skip: continue
+        try: importlib.import_module(f"transnas_repro.{m}"); loaded.append(m)
+        except ImportError as e: warnings.warn(f"transnas_repro.{m} registers searchers or experiments but could not be imported ({e}).")
     return loaded

@@ -21,23 +21,30 @@ from . import search
 from .results import SUMMARY_COLUMNS, summary_row, summary_frame, final_rows
 
 # %% auto #0
-__all__ = ['PROFILES', 'BACKENDS', 'EXPERIMENTS', 'TUNING_SEED_START', 'DEFAULT_GPUS_PER_TRIAL', 'LEDGER_METRICS',
-           'KTNAS_TABLE_III', 'Trial', 'resolve_fn', 'search_trial', 'variant_trial', 'Experiment', 'check_profile',
-           'register_experiment', 'experiments_table', 'data_files', 'load_experiment_modules', 'tuning_seeds',
-           'best_setting', 'RowStore', 'RunLocked', 'run_lock', 'TrialsFailed', 'ClusterUnreachable',
-           'check_ray_address', 'run_trials', 'ledger_summary', 'search_summary', 'attach_reported', 'paired_test',
-           'paper_test', 'default_baselines', 'compare_methods', 'search_comparisons', 'search_paper_tests',
-           'repo_root', 'default_out', 'describe_protocol', 'write_comparisons', 'DataRequired', 'input_fingerprint',
-           'takes_data', 'data_readers', 'reproduce', 'baselines_tnb', 'SUMMARY_COLUMNS']
+__all__ = ['PROFILES', 'BACKENDS', 'TRIAL_FNS', 'EXPERIMENTS', 'TUNING_SEED_START', 'DEFAULT_GPUS_PER_TRIAL', 'LEDGER_METRICS',
+           'KTNAS_TABLE_III', 'register_trial', 'Trial', 'fn_path', 'resolve_fn', 'search_trial', 'variant_trial',
+           'Experiment', 'check_profile', 'register_experiment', 'experiments_table', 'data_files',
+           'load_experiment_modules', 'tuning_seeds', 'best_setting', 'RowStore', 'RunLocked', 'run_lock',
+           'TrialsFailed', 'ClusterUnreachable', 'check_ray_address', 'run_trials', 'ledger_summary', 'search_summary',
+           'attach_reported', 'paired_test', 'paper_test', 'default_baselines', 'compare_methods', 'search_comparisons',
+           'search_paper_tests', 'repo_root', 'default_out', 'describe_protocol', 'write_comparisons', 'DataRequired',
+           'input_fingerprint', 'takes_data', 'data_readers', 'reproduce', 'baselines_tnb', 'SUMMARY_COLUMNS']
 
 # %% ../nbs/70_experiments.ipynb #1d3d0a5a
 PROFILES = ["quick", "paper"]
 BACKENDS = ["local", "ray"]
 _all_ = ["SUMMARY_COLUMNS"]                   # defined in `results`; plug-ins import it from here
 
+TRIAL_FNS = Registry("trial function", decorator="register_trial", group="transnas_repro.trials")
+
+def register_trial(name: str  # the value of `Trial.fn` that names it, e.g. 'search'
+                  ):
+    "Decorator registering a trial function `fn(trial) -> list of row dicts` under `name`."
+    return TRIAL_FNS.register(name)
+
 @dataclass
 class Trial:
-    "One independent unit of work of an experiment; `fn` ('module:function') turns it into result rows."
+    "One independent unit of work of an experiment; `fn` (a registered trial function's name) turns it into result rows."
     experiment: str
     method: str
     bench: str
@@ -45,27 +52,42 @@ class Trial:
     seed: int
     budget: int
     config: dict = field(default_factory=dict)
-    fn: str = "transnas_repro.experiments:search_trial"
+    fn: str = "search"
     inputs: dict = field(default_factory=dict)   # where the trial reads its inputs (e.g. the user's data folders): not part of the id
 
     @property
     def trial_id(self) -> str:
         "Stable id: readable prefix plus a hash of every field but `inputs` (file-name safe)."
         fields = asdict(self); fields.pop("inputs")   # a moved data folder keeps the id; its fingerprint belongs in `config`
+        fields["fn"] = fn_path(self.fn)               # hashed as 'module:function', however the trial names it
         digest = hashlib.sha1(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:10]
         return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{self.method}-{self.bench}-{self.task}-s{self.seed}-{digest}")
 
-def resolve_fn(spec: str  # 'package.module:function'
+def fn_path(fn: str) -> str:
+    "'module:function' of a registered trial function's name (read from the package's sources, else the registered object); other values as given."
+    if not isinstance(fn, str) or ":" in fn: return fn
+    d = TRIAL_FNS.declared().get(fn) or {}
+    if d.get("function"): return f"{d['module']}:{d['function']}"
+    o = dict.get(TRIAL_FNS, fn)
+    return f"{o.__module__}:{o.__name__}" if o is not None else fn
+
+def resolve_fn(spec: str  # a registered trial function's name ('search'), or 'package.module:function' (a plug-in's)
               ) -> Callable:
-    "The callable named by a 'module:function' string."
+    "The trial function named by `spec`."
+    if isinstance(spec, str) and ":" not in spec:
+        check_choice(spec, TRIAL_FNS.names(), "trial function", fix="register yours with @register_trial(name), or name a plug-in's "
+                     "function as 'module:function'")
+        return TRIAL_FNS.get(spec)
     if not isinstance(spec, str) or spec.count(":") != 1:
-        raise ValueError(f"Trial fn {spec!r} is not of the form 'module:function', e.g. 'transnas_repro.experiments:search_trial'.")
+        raise ValueError(f"Trial fn {spec!r} is neither a registered trial function ({', '.join(TRIAL_FNS.names())}) nor of the form "
+                         f"'module:function', e.g. 'mypackage.trials:my_trial'.")
     module, name = spec.split(":")
     fn = getattr(importlib.import_module(module), name, None)
     if not callable(fn): raise ValueError(f"Trial fn {spec!r}: module {module!r} has no function {name!r}.")
     return fn
 
 # %% ../nbs/70_experiments.ipynb #693ab6d1
+@register_trial("search")
 def search_trial(trial: Trial) -> list[dict]:
     "Run one search (`search.run`) and return one row per query with the incumbent's rank percentile."
     config = dict(trial.config)
@@ -81,6 +103,7 @@ def search_trial(trial: Trial) -> list[dict]:
             for q, a, v, b, p, w in curve[["query", "arch", "value", "best_so_far", "rank_percentile", "wall_time"]].itertuples(index=False)]
 
 # %% ../nbs/70_experiments.ipynb #b26abd23
+@register_trial("variant")
 def variant_trial(trial: Trial) -> list[dict]:
     "`search_trial` with `config['variant']` removed; rows labelled '<method> (<variant>)'."
     config = dict(trial.config); variant = config.pop("variant")
@@ -782,7 +805,8 @@ def _write_outputs(exp, trials, rows, out, profile, label, note) -> pd.DataFrame
     title = f"{exp.id}: {exp.description}"
     plots.write_summary(summary, out, title=title, protocol=describe_protocol(trials, rows, profile) + note,
                         source=f"{exp.paper}, {exp.table}")
-    comp = exp.compare(rows) if exp.compare else pd.concat([search_comparisons(rows), search_paper_tests(rows, exp.reported)], ignore_index=True)
+    comp = pd.concat([exp.compare(rows) if exp.compare else search_comparisons(rows), search_paper_tests(rows, exp.reported)],
+                     ignore_index=True)                   # the paper's means are tested whatever the experiment compares
     write_comparisons(comp, out)
     (exp.plot or plots.default_plot)(rows, summary, out)
     return summary

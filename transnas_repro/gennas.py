@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import torch
 from .core import check_choice, rng, run_info, get_device
-from .benchmarks import load_benchmark, source_files
+from .benchmarks import load_benchmark, source_files, SPACES
 from . import metrics
 from .results import SUMMARY_COLUMNS, summary_row, summary_frame, final_rows
 from .search import register_searcher, neighbours, evolve, Oracle
-from .experiments import register_experiment, Trial, search_summary
+from .experiments import register_experiment, Trial, search_summary, register_trial
 from .gennas_signals import *
 from .gennas_proxy import *
 # the re-exported names are this module's too: `from transnas_repro.gennas import *` gives all three chapters
@@ -139,8 +139,7 @@ GENNAS_REPORTED = ([dict(method="gennas", benchmark="nb201", task="cifar10", met
                    + [dict(method="gennas", benchmark="nb201", task=t, metric="retrieval_top10", value=v)
                       for t, v in [("cifar10", 71.0), ("cifar100", 58.0), ("ImageNet16-120", 51.0)]]
                    + [dict(method="gennas", benchmark="nb101_sample", task="cifar10", metric="spearman", value=0.85)])
-_ZC_FILES = {"nb201": "nb201/naslib_zc_nasbench201.json", "tnb101_micro": "tnb101/naslib_zc_transbench101_micro.json",
-             "tnb101_macro": "tnb101/naslib_zc_transbench101_macro.json"}
+_ZC_FILES = {n: s.naslib_zc for n, s in SPACES.items() if s.naslib_zc}   # NASLib's recorded zero-cost files (search-space table)
 ZC_PROXIES = ("synflow", "snip", "grasp", "fisher", "grad_norm", "jacov", "nwot", "epe_nas", "l2_norm", "plain", "params", "flops")
 
 def _zc_records(bench_name: str) -> dict:
@@ -167,6 +166,7 @@ def sample_archs(bench_name: str, n: int, seed: int = 0) -> list[str]:
     return ([recorded[i] for i in perm] + [rest[i] for i in perm_rest])[:n]
 
 # %% ../nbs/53_gennas_search.ipynb #57be0cbf
+@register_trial("gennas-score")
 def score_trial(trial) -> list[dict]:
     "Experiment trial: GenNAS scores of a chunk of architectures (config: n, chunk, chunks, iterations, batch_size, signal, stem)."
     c = trial.config
@@ -187,6 +187,7 @@ def score_trial(trial) -> list[dict]:
             for r in df.itertuples()]
 
 # %% ../nbs/53_gennas_search.ipynb #f9c6245a
+@register_trial("gennas-zc")
 def proxy_trial(trial) -> list[dict]:
     "Experiment trial: this package's zero-cost proxies (`transnas_repro.proxies`) on a chunk of the same architectures."
     from transnas_repro import proxies
@@ -316,7 +317,7 @@ def ABLATION_CONFIGS() -> dict:
 # %% ../nbs/53_gennas_search.ipynb #86d827ec
 def _chunked(experiment, method, bench, n, iterations, chunks, seed=0, **extra):
     return [Trial(experiment, method, bench, "all", seed, n, dict(n=n, chunk=k, chunks=chunks, iterations=iterations, **extra),
-                  fn="transnas_repro.gennas:score_trial") for k in range(chunks)]
+                  fn="gennas-score") for k in range(chunks)]
 
 QUICK_NB201_CELLS = 70   # cells of the quick gennas-nb201 profile
 
@@ -338,7 +339,7 @@ def gennas_nb201(profile):
     "Trials: our zero-cost proxies on a superset of the cells (4 chunks), then the GenNAS scores of the cells in chunks."
     n, it, ch = (QUICK_NB201_CELLS, 25, 10) if profile == "quick" else (1000, 100, 50)
     n_zc = 100 if profile == "quick" else 1000                  # a superset of the GenNAS cells (same order)
-    zc = [Trial("gennas-nb201", "zc-ours", "nb201", "all", 0, n_zc, dict(n=n_zc, chunk=k, chunks=4), fn="transnas_repro.gennas:proxy_trial")
+    zc = [Trial("gennas-nb201", "zc-ours", "nb201", "all", 0, n_zc, dict(n=n_zc, chunk=k, chunks=4), fn="gennas-zc")
           for k in range(4)] if _has_proxies() else []
     return zc + _chunked("gennas-nb201", "gennas", "nb201", n, it, ch)   # proxies first: cheap, and needed by any partial summary
 
@@ -376,6 +377,7 @@ def gennas_ablation(profile):
     return trials + _chunked("gennas-ablation", "signal:searched+noise-input", "nb201", n, it, 2, signal="searched", images="noise")
 
 # %% ../nbs/53_gennas_search.ipynb #4d9dc8f8
+@register_trial("gennas-task-search")
 def search_trial_fn(trial) -> list[dict]:
     "Proxy-task search on `n_label` labeled NB201 cells, then the found and the committed configs on held-out cells."
     c = trial.config; bench = load_benchmark(trial.bench)
@@ -408,7 +410,7 @@ def gennas_search_experiment(profile):
     "One trial: the proxy-task search on labeled NB201 cells, then the found and the committed configs on held-out cells."
     c = (dict(n_label=10, n_test=30, population=4, steps=4, tournament=2, iterations=10, loss="train") if profile == "quick"
          else dict(n_label=20, n_test=200, population=50, steps=400, tournament=10, iterations=100))
-    return [Trial("gennas-task-search", "gennas-task-search", "nb201", "cifar10", 0, 0, c, fn="transnas_repro.gennas:search_trial_fn")]
+    return [Trial("gennas-task-search", "gennas-task-search", "nb201", "cifar10", 0, 0, c, fn="gennas-task-search")]
 
 # %% ../nbs/53_gennas_search.ipynb #1d658320
 def _e2e_summary(rows, profile):
@@ -495,4 +497,4 @@ def gennas_nb201_authors(profile):
     "Trials: GenNAS scores of the authors' three NB201 samplings, in chunks."
     n, it, ch = (20, 25, 2) if profile == "quick" else (1000, 100, 20)
     return [Trial("gennas-nb201-authors", "gennas", "nb201", "all", 0, n, dict(n=n, sample=s, chunk=k, chunks=ch, iterations=it),
-                  fn="transnas_repro.gennas:score_trial") for s in range(3) for k in range(ch)]
+                  fn="gennas-score") for s in range(3) for k in range(ch)]

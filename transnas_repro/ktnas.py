@@ -410,6 +410,8 @@ def stop_at_optimum(bench: Benchmark | str) -> Callable:
     return lambda oracle: reached_optimum(oracle, bench)
 
 # %% ../nbs/62_ktnas.ipynb #6fcfd788
+from .experiments import register_trial
+
 KTNAS_VARIANTS = {   # method name -> ktnas_evolve settings (low_fidelity 'auto': synflow on NB201, GCN on TNB)
     "ktnas": dict(embedding="arch2vec", transfer="rank"),
     "ktnas-node2vec": dict(embedding="node2vec", transfer="rank"),
@@ -440,6 +442,7 @@ def _until_optimum(bench: Benchmark, task: str) -> Callable:
     opt, hib = bench.optimum(task), bench.higher_is_better(task)
     return (lambda v: v >= opt - 1e-9) if hib else (lambda v: v <= opt + 1e-9)
 
+@register_trial("ktnas")
 def ktnas_trial(trial) -> list[dict]:
     "Run one KTNAS joint run or one baseline search of a KTNAS experiment; rows of kinds query, generation, transfer."
     cfg = dict(trial.config)
@@ -627,9 +630,9 @@ def plot_budget_curves(rows: pd.DataFrame, out_dir, name: str = "curves") -> Pat
     return path
 
 # %% ../nbs/62_ktnas.ipynb #2f65877e
-from .experiments import register_experiment, Trial
+from .experiments import register_experiment, Trial, register_trial
 
-KTNAS_FN = "transnas_repro.ktnas:ktnas_trial"
+KTNAS_FN = "ktnas"
 NB201_TASKS = ["cifar10", "cifar100", "ImageNet16-120"]
 KTNAS_TABLE_II = [dict(method=m, benchmark="nb201", task=t, metric="evals_to_optimum", value=v)
                   for m, vals in [("ktnas", (100.7, 27.9, 60.0, 188.5)), ("rea", (563.2, 438.2, 715.1, 1439.6)),

@@ -21,7 +21,7 @@ from .darts_space import (CELLS, EMT_OPS, EMTNetwork, FactorizedReduce, ReLUConv
 from .embeddings import torch_threads
 from .image_data import TaskData, digits_tasks
 from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labels
-from .experiments import Trial, register_experiment, DataRequired, input_fingerprint
+from .experiments import Trial, register_experiment, DataRequired, input_fingerprint, register_trial
 
 # %% auto #0
 __all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'QUICK_SEARCH', 'QUICK_FINAL', 'PAPER_TASKS', 'PAPER_RESULTS', 'SuperCell',
@@ -308,6 +308,7 @@ def _load_tasks(profile: str, experiment: str, data: dict | None, seed: int) -> 
                                  f"Fix: --data {missing[0]}=/path/to/it (see image_data.LAYOUTS; nothing is downloaded).")
     return {t: task_data(read_dataset(t, data[t]), seed=seed, name=t) for t in need}
 
+@register_trial("ktnas-darts")
 def darts_trial(trial: Trial) -> list[dict]:
     "One search seed of a ktnas-darts experiment and the final training of its genotypes (and, in quick, of a random genotype)."
     c = dict(trial.config); profile = c.pop("profile"); fingerprints = c.pop("data", None); variant = c.pop("variant", {})
@@ -350,7 +351,7 @@ def darts_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
 def _trials(experiment: str, profile: str, data: dict | None, methods: dict, seeds) -> list[Trial]:
     fingerprints, paths = check_data(experiment, profile, data)
     return [Trial(experiment, m, "darts", "+".join(PAPER_TASKS[experiment]) if profile == "paper" else "digits0-4+digits5-9", s, 0,
-                  dict(profile=profile, data=fingerprints, variant=v), "transnas_repro.ktnas_darts:darts_trial",
+                  dict(profile=profile, data=fingerprints, variant=v), "ktnas-darts",
                   inputs=dict(data=paths) if paths else {}) for m, v in methods.items() for s in seeds]
 
 @register_experiment("ktnas-darts-cifar", paper="KTNAS", table="Table IV (DARTS space, CIFAR-10 + CIFAR-100)",
