@@ -23,16 +23,16 @@ from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labe
 from .embeddings import make_embedder, space_graphs, torch_threads, EMBEDDINGS, CELL_OPS
 
 # %% auto #0
-__all__ = ['LOW_FIDELITY', 'ALL_MUTANTS', 'Embedding', 'TransferMode', 'LabelRule', 'TNB_PAPER_TASKS', 'TNB_OTHER_TASKS',
-           'KTNAS_VARIANTS', 'BASELINES', 'NB201_BUDGET', 'KTNAS_FN', 'NB201_TASKS', 'KTNAS_TABLE_II',
-           'KTNAS_TABLE_III', 'KTNAS_TABLE_IX', 'NB201_METHODS', 'TUNING_NB201', 'TUNING_TNB', 'LowFidelity',
-           'NoSignal', 'GrantedSignal', 'CallableSignal', 'GCNRegressor', 'GCNSignal', 'make_low_fidelity',
-           'KTNASConfig', 'make_config', 'KTNASRun', 'score_oracle', 'ktnas_oracles', 'KTNASState', 'ktnas_init',
-           'transfer_step', 'make_offspring', 'task_generation', 'generation_step', 'ktnas_evolve', 'default_partners',
-           'ktnas_search', 'reached_optimum', 'stop_at_optimum', 'ktnas_trial', 'evals_to_optimum_table',
-           'ktnas_evals_summary', 'ktnas_budget_summary', 'ktnas_evals_comparisons', 'ktnas_budget_comparisons',
-           'plot_convergence', 'plot_evals', 'plot_budget_curves', 'ktnas_nb201', 'ktnas_tnb_micro', 'ktnas_ablation',
-           'tuning_ktnas_nb201', 'tuning_ktnas_tnb']
+__all__ = ['LOW_FIDELITY', 'ALL_MUTANTS', 'Embedding', 'TransferMode', 'LabelRule', 'Screen', 'TNB_PAPER_TASKS',
+           'TNB_OTHER_TASKS', 'KTNAS_VARIANTS', 'BASELINES', 'NB201_BUDGET', 'KTNAS_FN', 'NB201_TASKS',
+           'KTNAS_TABLE_II', 'KTNAS_TABLE_III', 'KTNAS_TABLE_IX', 'NB201_METHODS', 'TUNING_NB201', 'TUNING_TNB',
+           'LowFidelity', 'NoSignal', 'GrantedSignal', 'CallableSignal', 'GCNRegressor', 'GCNSignal',
+           'make_low_fidelity', 'KTNASConfig', 'make_config', 'KTNASRun', 'score_oracle', 'ktnas_oracles', 'KTNASState',
+           'ktnas_init', 'transfer_step', 'make_offspring', 'task_generation', 'generation_step', 'space_offspring',
+           'ktnas_evolve', 'default_partners', 'ktnas_search', 'reached_optimum', 'stop_at_optimum', 'ktnas_trial',
+           'evals_to_optimum_table', 'ktnas_evals_summary', 'ktnas_budget_summary', 'ktnas_evals_comparisons',
+           'ktnas_budget_comparisons', 'plot_convergence', 'plot_evals', 'plot_budget_curves', 'ktnas_nb201',
+           'ktnas_tnb_micro', 'ktnas_ablation', 'tuning_ktnas_nb201', 'tuning_ktnas_tnb']
 
 # %% ../nbs/62_ktnas.ipynb #79ac150e
 LOW_FIDELITY = ["auto", "synflow", "params", "flops", "test12", "gcn", "none"]
@@ -147,6 +147,7 @@ def make_low_fidelity(spec: str | Callable, oracle: Oracle, seed: int = 0) -> Lo
 Embedding = Literal["auto", "arch2vec", "node2vec", "encoding", "none"]
 TransferMode = Literal["rank", "random", "off"]
 LabelRule = Literal["offspring", "self"]
+Screen = Literal["mutants", "space"]
 
 @dataclass
 class KTNASConfig:
@@ -162,6 +163,8 @@ class KTNASConfig:
     low_fidelity: str | Callable = "auto"   # one of LOW_FIDELITY or a callable (archs, task) -> scores
     proposals: int | None = None        # mutants screened per offspring (None: the signal's default, every one; 10 with the GCN)
     mutation_edits: int = 1             # mutants are up to this many edits from the parent
+    screen: Screen = "mutants"          # 'mutants': the signal picks each child among a parent's mutants; 'space': it ranks every
+                                        # unevaluated architecture, the children are its top K and the transfer candidates its top 2n
     max_generations: int = 10_000
 
     def record(self) -> dict:
@@ -179,6 +182,7 @@ def make_config(**config) -> KTNASConfig:
     check_choice(cfg.transfer, get_args(TransferMode), "transfer mode", fix="rank (KTNAS), random (ablation) or off")
     check_choice(cfg.embedding, get_args(Embedding), "embedding", fix="auto, arch2vec, node2vec, encoding (one-hot, any TNB space) or none")
     check_choice(cfg.label_rule, get_args(LabelRule), "label rule", fix="offspring (paper) or self (official code)")
+    check_choice(cfg.screen, get_args(Screen), "screen", fix="mutants (the signal screens a parent's mutants) or space (it ranks the whole space)")
     if not callable(cfg.low_fidelity):
         check_choice(cfg.low_fidelity, LOW_FIDELITY, "low_fidelity", fix="'synflow', 'params', 'flops', 'test12' (NB201), 'gcn', 'none' or a callable (archs, task) -> scores")
     if cfg.transfer == "rank" and cfg.embedding == "none":
@@ -279,7 +283,12 @@ def ktnas_init(tasks: list[str], oracles: dict, cfg: KTNASConfig, seed: int = 0,
 def transfer_step(st: KTNASState, t: str, gen: int, parents: dict) -> tuple[list[tuple[str, float]], str]:
     "The transfer population TP of task `t` in generation `gen` (other tasks' parents chosen for `t`, evaluated on `t`, logged) and why."
     source_of = {a: s for s in st.tasks if s != t for a in parents[s]}
-    choice = choose_transfer(st.hts[t], list(source_of), parents[t], gen, st.cfg.n_transfer, st.similarity, st.g, st.cfg.transfer)
+    candidates = list(source_of)
+    if st.cfg.screen == "space" and candidates:          # only the candidates `t`'s own signal ranks highest
+        fresh = [a for a in candidates if a not in parents[t]]
+        keep = set(_top_ranked(st.signals[t], fresh, 2*st.cfg.n_transfer))
+        candidates = [a for a in candidates if a in keep or a in parents[t]]
+    choice = choose_transfer(st.hts[t], candidates, parents[t], gen, st.cfg.n_transfer, st.similarity, st.g, st.cfg.transfer)
     TP = []
     for a in choice.chosen:
         v = _evaluate(st.oracles[t], a)
@@ -305,7 +314,8 @@ def _mutant(oracle: Oracle, parent: str, taken: set, g: np.random.Generator, sig
     return signal.pick(fresh, g, proposals) if fresh else None
 
 def make_offspring(st: KTNASState, t: str, pool: list) -> tuple[list, dict]:
-    "Up to K evaluated offspring of task `t` from `pool` (tournament winner -> mutant), and each child's parent."
+    "Up to K evaluated offspring of task `t` from `pool` (tournament winner -> mutant; screen='space': the signal's top K), and each child's parent."
+    if st.cfg.screen == "space": return space_offspring(st, t, pool)
     o, cfg, offspring, parent_of, taken = st.oracles[t], st.cfg, [], {}, set()
     for _ in range(cfg.population_size):
         if o.exhausted: break
@@ -344,6 +354,26 @@ def generation_step(st: KTNASState, gen: int, stop_task: Callable | None = None,
     for t in st.tasks:
         if not st.done[t]: task_generation(st, t, gen, parents)
     return True
+
+# %% ../nbs/62_ktnas.ipynb #072ec992
+def _top_ranked(signal: LowFidelity, archs: list[str], k: int) -> list[str]:
+    "The `k` of `archs` the signal scores highest (stable order: ties keep the list's order)."
+    if not archs: return []
+    return [archs[i] for i in np.argsort(-np.asarray(signal.score(archs), dtype=float), kind="stable")[:k]]
+
+def space_offspring(st: KTNASState, t: str, pool: list) -> tuple[list, dict]:
+    "screen='space': the K unevaluated architectures of the whole space that task `t`'s signal ranks highest, evaluated; parent: a neighbour in `pool`."
+    o, offspring, parent_of = st.oracles[t], [], {}
+    fresh = [a for a in o.space if not o.seen(a)]
+    for child in _top_ranked(st.signals[t], fresh, st.cfg.population_size):
+        v = _evaluate(o, child)
+        if v is None: break
+        offspring.append((child, v))
+        near = set(neighbours(o.bench, child))           # the label rule credits a transfer with the children one edit away
+        parents = [p for p, _ in pool if p in near]
+        if parents: parent_of[child] = parents[0]
+    return offspring, parent_of
+
 
 # %% ../nbs/62_ktnas.ipynb #0631a1dc
 def ktnas_evolve(bench: Benchmark | str | SearchSpace, # benchmark (harness) or a searcher's SearchSpace (then `oracles` are given)
@@ -716,10 +746,11 @@ def _plot_ablation(rows, summary, out_dir):
     if len(tnb): plot_budget_curves(tnb, out_dir, "ablation_tnb_curves")
 
 # %% ../nbs/62_ktnas.ipynb #3bfe2f5d
-from .experiments import tuning_seeds
+from .experiments import tuning_seeds, search_comparisons
 
 TUNING_NB201 = {f"ktnas lf={lf} proposals={p}": dict(low_fidelity=lf, proposals=p) for lf in ("synflow", "params", "flops") for p in (5, 10, 24)}
-TUNING_TNB = {f"ktnas proposals={p} edits={e}": dict(proposals=p, mutation_edits=e) for p in (10, 100) for e in (1, 2)}
+TUNING_TNB = {**{f"ktnas proposals={p} edits={e}": dict(proposals=p, mutation_edits=e) for p in (10, 100) for e in (1, 2)},
+              "ktnas screen=space": dict(screen="space")}   # the GCN ranks the whole space (Table I's predictor, Wen et al.)
 
 @register_experiment("tuning-ktnas-nb201", paper="KTNAS", table="tuning sweep (seeds 1000-1004): cheap signal and proposals on NB201",
                      cost_quick="~1 min", cost_paper="~4 min, 45 joint runs",
@@ -732,9 +763,10 @@ def tuning_ktnas_nb201(profile: str) -> list[Trial]:
             for m, c in TUNING_NB201.items() for s in tuning_seeds(2 if profile == "quick" else 5)]
 
 @register_experiment("tuning-ktnas-tnb", paper="KTNAS", table="tuning sweep (seeds 1000-1004): GCN pool and reach on TNB micro",
-                     cost_quick="~1 min", cost_paper="~5 min, 20 joint runs",
-                     description="KTNAS on the TNB micro trio at budget 50: mutants screened by the GCN x edits, on tuning seeds",
-                     summarize=ktnas_budget_summary, compare=lambda rows: pd.DataFrame())
+                     cost_quick="~1 min", cost_paper="~6 min, 25 joint runs",
+                     description="KTNAS on the TNB micro trio at budget 50: mutants screened by the GCN x edits, or the GCN ranking the whole space, on tuning seeds",
+                     summarize=ktnas_budget_summary,
+                     compare=lambda rows: search_comparisons(rows[rows.kind == "query"], baselines=["ktnas proposals=10 edits=1"]))
 def tuning_ktnas_tnb(profile: str) -> list[Trial]:
     "Each TUNING_TNB setting x tuning seeds (quick 2, paper 5), joint trio runs at budget 50."
     cfg = dict(tasks=TNB_PAPER_TASKS, variant="ktnas")
