@@ -31,9 +31,9 @@ __all__ = ['FAMILIES', 'PAPER_FAMILIES', 'FINETUNE_SIZE', 'N_EIGENVALUES', 'IN_D
            'predict_mlp', 'capped', 'TransferPredictor', 'build_transfer_predictor', 'fit_regressor',
            'predict_regressor', 'train_gnn_baseline', 'finetune_gnn', 'finetune_split', 'evaluate_transfer',
            'evaluate_gnn_baseline', 'check_profile', 'pretrained_encoder', 'transfer_predictor', 'recorded_zcp',
-           'zcp_spearman', 'space_features', 'nb201_space_features', 'predictor_ea', 'predictor_topk', 'cl_ea',
-           'srcc_trial', 'srcc_summary', 'plot_embedding_pca', 'cl_srcc', 'cl_search', 'tuning_cl_ea', 'finetune_rho',
-           'tnb_transfer_trial', 'cl_transfer_tnb']
+           'zcp_spearman', 'space_features', 'nb201_space_features', 'predictor_rounds', 'predictor_ea',
+           'predictor_topk', 'cl_ea', 'srcc_trial', 'srcc_summary', 'plot_embedding_pca', 'cl_srcc', 'cl_search',
+           'tuning_cl_ea', 'finetune_rho', 'tnb_transfer_trial', 'cl_transfer_tnb']
 
 # %% ../nbs/55_contrastive.ipynb #8833f30c
 FAMILIES = {"nb101": ("nb101_sample", "cifar10"), "nb101_all": ("nb101_sample", "cifar10"), "nb201": ("nb201", "cifar10"), "nb301": ("nb301_sample", "cifar10"),
@@ -475,10 +475,8 @@ def nb201_space_features(profile: str = "quick", seed: int = 0) -> np.ndarray:
     "Standardized embeddings of all 15,625 NB201 cells under the profile's predictor (cached on disk)."
     return space_features("nb201", profile, seed)
 
-def predictor_ea(oracle: Oracle, seed: int, score_space, finetune: int = 40, per_round: int = 10, population: int = 50,
-                 tournament: int = 10, generations: int = 20):
-    "EA on a predictor: `score_space(labelled positions, values) -> scores of every arch`, refreshed after each round of queries."
-    g = rng(seed, "predictor-ea", oracle.task)
+def predictor_rounds(oracle: Oracle, g: np.random.Generator, score_space, finetune: int, choose):
+    "Query `finetune` random architectures, then until the budget is spent: score the space on all labels so far, query `choose(scores, labelled)`."
     space = oracle.space
     position = {a: i for i, a in enumerate(space)}
     for i in g.choice(len(space), min(finetune, oracle.budget), replace=False): oracle.query(space[i])
@@ -486,6 +484,14 @@ def predictor_ea(oracle: Oracle, seed: int, score_space, finetune: int = 40, per
     while not oracle.exhausted:
         labelled = [position[a] for a, _ in oracle.history]
         scores = sign*np.asarray(score_space(np.array(labelled), np.array([v for _, v in oracle.history])))
+        for i in choose(scores, labelled): oracle.query(space[i])
+
+def predictor_ea(oracle: Oracle, seed: int, score_space, finetune: int = 40, per_round: int = 10, population: int = 50,
+                 tournament: int = 10, generations: int = 20):
+    "EA on a predictor: `score_space(labelled positions, values) -> scores of every arch`, refreshed after each round of queries."
+    g, space = rng(seed, "predictor-ea", oracle.task), oracle.space
+    position = {a: i for i, a in enumerate(space)}
+    def choose(scores, labelled):
         start = sorted(labelled, key=lambda i: -scores[i])[:population // 2]
         pop = start + list(g.choice(len(space), population - len(start), replace=False))
         visited = set(pop)
@@ -499,26 +505,21 @@ def predictor_ea(oracle: Oracle, seed: int, score_space, finetune: int = 40, per
             visited.update(children)
             pop = sorted(set(pop) | set(children), key=lambda i: -scores[i])[:population]
         fresh = [i for i in sorted(visited, key=lambda i: -scores[i]) if not oracle.seen(space[i])][:min(per_round, oracle.remaining)]
-        if not fresh: fresh = [i for i in g.permutation(len(space)) if not oracle.seen(space[i])][:1]
-        for i in fresh: oracle.query(space[i])
+        return fresh or [i for i in g.permutation(len(space)) if not oracle.seen(space[i])][:1]
+    predictor_rounds(oracle, g, score_space, finetune, choose)
 
 def predictor_topk(oracle: Oracle, seed: int, score_space, finetune: int = 40, per_round: int = 10, diverse: bool = True):
     "Query the predictor's best unqueried architectures, `per_round` at a time, refitting in between; `diverse`: no two picks of a round are neighbours."
-    g = rng(seed, "predictor-topk", oracle.task)
     space = oracle.space
-    position = {a: i for i, a in enumerate(space)}
-    for i in g.choice(len(space), min(finetune, oracle.budget), replace=False): oracle.query(space[i])
-    sign = 1 if oracle.higher_is_better else -1
-    while not oracle.exhausted:
-        labelled = [position[a] for a, _ in oracle.history]
-        scores = sign*np.asarray(score_space(np.array(labelled), np.array([v for _, v in oracle.history])))
+    def choose(scores, labelled):
         picks, blocked = [], set()
         for i in np.argsort(-scores, kind="stable"):
             if len(picks) == min(per_round, oracle.remaining): break
             if oracle.seen(space[i]) or space[i] in blocked: continue
             picks.append(i)
             if diverse: blocked.update(neighbours(oracle.bench, space[i]))
-        for i in picks: oracle.query(space[i])
+        return picks
+    predictor_rounds(oracle, rng(seed, "predictor-topk", oracle.task), score_space, finetune, choose)
 
 CL_EA_STRATEGIES = ["ea", "topk"]
 
