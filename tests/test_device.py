@@ -10,7 +10,10 @@ from transnas_repro.core import get_device, cuda_available, DEVICE_ENV, DeviceUn
 
 ARCH = "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 # Computed on the CPU by the code before it became device-aware (torch 2.13 CPU, 1 thread); the device-aware code gave
-# the same bits on that machine. Another CPU (other SIMD kernels) may differ in the last digits: hence rel 1e-5.
+# the same bits on that machine. Another CPU (other SIMD kernels) sums in another order: on an AMD EPYC host the same code
+# gives GenNAS 70.8378 (3 SGD steps amplify the last-digit differences to 0.5 %), grasp 14.36127 and plain 0.0324527
+# (3e-5 relative), the other proxies the same bits. Hence the tolerances: a code change moves these numbers by more.
+CPU_GENNAS_RTOL, CPU_PROXY_RTOL = 1e-2, 1e-4
 CPU_GENNAS = 70.51161193847656
 CPU_PROXIES = {"params": 0.615386, "flops": 89.596544, "synflow": 85.3281120754139, "snip": 90.7083740234375,
                "grad_norm": 48.72188186645508, "fisher": 1.4589015245437622, "grasp": 14.36175537109375, "jacov": -8.025566631580865,
@@ -37,9 +40,9 @@ def proxy_scores(device): return P.score_arch("nb201", ARCH, batch=P.make_batch(
 
 
 def test_cpu_numbers_unchanged():
-    assert math.isclose(gennas_score("cpu")["score"], CPU_GENNAS, rel_tol=1e-5)
+    assert math.isclose(gennas_score("cpu")["score"], CPU_GENNAS, rel_tol=CPU_GENNAS_RTOL)
     got = proxy_scores("cpu")
-    for p, v in CPU_PROXIES.items(): assert math.isclose(got[p], v, rel_tol=1e-5, abs_tol=1e-7), (p, got[p], v)
+    for p, v in CPU_PROXIES.items(): assert math.isclose(got[p], v, rel_tol=CPU_PROXY_RTOL, abs_tol=1e-7), (p, got[p], v)
     assert "device" not in got                      # CPU rows look exactly as before (committed score tables)
 
 
