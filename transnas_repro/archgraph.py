@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from .core import check_choice, rng, run_info
 from .benchmarks import load_benchmark, Benchmark
-from .search import Oracle, register_searcher, run
+from .search import Oracle, register_searcher, run, neighbours
 from .predictors import (ArchEncoder, TaskEmbedding, RelationPredictor, TaskSamples, fit_pairs,
                                        anchor_vector, TASK_EMBEDDINGS, PREDICTOR_FORMS)
 from . import metrics, mwas
@@ -23,10 +23,10 @@ from .results import summary_row, summary_frame
 # %% auto #0
 __all__ = ['FINETUNE_MODES', 'RANKINGS', 'TNB_SEARCH_TASKS', 'PAPER_MICRO', 'ARCHGRAPH_REPORTED', 'ABLATIONS', 'TUNING_ARCHGRAPH',
            'KENDALL_SETTINGS', 'KENDALL_SIZES', 'MECHANISMS', 'DIAGNOSTICS', 'ArchGraphConfig', 'make_config',
-           'pretrain', 'relation_diagnostics', 'rank_candidates', 'arch_graph_search', 'predictor_kendall',
-           'variant_trial', 'archgraph_tnb_micro', 'archgraph_tnb_macro', 'archgraph_ablations', 'tuning_archgraph',
-           'kendall_trial', 'archgraph_kendall', 'mechanism_trial', 'mechanism_summary', 'mechanism_plot',
-           'archgraph_mechanisms']
+           'pretrain', 'relation_diagnostics', 'rank_candidates', 'local_picks', 'arch_graph_search',
+           'predictor_kendall', 'variant_trial', 'archgraph_tnb_micro', 'archgraph_tnb_macro', 'archgraph_ablations',
+           'tuning_archgraph', 'kendall_trial', 'archgraph_kendall', 'mechanism_trial', 'mechanism_summary',
+           'mechanism_plot', 'archgraph_mechanisms']
 
 # %% ../nbs/61_archgraph.ipynb #02f4d774
 FINETUNE_MODES = ["none", "task", "all"]
@@ -56,6 +56,7 @@ class ArchGraphConfig:
     ranking: str = "mwas"             # mwas: MWAS of the pool's relation graph; borda: the pool sorted by Borda win rate (no MWAS)
     mwas_method: str = "greedy"       # transnas_repro.mwas.solve method (greedy: deterministic, no time limit)
     mwas_time_limit: float | None = None  # seconds per MWAS solve (exact/auto); None: the solver's own rule
+    local: int = 0                    # of each round's batch, evaluations spent on the incumbent's unevaluated neighbours (Borda order)
     threads: int = 1                  # torch CPU threads during the search
 
 def make_config(**config) -> ArchGraphConfig:
@@ -72,6 +73,8 @@ def make_config(**config) -> ArchGraphConfig:
     check_choice(cfg.ranking, RANKINGS, "Arch-Graph ranking", fix="mwas (the paper's) or borda (the no-MWAS ablation)")
     check_choice(cfg.mwas_method, mwas.METHODS, "MWAS method", fix="one of transnas_repro.mwas.METHODS")
     if cfg.pool < 1: raise ValueError(f"pool={cfg.pool}: the candidate pool needs at least 1 architecture (default 100).")
+    if not 0 <= cfg.local <= cfg.batch:
+        raise ValueError(f"local={cfg.local}: the incumbent's neighbours take 0 to batch={cfg.batch} of each round's evaluations. Fix: pass e.g. local=1.")
     if cfg.embedding == "anchor" and cfg.n_anchors > cfg.warmup:
         raise ValueError(f"n_anchors={cfg.n_anchors} > warmup={cfg.warmup}: the anchors are part of the warm-up. Fix: raise warmup or lower n_anchors.")
     if cfg.threshold is not None and not 0.5 <= cfg.threshold < 1:
@@ -158,6 +161,15 @@ def _torch_threads(n: int):
     try: yield
     finally: torch.set_num_threads(old)
 
+def local_picks(model: RelationPredictor, task: int, bench, evaluated: dict, ref: np.ndarray, k: int, higher_is_better: bool) -> list[int]:
+    "The `k` unevaluated neighbours of the best evaluated architecture that the predictor's Borda score ranks highest."
+    best = max(evaluated, key=lambda i: evaluated[i] if higher_is_better else -evaluated[i])
+    row = getattr(bench, "_row", None) or {a: i for i, a in enumerate(bench.archs)}
+    nb = np.array(sorted({row[a] for a in neighbours(bench, bench.archs[best])} - set(evaluated)), dtype=np.int64)
+    if not len(nb) or k <= 0: return []
+    borda = _check_finite(model.win_rate(torch.from_numpy(nb), torch.from_numpy(ref), task), "local step: Borda scores")
+    return [int(i) for i in nb[np.argsort(-borda.numpy(), kind="stable")[:k]]]
+
 @register_searcher("arch-graph")
 def arch_graph_search(oracle: Oracle, seed: int, sources: list[str] | None = None, **config):
     "Arch-Graph: pretrain on the sources, then warm-up, fine-tune, MWAS-rank and evaluate until the budget is spent."
@@ -191,7 +203,9 @@ def arch_graph_search(oracle: Oracle, seed: int, sources: list[str] | None = Non
             candidates = np.setdiff1d(np.arange(len(bench)), np.fromiter(evaluated, int))
             order, _ = rank_candidates(model, t, candidates, ref, cfg.pool, cfg.threshold, cfg.mwas_method, seed,
                                        step=f"round {round_}", ranking=cfg.ranking, time_limit=cfg.mwas_time_limit)
-            for i in order[:min(cfg.batch, oracle.remaining)]: evaluate(i)
+            picks = local_picks(model, t, bench, evaluated, ref, min(cfg.local, oracle.remaining), hib) if cfg.local else []
+            picks += [int(i) for i in order if int(i) not in picks][:min(cfg.batch, oracle.remaining) - len(picks)]
+            for i in picks: evaluate(i)
 
 # %% ../nbs/61_archgraph.ipynb #0c6cf370
 def predictor_kendall(bench: str,              # tnb101_micro, tnb101_macro or nb201
