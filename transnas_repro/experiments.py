@@ -1,4 +1,4 @@
-"""The experiment registry, the resumable trial runner (local processes or a Ray cluster) and the results store behind `transnas-repro reproduce`.
+"""The experiment registry, the search trial functions and `reproduce`: an experiment's trials, then its summary, paired comparisons and figures, behind `transnas-repro reproduce`.
 
 Docs: https://transnas-repro.github.io/transnas-repro/experiments.html.md"""
 
@@ -6,85 +6,38 @@ Docs: https://transnas-repro.github.io/transnas-repro/experiments.html.md"""
 
 # %% ../nbs/70_experiments.ipynb #7dd1b771
 from __future__ import annotations
-import os, re, sys, json, time, socket, hashlib, importlib, importlib.util, inspect, traceback, warnings, contextlib
-from dataclasses import dataclass, field, asdict
+import os, re, sys, json, hashlib, importlib.util, inspect, contextlib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
-from .core import Registry, check_choice, run_info, load_plugins, plugin_modules, PROGRESS_ENV
-from .core import DEVICE_ENV, check_device, get_device, device_env, DeviceUnavailable
-from .data import TNB_TASKS, atomic_write, _tmp_owner_alive
-from .benchmarks import load_benchmark
+from .core import Registry, check_choice, run_info, DEVICE_ENV, check_device, get_device
+from .data import TNB_TASKS
 from . import search
 from .results import SUMMARY_COLUMNS, summary_row, summary_frame, final_rows
+from .runner import *
+from .stats import *
+from .runner import _execute, _local_results, _ray_device, _ray_results, _failure_report, _run_trials
+# the re-exported names are this module's too: plug-ins and the method modules import the whole toolkit from here
+_all_ = ['SUMMARY_COLUMNS',
+         'PROFILES', 'BACKENDS', 'TRIAL_FNS', 'DEFAULT_GPUS_PER_TRIAL', 'check_profile', 'register_trial', 'Trial',
+         'fn_path', 'resolve_fn', 'RowStore', 'RunLocked', 'run_lock', 'TrialsFailed', 'ClusterUnreachable',
+         'check_ray_address', 'run_trials',
+         'LEDGER_METRICS', 'TUNING_SEED_START', 'ledger_summary', 'search_summary', 'attach_reported', 'paired_test',
+         'paper_test', 'default_baselines', 'compare_methods', 'search_comparisons', 'search_paper_tests',
+         'tuning_seeds', 'best_setting']
 
 # %% auto #0
-__all__ = ['PROFILES', 'BACKENDS', 'TRIAL_FNS', 'EXPERIMENTS', 'TUNING_SEED_START', 'DEFAULT_GPUS_PER_TRIAL', 'LEDGER_METRICS',
-           'KTNAS_TABLE_III', 'register_trial', 'Trial', 'fn_path', 'resolve_fn', 'search_trial', 'variant_trial',
-           'Experiment', 'check_profile', 'register_experiment', 'experiments_table', 'data_files',
-           'load_experiment_modules', 'tuning_seeds', 'best_setting', 'RowStore', 'RunLocked', 'run_lock',
-           'TrialsFailed', 'ClusterUnreachable', 'check_ray_address', 'run_trials', 'ledger_summary', 'search_summary',
-           'attach_reported', 'paired_test', 'paper_test', 'default_baselines', 'compare_methods', 'search_comparisons',
-           'search_paper_tests', 'repo_root', 'default_out', 'describe_protocol', 'write_comparisons', 'DataRequired',
-           'input_fingerprint', 'takes_data', 'data_readers', 'reproduce', 'baselines_tnb', 'SUMMARY_COLUMNS']
-
-# %% ../nbs/70_experiments.ipynb #1d3d0a5a
-PROFILES = ["quick", "paper"]
-BACKENDS = ["local", "ray"]
-_all_ = ["SUMMARY_COLUMNS"]                   # defined in `results`; plug-ins import it from here
-
-TRIAL_FNS = Registry("trial function", decorator="register_trial", group="transnas_repro.trials")
-
-def register_trial(name: str  # the value of `Trial.fn` that names it, e.g. 'search'
-                  ):
-    "Decorator registering a trial function `fn(trial) -> list of row dicts` under `name`."
-    return TRIAL_FNS.register(name)
-
-@dataclass
-class Trial:
-    "One independent unit of work of an experiment; `fn` (a registered trial function's name) turns it into result rows."
-    experiment: str
-    method: str
-    bench: str
-    task: str
-    seed: int
-    budget: int
-    config: dict = field(default_factory=dict)
-    fn: str = "search"
-    inputs: dict = field(default_factory=dict)   # where the trial reads its inputs (e.g. the user's data folders): not part of the id
-
-    @property
-    def trial_id(self) -> str:
-        "Stable id: readable prefix plus a hash of every field but `inputs` (file-name safe)."
-        fields = asdict(self); fields.pop("inputs")   # a moved data folder keeps the id; its fingerprint belongs in `config`
-        fields["fn"] = fn_path(self.fn)               # hashed as 'module:function', however the trial names it
-        digest = hashlib.sha1(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:10]
-        return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{self.method}-{self.bench}-{self.task}-s{self.seed}-{digest}")
-
-def fn_path(fn: str) -> str:
-    "'module:function' of a registered trial function's name (read from the package's sources, else the registered object); other values as given."
-    if not isinstance(fn, str) or ":" in fn: return fn
-    d = TRIAL_FNS.declared().get(fn) or {}
-    if d.get("function"): return f"{d['module']}:{d['function']}"
-    o = dict.get(TRIAL_FNS, fn)
-    return f"{o.__module__}:{o.__name__}" if o is not None else fn
-
-def resolve_fn(spec: str  # a registered trial function's name ('search'), or 'package.module:function' (a plug-in's)
-              ) -> Callable:
-    "The trial function named by `spec`."
-    if isinstance(spec, str) and ":" not in spec:
-        check_choice(spec, TRIAL_FNS.names(), "trial function", fix="register yours with @register_trial(name), or name a plug-in's "
-                     "function as 'module:function'")
-        return TRIAL_FNS.get(spec)
-    if not isinstance(spec, str) or spec.count(":") != 1:
-        raise ValueError(f"Trial fn {spec!r} is neither a registered trial function ({', '.join(TRIAL_FNS.names())}) nor of the form "
-                         f"'module:function', e.g. 'mypackage.trials:my_trial'.")
-    module, name = spec.split(":")
-    fn = getattr(importlib.import_module(module), name, None)
-    if not callable(fn): raise ValueError(f"Trial fn {spec!r}: module {module!r} has no function {name!r}.")
-    return fn
+__all__ = ['EXPERIMENTS', 'KTNAS_TABLE_III', 'search_trial', 'variant_trial', 'Experiment', 'register_experiment',
+           'experiments_table', 'data_files', 'load_experiment_modules', 'repo_root', 'default_out',
+           'describe_protocol', 'write_comparisons', 'DataRequired', 'input_fingerprint', 'takes_data', 'data_readers',
+           'reproduce', 'baselines_tnb', 'SUMMARY_COLUMNS', 'PROFILES', 'BACKENDS', 'TRIAL_FNS',
+           'DEFAULT_GPUS_PER_TRIAL', 'check_profile', 'register_trial', 'Trial', 'fn_path', 'resolve_fn', 'RowStore',
+           'RunLocked', 'run_lock', 'TrialsFailed', 'ClusterUnreachable', 'check_ray_address', 'run_trials',
+           'LEDGER_METRICS', 'TUNING_SEED_START', 'ledger_summary', 'search_summary', 'attach_reported', 'paired_test',
+           'paper_test', 'default_baselines', 'compare_methods', 'search_comparisons', 'search_paper_tests',
+           'tuning_seeds', 'best_setting']
 
 # %% ../nbs/70_experiments.ipynb #693ab6d1
 @register_trial("search")
@@ -111,7 +64,7 @@ def variant_trial(trial: Trial) -> list[dict]:
     for r in rows: r["method"] = f"{trial.method} ({variant})"
     return rows
 
-# %% ../nbs/70_experiments.ipynb #bd9dea16
+# %% ../nbs/70_experiments.ipynb #465326f0
 @dataclass
 class Experiment:
     "A registered paper table or figure: metadata, trial factory and optional summary / plot hooks."
@@ -149,11 +102,8 @@ class Experiment:
         "Decorator: set the `plot(rows, summary, out_dir)` hook."
         self.plot = fn; return fn
 
+# %% ../nbs/70_experiments.ipynb #eec5ad53
 EXPERIMENTS = Registry("experiment", decorator="register_experiment", group="transnas_repro.experiments")
-
-def check_profile(profile: str) -> str:
-    "`profile` if it is a known profile, else a ValueError listing them."
-    return check_choice(profile, PROFILES, "profile", fix="quick (minutes on a CPU) or paper (the paper's protocol)")
 
 def register_experiment(id: str,                 # experiment id, e.g. 'baselines-tnb' (also its output folder)
                         paper: str,              # paper it reproduces, e.g. 'KTNAS'
@@ -176,6 +126,7 @@ def register_experiment(id: str,                 # experiment id, e.g. 'baseline
         return EXPERIMENTS.register(id, exp, description=description)
     return deco
 
+# %% ../nbs/70_experiments.ipynb #f73195b0
 def _package_dir() -> Path:
     "Folder of the installed transnas_repro package."
     return Path(importlib.util.find_spec("transnas_repro").origin).parent
@@ -190,6 +141,7 @@ def experiments_table() -> pd.DataFrame:
                               cost_paper=i["cost_paper"], description=i["description"]) for n, i in infos.items()],
                         columns=["id", "paper", "table_or_figure", "cost_quick", "cost_paper", "description"])
 
+# %% ../nbs/70_experiments.ipynb #bcbc3700
 def data_files(experiment_ids: list[str]  # registered experiment ids
               ) -> list[str]:
     "The data files (`transnas_repro.data.FILES` names) the trials of these experiments read: each one's declared `data`, else every file."
@@ -206,450 +158,7 @@ def load_experiment_modules() -> list[str]:
     "Import every package module that registers experiments, so `all` sees them; their module names."
     return EXPERIMENTS.load_all()
 
-# %% ../nbs/70_experiments.ipynb #26ebc5d2
-TUNING_SEED_START = 1000
-
-def tuning_seeds(n: int, start: int = TUNING_SEED_START) -> list[int]:
-    "`n` seeds for choosing defaults, from `start` >= 1000 (the reported seeds are 0-9; 10-999 are kept apart too)."
-    if not isinstance(start, (int, np.integer)) or start < TUNING_SEED_START:
-        raise ValueError(f"Tuning seed start {start!r} is inside the reported range: tuning seeds start at {TUNING_SEED_START}. "
-                         f"Fix: tuning_seeds(n) or tuning_seeds(n, start >= {TUNING_SEED_START}).")
-    if not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n={n!r}: need at least one tuning seed.")
-    return list(range(int(start), int(start) + int(n)))
-
-def best_setting(summary: pd.DataFrame,      # a tuning sweep's summary (SUMMARY_COLUMNS)
-                 metric: str,                # the metric the sweep minimises or maximises
-                 task: str = "all",          # the summary row's task ('all', 'total', ...)
-                 lower_is_better: bool = True) -> str:
-    "The method (setting) of a sweep with the best mean `metric` on `task`."
-    s = summary[(summary.metric == metric) & (summary.task == task) & summary["mean"].notna()]
-    if s.empty: raise ValueError(f"The sweep has no {metric!r} row for task {task!r}; it has metrics {sorted(set(summary.metric))}.")
-    return s.loc[s["mean"].idxmin() if lower_is_better else s["mean"].idxmax(), "method"]
-
-# %% ../nbs/70_experiments.ipynb #30b35350
-class RowStore:
-    "Results store of one output folder: a parquet part per finished trial, error records, merged rows.parquet."
-    def __init__(self, out: str | Path):
-        self.out = Path(out)
-        self.rows_dir, self.errors_dir, self.merged = self.out/"rows", self.out/"errors", self.out/"rows.parquet"
-
-    @staticmethod
-    def key(profile: str, trial_id: str) -> str: return f"{profile}--{trial_id}"
-
-    def _parts(self) -> dict[str, Path]:
-        "Readable part files by key; stray temporaries and unreadable parts are deleted."
-        import pyarrow.parquet as pq
-        parts = {}
-        if not self.rows_dir.exists(): return parts
-        for p in self.rows_dir.glob("*.tmp"):
-            if not _tmp_owner_alive(p): p.unlink(missing_ok=True)          # a dead writer's leftover, never a live one's
-        for p in self.rows_dir.glob("*.parquet"):
-            try: pq.read_metadata(p); parts[p.stem] = p
-            except Exception:
-                warnings.warn(f"Unreadable part {p.name} (killed mid-write?) is deleted; its trial will run again.")
-                p.unlink(missing_ok=True)
-        return parts
-
-    def _merged_keys(self) -> set[str]:
-        if not self.merged.exists(): return set()
-        df = pd.read_parquet(self.merged, columns=["profile", "trial_id"]).drop_duplicates()
-        return {self.key(p, t) for p, t in zip(df.profile, df.trial_id)}
-
-    def done(self, profile: str) -> set[str]:
-        "Trial ids with stored rows under `profile`."
-        keys = set(self._parts()) | self._merged_keys()
-        return {k.split("--", 1)[1] for k in keys if k.split("--", 1)[0] == profile}
-
-    def write_rows(self, profile: str, trial: Trial, rows: list[dict]) -> Path:
-        "Store the rows of a finished trial (atomically) and clear its error record."
-        self.rows_dir.mkdir(parents=True, exist_ok=True)
-        df = pd.DataFrame([{**r, "experiment": r.get("experiment", trial.experiment), "trial_id": trial.trial_id,
-                            "profile": profile} for r in rows])
-        if df.empty: df = pd.DataFrame(dict(experiment=[trial.experiment], trial_id=[trial.trial_id], profile=[profile]))
-        path = self.rows_dir/f"{self.key(profile, trial.trial_id)}.parquet"
-        atomic_write(path, lambda f: df.to_parquet(f, index=False))
-        (self.errors_dir/f"{self.key(profile, trial.trial_id)}.json").unlink(missing_ok=True)
-        return path
-
-    def write_error(self, profile: str, trial: Trial, error: dict) -> Path:
-        "Record a failed trial."
-        self.errors_dir.mkdir(parents=True, exist_ok=True)
-        path = self.errors_dir/f"{self.key(profile, trial.trial_id)}.json"
-        record = dict(trial=asdict(trial), trial_id=trial.trial_id, profile=profile, **error)
-        atomic_write(path, lambda f: f.write(json.dumps(record, indent=1, default=str).encode()))
-        return path
-
-    def errors(self) -> list[dict]:
-        "The recorded failures."
-        return [json.loads(p.read_text()) for p in sorted(self.errors_dir.glob("*.json"))] if self.errors_dir.exists() else []
-
-    def load(self) -> pd.DataFrame:
-        "Every stored row: merged rows.parquet plus parts (a part replaces older rows of its trial)."
-        parts = self._parts()
-        frames = [pd.read_parquet(p) for p in parts.values()]
-        if self.merged.exists():
-            old = pd.read_parquet(self.merged)
-            keep = ~(old.profile + "--" + old.trial_id).isin(set(parts))
-            frames.insert(0, old[keep])
-        frames = [f for f in frames if len(f)]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["experiment", "trial_id", "profile"])
-
-    def rows_of(self, trials: list, profile: str) -> pd.DataFrame:
-        "The stored rows of `trials` under `profile`, in trial order (and query order within a trial)."
-        rows = self.load()
-        rows = rows[(rows.profile == profile) & rows.trial_id.isin({t.trial_id for t in trials})]
-        position = rows.trial_id.map({t.trial_id: i for i, t in enumerate(trials)}).rename("_position")
-        keys = ["_position", "query"] if "query" in rows else ["_position"]
-        return rows.join(position).sort_values(keys, kind="stable").drop(columns="_position").reset_index(drop=True)
-
-    def merge(self) -> Path:
-        "Fold the parts into rows.parquet (atomically), then delete them."
-        parts = self._parts()
-        if not parts: return self.merged
-        rows = self.load()
-        self.out.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.merged, lambda f: rows.to_parquet(f, index=False))
-        for p in parts.values(): p.unlink(missing_ok=True)
-        return self.merged
-
-# %% ../nbs/70_experiments.ipynb #25bbf4af
-class RunLocked(RuntimeError):
-    "Another live run is writing the same output folder."
-
-_HELD: dict[str, int] = {}   # folders this process already holds (reproduce -> run_trials nest)
-
-@contextlib.contextmanager
-def run_lock(out: str | Path,      # the output folder
-             wait: bool = False,   # queue behind a run that holds it, instead of stopping
-             force: bool = False,  # proceed without the lock (a stale lock on a network filesystem)
-            ):
-    "Hold the write lock of output folder `out` for the duration of the block (reentrant within a process)."
-    from filelock import FileLock, Timeout
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    key, info = str(out.resolve()), out/".run.lock.json"
-    if _HELD.get(key):
-        _HELD[key] += 1
-        try: yield
-        finally: _HELD[key] -= 1
-        return
-    lock = FileLock(str(out/".run.lock"), timeout=-1 if wait else 0)
-    try: lock.acquire()
-    except Timeout:
-        try: h = json.loads(info.read_text())
-        except (OSError, ValueError): h = {}
-        who = f"pid {h.get('pid', '?')} on {h.get('host', '?')}, started {h.get('started', '?')}: {h.get('command', '?')}"
-        if not force:
-            raise RunLocked(f"{out} is being written by another run ({who}). Fix: wait for it to finish, or queue behind it with "
-                            "--wait (wait=True); if that process is gone (a lock on a network filesystem can outlive it), "
-                            "pass --force (force=True).") from None
-        warnings.warn(f"force=True: writing {out} although it is locked by {who}.")
-        yield; return
-    _HELD[key] = 1
-    try:
-        record = dict(pid=os.getpid(), host=socket.gethostname(), started=time.strftime("%Y-%m-%d %H:%M:%S"),
-                      command=" ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else "")
-        atomic_write(info, lambda f: f.write(json.dumps(record).encode()))
-        yield
-    finally:
-        _HELD.pop(key, None); info.unlink(missing_ok=True); lock.release()
-
-# %% ../nbs/70_experiments.ipynb #776c6a57
-class TrialsFailed(RuntimeError):
-    "Some trials of a run raised; their errors are recorded under `<out>/errors/`."
-    def __init__(self, message: str, failed: list[dict]):
-        super().__init__(message); self.failed = failed
-
-def _execute(trial: Trial, plugins: list[str] = (), device: str | None = None) -> tuple[Trial, list[dict] | None, dict | None]:
-    "Run one trial on `device`, catching its exception: (trial, rows or None, error or None); `plugins` are imported first (a worker process)."
-    t0 = time.perf_counter()
-    quiet = os.environ.pop(PROGRESS_ENV, None)      # only the runner's trial bar is drawn
-    try:
-        load_plugins(plugins)
-        with device_env(device):                    # what get_device() reads in this (worker) process during the trial
-            if device == "cuda": get_device()       # a worker without a GPU fails here, with the fix, not later
-            rows = resolve_fn(trial.fn)(trial)
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise TypeError(f"trial fn {trial.fn} returned {type(rows).__name__}; it must return a list of row dicts")
-        return trial, rows, None
-    except Exception as e:
-        return trial, None, dict(error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc(),
-                                 seconds=round(time.perf_counter() - t0, 3))
-    finally:
-        if quiet is not None: os.environ[PROGRESS_ENV] = quiet
-
-def _local_results(todo: list[Trial], jobs: int, plugins: list[str] = (), device: str | None = None) -> Iterator:
-    if jobs == 1 or len(todo) <= 1:
-        yield from (_execute(t, plugins, device) for t in todo); return
-    from joblib import Parallel, delayed            # on cuda: `jobs` processes share the GPU, one small network each
-    yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_execute)(t, plugins, device) for t in todo)
-
-class ClusterUnreachable(ConnectionError):
-    "The Ray cluster at `address` did not answer within the connect timeout."
-
-def check_ray_address(address: str, timeout: float = 30.0) -> None:
-    "Fail fast, with the fix, when nothing listens at a Ray `address` ('host:port' or 'ray://host:port'; 'auto' is not probed)."
-    if address in ("auto", "local"): return
-    host, _, port = address.split("://", 1)[-1].rpartition(":")
-    if not port.isdigit() or not host:
-        raise ValueError(f"Ray address {address!r} is not host:port. Fix: pass the address `ray start --head` printed, "
-                         "e.g. --address 127.0.0.1:6379 (or ray://host:10001 for Ray Client).")
-    try: socket.create_connection((host, int(port)), timeout=timeout).close()
-    except OSError as e:
-        raise ClusterUnreachable(f"No Ray cluster answers at {address} within {timeout:.0f} s ({type(e).__name__}: {e}). Fix: start "
-                                 f"one with `ray start --head --port {port}` on {host} (check the address and firewall), or drop "
-                                 "--address to start a local Ray instance.") from None
-
-DEFAULT_GPUS_PER_TRIAL = 0.125    # a Ray trial on cuda asks for 1/8 GPU: eight small-network trials share one device
-
-def _ray_device(device: str | None, address: str | None) -> str | None:
-    "The device of a Ray run once the cluster is up: 'auto' becomes cuda when the cluster has GPUs; cuda on a GPU-less cluster raises."
-    import ray
-    gpus = float(ray.cluster_resources().get("GPU", 0))
-    if device == "cuda" and gpus == 0:
-        raise DeviceUnavailable(f"Device 'cuda' was asked for but the Ray cluster{' at ' + address if address else ''} has no GPUs. Valid choices: "
-                                "auto, cpu, cuda. Fix: start its workers with `ray start --num-gpus N ...`, or pass --device cpu.")
-    if device in (None, "auto"): return "cuda" if gpus else "cpu"
-    return device
-
-def _ray_results(todo: list[Trial], jobs: int, address: str | None, timeout: float = 30.0, plugins: list[str] = (),
-                 device: str | None = None, gpus_per_trial: float | None = None) -> Iterator:
-    try: import ray
-    except ImportError:
-        raise ImportError("backend='ray' needs Ray, an optional extra: pip install 'transnas-repro[ray]' "
-                          "(or pip install 'ray[default]'), or use backend='local'.") from None
-    started = not ray.is_initialized()
-    if started and address: check_ray_address(address, timeout)
-    if started:
-        kw = dict(address=address) if address else dict(num_cpus=max(jobs, 1), include_dashboard=False)
-        ray.init(**kw, ignore_reinit_error=True, log_to_driver=False, logging_level="ERROR")
-    try:
-        device = _ray_device(device, address)          # Ray hides the GPUs from a task that asks for none
-        gpus = (DEFAULT_GPUS_PER_TRIAL if gpus_per_trial is None else gpus_per_trial) if device == "cuda" else 0
-        remote = ray.remote(num_cpus=1, num_gpus=gpus, max_retries=0)(_execute)
-        pending = [remote.remote(t, plugins, device) for t in todo]
-        while pending:
-            ready, pending = ray.wait(pending, num_returns=1)
-            for ref in ready: yield ray.get(ref)
-    finally:
-        if started: ray.shutdown()
-
-def run_trials(trials: list[Trial],          # what to run
-               out: str | Path,              # output folder (the results store lives here)
-               profile: str = "quick",       # recorded on every row; keys the store
-               jobs: int = 1,                # parallel trials (-1: all cores)
-               backend: str = "local",       # 'local' (joblib) or 'ray'
-               address: str | None = None,   # Ray cluster address (backend='ray'); None starts a local instance
-               progress: bool = True,        # tqdm bar of trials done / total with ETA
-               desc: str | None = None,      # label of the progress bar
-               wait: bool = False,           # another run writes `out`: queue behind it (default: stop with its name)
-               force: bool = False,          # write `out` although its lock is held (a stale network-filesystem lock)
-               connect_timeout: float = 30.0,  # seconds to reach a Ray cluster at `address`
-               plugins: list[str] | None = None,  # plug-in modules the workers import (default: those this process loaded or names in env)
-               device: str | None = None,    # 'auto', 'cpu' or 'cuda', handed to every trial (None: env TRANSNAS_REPRO_DEVICE, else auto)
-               gpus_per_trial: float | None = None,  # Ray on cuda: GPU share each trial asks for (default DEFAULT_GPUS_PER_TRIAL)
-              ) -> pd.DataFrame:
-    "Run the trials not yet stored under `out` on `device`, storing each as it finishes; the rows of all `trials`."
-    check_profile(profile)
-    device = check_device(device or os.environ.get(DEVICE_ENV) or "auto")
-    if gpus_per_trial is not None and not (isinstance(gpus_per_trial, (int, float)) and gpus_per_trial > 0):
-        raise ValueError(f"gpus_per_trial={gpus_per_trial!r} is invalid: need a number > 0, e.g. 0.125 (eight trials per GPU) or 1.")
-    check_choice(backend, BACKENDS, "backend", fix="local (joblib processes) or ray (pip install 'transnas-repro[ray]')")
-    if address and backend != "ray":
-        raise ValueError(f"address={address!r} is a Ray cluster address but backend={backend!r}. Fix: backend='ray' "
-                         "(--backend ray), or drop the address to run locally.")
-    if not isinstance(jobs, (int, np.integer)) or not (jobs >= 1 or jobs == -1):
-        raise ValueError(f"jobs={jobs!r} is invalid: need an integer >= 1 (or -1 for all cores).")
-    if backend == "local": device = get_device(device)   # 'cuda' without a GPU stops here; Ray workers resolve it on their node
-    with run_lock(out, wait, force):
-        return _run_trials(trials, out, profile, jobs, backend, address, progress, desc, connect_timeout, plugins, device, gpus_per_trial)
-
-def _failure_report(failed: list[dict], n: int, desc: str, errors_dir: Path) -> str:
-    "One block per distinct error (with its count and a few trial ids), not one line per failed trial."
-    groups: dict[str, list[str]] = {}
-    for f in failed: groups.setdefault(f["error"], []).append(f["trial_id"])
-    lines = "\n".join(f"  {len(ids)} x {err}\n      e.g. {', '.join(ids[:3])}{' ...' if len(ids) > 3 else ''}" for err, ids in groups.items())
-    return (f"{len(failed)} of {n} trials of {desc!r} failed ({len(groups)} distinct error{'s' if len(groups) > 1 else ''}):\n{lines}\n"
-            f"Their errors and tracebacks are in {errors_dir}. Fix the cause and run the same command again: the {n - len(failed)} "
-            "stored trials are kept and only the failed ones run.")
-
-def _run_trials(trials, out, profile, jobs, backend, address, progress, desc, connect_timeout, plugins, device=None,
-                gpus_per_trial=None) -> pd.DataFrame:
-    store = RowStore(out)
-    ids = {t.trial_id for t in trials}
-    if len(ids) != len(trials): raise ValueError("Duplicate trials: every trial must differ in some field.")
-    done = store.done(profile) & ids
-    todo = [t for t in trials if t.trial_id not in done]
-    desc = desc or (trials[0].experiment if trials else "trials")
-    if progress and done: print(f"{desc}: resuming, {len(done)} of {len(trials)} trials already stored in {store.out}", file=sys.stderr)
-    failed = []
-    if todo:
-        plugins = plugin_modules(plugins)
-        results = (_ray_results(todo, jobs, address, connect_timeout, plugins, device, gpus_per_trial) if backend == "ray"
-                   else _local_results(todo, jobs, plugins, device))
-        with tqdm(total=len(trials), initial=len(done), desc=desc, unit="trial", disable=not progress, file=sys.stderr) as bar:
-            for trial, rows, error in results:
-                if error is None: store.write_rows(profile, trial, rows)
-                else:
-                    store.write_error(profile, trial, error); failed.append(dict(trial_id=trial.trial_id, error=error["error"]))
-                    bar.set_postfix(failed=len(failed))
-                bar.update(1)
-    if failed: raise TrialsFailed(_failure_report(failed, len(trials), desc, store.errors_dir), failed)
-    store.merge()
-    if store.errors_dir.exists() and not any(store.errors_dir.iterdir()): store.errors_dir.rmdir()
-    if store.rows_dir.exists() and not any(store.rows_dir.iterdir()): store.rows_dir.rmdir()
-    return store.rows_of(trials, profile)
-
-# %% ../nbs/70_experiments.ipynb #69c3e4bf
-def _in_appearance_order(summary: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    "Sort rows by `columns`, each in the order its values first appear."
-    keys = [summary[c].map({v: i for i, v in enumerate(pd.unique(summary[c]))}) for c in columns]
-    order = np.lexsort([k.to_numpy() for k in reversed(keys)])
-    return summary.iloc[order].reset_index(drop=True)
-
-def _median(values) -> dict:
-    values = pd.Series(values, dtype=float).dropna()
-    return dict(mean=values.median() if len(values) else np.nan, std=np.nan, n=len(values))
-
-LEDGER_METRICS = ["target_evaluations", "partner_evaluations", "source_labels", "low_fidelity_archs", "proxy_cpu_seconds",
-                  "evaluation_equivalents", "pretrained_labels"]
-
-def ledger_summary(rows: pd.DataFrame) -> list[dict]:
-    "Consumption per searched task (mean, std over seeds): each trial's distinct ledgers summed per seed, over its tasks."
-    if "ledger" not in rows: return []
-    q = rows[rows.kind == "query"] if "kind" in rows else rows
-    unit = q.task.where(q.joint_queries.isna(), "joint") if "joint_queries" in q else q.task   # a joint run's ledger once
-    led = q.assign(_unit=unit).drop_duplicates([c for c in ("trial_id", "method", "benchmark", "seed") if c in q] + ["_unit", "ledger"])
-    tasks = q.groupby(["method", "benchmark", "seed"]).task.nunique()
-    out = []
-    for (method, bench), g in led.groupby(["method", "benchmark"], sort=False):
-        per_seed = g.groupby("seed")[LEDGER_METRICS].sum().div(tasks.loc[(method, bench)], axis=0)
-        out += [summary_row(method, bench, "all", f"ledger_{c}", per_seed[c]) for c in LEDGER_METRICS]
-    return out
-
-def search_summary(rows: pd.DataFrame,  # rows of search trials (search_trial)
-                   profile: str,        # recorded in the summary
-                  ) -> pd.DataFrame:
-    "Final-budget summary of search trials: best/test value and rank percentile per method and task, plus the optimum."
-    final = final_rows(rows)
-    out = []
-    for (method, bench_name, task, split), g in final.groupby(["method", "benchmark", "task", "split"], sort=False):
-        bench = load_benchmark(bench_name)
-        test = [bench.query(a, task, "test") for a in g.best_arch] if "test" in bench.splits and split != "test" else []
-        for metric, values in [("best_value", g.best_so_far), ("test_value", test), ("rank_percentile", g.rank_percentile)]:
-            if len(values): out.append(summary_row(method, bench_name, task, metric, values))
-        out.append(dict(method=method, benchmark=bench_name, task=task, metric="rank_percentile_median", **_median(g.rank_percentile)))
-        out.append(dict(method=method, benchmark=bench_name, task=task, metric="rank_percentile_of_mean", mean=bench.rank_percentile(
-            g.best_so_far.mean(), task, split), std=np.nan, n=len(g)))
-    for (method, bench_name), g in final.groupby(["method", "benchmark"], sort=False):
-        per_seed = g.groupby("seed").rank_percentile.mean()
-        out.append(summary_row(method, bench_name, "all", "rank_percentile", per_seed))
-        out.append(dict(method=method, benchmark=bench_name, task="all", metric="rank_percentile_median", **_median(per_seed)))
-        bench, of_mean = load_benchmark(bench_name), []
-        for (task, split), h in g.groupby(["task", "split"], sort=False): of_mean.append(bench.rank_percentile(h.best_so_far.mean(), task, split))
-        out.append(dict(method=method, benchmark=bench_name, task="all", metric="rank_percentile_of_mean", mean=float(np.mean(of_mean)),
-                        std=np.nan, n=g.seed.nunique()))
-    out += ledger_summary(rows)
-    for (bench_name, task, split), _ in final.groupby(["benchmark", "task", "split"], sort=False):
-        bench = load_benchmark(bench_name)
-        out.append(dict(method="optimum", benchmark=bench_name, task=task, metric="best_value", mean=bench.optimum(task, split), std=0.0, n=1))
-        if "test" in bench.splits and split != "test":
-            out.append(dict(method="optimum", benchmark=bench_name, task=task, metric="test_value", mean=bench.optimum(task, "test"), std=0.0, n=1))
-        out.append(dict(method="optimum", benchmark=bench_name, task=task, metric="rank_percentile", mean=0.0, std=0.0, n=1))
-    summary = summary_frame(out, profile)
-    summary["n"] = summary.n.astype(int)
-    return _in_appearance_order(summary[SUMMARY_COLUMNS], ["benchmark", "method", "task"])
-
-def attach_reported(summary: pd.DataFrame,  # summary with SUMMARY_COLUMNS
-                    reported: list[dict],   # dicts with method, benchmark, task, metric, value
-                    profile: str = "",      # profile of rows added for numbers we have no match for
-                   ) -> pd.DataFrame:
-    "Put each reported number in `paper_value` of its row (a new row with empty mean when we have none)."
-    summary = summary.copy()
-    if "paper_value" not in summary: summary["paper_value"] = np.nan
-    summary["paper_value"] = summary.paper_value.astype(float)
-    extra = []
-    for r in reported:
-        match = ((summary.method == r["method"]) & (summary.benchmark == r["benchmark"]) & (summary.task == r["task"])
-                 & (summary.metric == r["metric"]))
-        if match.any(): summary.loc[match, "paper_value"] = float(r["value"])
-        else: extra.append(dict(method=r["method"], benchmark=r["benchmark"], task=r["task"], metric=r["metric"], mean=np.nan,
-                                std=np.nan, n=0, profile=profile, paper_value=float(r["value"])))
-    if extra: summary = pd.concat([summary, pd.DataFrame(extra)], ignore_index=True)
-    missing = [c for c in SUMMARY_COLUMNS if c not in summary]
-    if missing: raise ValueError(f"A summary needs the columns {SUMMARY_COLUMNS}; missing {missing}. Fix the experiment's summarize hook.")
-    return summary[SUMMARY_COLUMNS]
-
-# %% ../nbs/70_experiments.ipynb #3451ba44
-def paired_test(a, b, n_boot: int = 10_000, seed: int = 0) -> dict:
-    "Paired comparison of `a` and `b` (same units, same order): mean difference a-b, bootstrap 95% CI, Wilcoxon p, significance."
-    from scipy.stats import wilcoxon
-    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    d = d[np.isfinite(d)]
-    if len(d) == 0: return dict(n_pairs=0, mean_diff=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan, significant=False)
-    boot = d[np.random.default_rng(seed).integers(0, len(d), (n_boot, len(d)))].mean(1)
-    lo, hi = np.quantile(boot, [0.025, 0.975])
-    p = 1.0 if np.allclose(d, 0) else float(wilcoxon(d, zero_method="zsplit").pvalue)
-    return dict(n_pairs=len(d), mean_diff=float(d.mean()), ci_low=float(lo), ci_high=float(hi), p_value=p,
-                significant=bool(p < 0.05 and (lo > 0 or hi < 0)))
-
-def paper_test(values, paper_value: float, n_boot: int = 10_000, seed: int = 0) -> dict:
-    "Our per-run values against a paper's mean over runs: mean difference, bootstrap CI and one-sample Wilcoxon p."
-    values = np.asarray(values, dtype=float)
-    return paired_test(values, np.full(len(values), float(paper_value)), n_boot, seed)
-
-# %% ../nbs/70_experiments.ipynb #65d3ec68
-def default_baselines(methods) -> list[str]:
-    "The baselines a table's methods are compared with: REA and the sort-by-signal searchers, where present."
-    return [m for m in methods if m == "rea" or m == "source-rank" or str(m).startswith("signal-rank")]
-
-def compare_methods(units: pd.DataFrame,           # one row per (method, benchmark, unit): columns method, benchmark, the unit keys, value
-                    keys: list[str] = ["task", "seed"],   # what makes two values a pair
-                    value: str = "rank_percentile",       # column compared
-                    lower_is_better: bool = True,
-                    baselines: list[str] | None = None,   # default: default_baselines
-                   ) -> pd.DataFrame:
-    "Every method against every baseline on the same units: paired difference, CI, Wilcoxon p, significant, and which is better."
-    out = []
-    for bench, g in (units.groupby("benchmark", sort=False) if len(units) else []):
-        methods = list(dict.fromkeys(g.method))
-        wide = g.pivot_table(index=keys, columns="method", values=value, aggfunc="mean")
-        bases = default_baselines(methods) if baselines is None else [b for b in baselines if b in methods]
-        for k, base in enumerate(bases):
-            for m in methods:
-                if m == base or m in bases[:k]: continue      # each pair of baselines once
-                pair = wide[[m, base]].dropna()
-                t = paired_test(pair[m], pair[base])
-                better = "" if not t["significant"] else (m if (t["mean_diff"] < 0) == lower_is_better else base)
-                out.append(dict(benchmark=bench, method=m, baseline=base, metric=value, **t, better=better))
-    return pd.DataFrame(out, columns=["benchmark", "method", "baseline", "metric", "n_pairs", "mean_diff", "ci_low", "ci_high",
-                                      "p_value", "significant", "better"])
-
-def search_comparisons(rows: pd.DataFrame, baselines: list[str] | None = None) -> pd.DataFrame:
-    "The default comparison of a search experiment: final rank percentile per (task, seed), each method vs the baselines."
-    if not {"query", "rank_percentile", "seed", "task", "method", "benchmark"} <= set(rows): return compare_methods(rows.iloc[:0])
-    final = rows.sort_values("query", kind="stable").groupby(["method", "benchmark", "task", "seed"], sort=False).tail(1)
-    return compare_methods(final, baselines=baselines).assign(task="all (pairs: task x seed)")   # joint trials: one unit per task
-
-def search_paper_tests(rows: pd.DataFrame, reported: list[dict]) -> pd.DataFrame:
-    "Our per-seed values against each number a paper gives as a mean over runs (best_value or rank_percentile, per task or 'all')."
-    if not reported or "query" not in rows: return compare_methods(rows.iloc[:0])
-    final, out, seen = final_rows(rows), [], set()
-    for r in reported:
-        key = (r["method"], r["benchmark"], r["task"], r["metric"])
-        g = final[(final.method == r["method"]) & (final.benchmark == r["benchmark"])]
-        if key in seen or r["metric"] not in ("best_value", "rank_percentile") or g.empty: continue
-        seen.add(key)
-        if r["metric"] == "rank_percentile" and r["task"] == "all": v, lower = g.groupby("seed").rank_percentile.mean(), True
-        elif r["metric"] == "rank_percentile": v, lower = g[g.task == r["task"]].rank_percentile, True
-        else: v, lower = g[g.task == r["task"]].best_so_far, not load_benchmark(r["benchmark"]).higher_is_better(r["task"])
-        if not len(v): continue
-        t = paper_test(v, r["value"])
-        better = "" if not t["significant"] else ("ours" if (t["mean_diff"] < 0) == lower else "paper")
-        out.append(dict(benchmark=r["benchmark"], method=r["method"], baseline="paper (reported mean)", metric=r["metric"], **t,
-                        better=better, task=r["task"]))
-    return pd.DataFrame(out)
-
-# %% ../nbs/70_experiments.ipynb #d82f063f
+# %% ../nbs/70_experiments.ipynb #5023adf3
 def repo_root() -> Path:
     "The repository root (the folder with pyproject.toml above the package), else the working directory."
     root = _package_dir().parent
@@ -661,6 +170,7 @@ def default_out(experiment_id: str, profile: str = "paper") -> Path:
     if experiment_id.startswith("tuning-"): out = repo_root()/"figures"/"tuning"/experiment_id[len("tuning-"):]
     return out if profile == "paper" else out/profile
 
+# %% ../nbs/70_experiments.ipynb #7b1006a2
 def describe_protocol(trials: list[Trial], rows: pd.DataFrame, profile: str) -> str:
     "One paragraph stating the protocol of a run: profile, trials, seeds, budgets, split, data, provenance."
     seeds = sorted({t.seed for t in trials}); budgets = sorted({t.budget for t in trials})
@@ -686,6 +196,7 @@ def _data_sentence(rows: pd.DataFrame) -> str:
     return (f" Image data: your folders {'; '.join(used)} (content fingerprints {'; '.join(fps) or '?'}: the trial ids hash the "
             f"fingerprints, not the paths).")
 
+# %% ../nbs/70_experiments.ipynb #32c4c477
 def write_comparisons(comp: pd.DataFrame, out: str | Path) -> Path | None:
     "Write `comparisons.csv` and append its table to `summary.md` (nothing when there is no comparison)."
     from transnas_repro.plots import to_markdown
@@ -703,6 +214,7 @@ def write_comparisons(comp: pd.DataFrame, out: str | Path) -> Path | None:
     md.write_text(md.read_text() + text)
     return path
 
+# %% ../nbs/70_experiments.ipynb #7be0dd41
 class DataRequired(ValueError):
     "A profile of an experiment reads the user's own data folders and they were not given (`reproduce('all')` skips it)."
 
@@ -715,6 +227,7 @@ def input_fingerprint(path  # a data file or folder
     items = [(f.name if p.is_file() else f.relative_to(p).as_posix(), f.stat().st_size) for f in files]
     return hashlib.sha1(json.dumps(items).encode()).hexdigest()[:12]
 
+# %% ../nbs/70_experiments.ipynb #4f31debd
 def takes_data(experiment: str) -> bool:
     "Whether the trial factory of `experiment` accepts the user's data folders (a `data` argument)."
     return "data" in inspect.signature(EXPERIMENTS.get(experiment).trials).parameters
@@ -724,6 +237,36 @@ def data_readers() -> list[str]:
     load_experiment_modules()
     return [e for e in EXPERIMENTS.names() if takes_data(e)]
 
+# %% ../nbs/70_experiments.ipynb #c3029a26
+def _reproduce_all(profile, jobs, backend, out, address, progress, partial, wait, force, device, gpus_per_trial) -> pd.DataFrame:
+    "`reproduce('all')`: every registered experiment into its own folder (out/<id>); the failures raised together at the end."
+    load_experiment_modules()
+    summaries, failures = [], []
+    for eid in list(EXPERIMENTS):
+        try: summaries.append(reproduce(eid, profile, jobs, backend, None if out is None else Path(out)/eid, address, progress, partial,
+                                        wait, force, device=device, gpus_per_trial=gpus_per_trial).assign(experiment=eid))
+        except TrialsFailed as e: failures.append((eid, e))
+        except DataRequired as e: print(f"{eid} skipped: {e}", file=sys.stderr)   # it needs the user's folders: run it on its own
+    if failures:
+        raise TrialsFailed("\n\n".join(f"[{eid}] {e}" for eid, e in failures), [f for _, e in failures for f in e.failed])
+    return pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(columns=["experiment", *SUMMARY_COLUMNS])
+
+# %% ../nbs/70_experiments.ipynb #c2df3b24
+def _stored_trials(exp: Experiment, trials: list[Trial], out: Path, profile: str) -> tuple[list[Trial], pd.DataFrame, str, str]:
+    "The stored ones of `trials` (partial=True), their rows, the profile label of the summary and the note of a partial run."
+    store = RowStore(out)
+    stored = store.done(profile)
+    done = [t for t in trials if t.trial_id in stored]
+    if not done: raise ValueError(f"partial=True but no trial of {exp.id!r} [{profile}] is stored in {out}. Fix: run it first "
+                                  f"(`transnas-repro reproduce {exp.id} --profile {profile}`), then summarize what it stored.")
+    rows, label, note = store.rows_of(done, profile), profile, ""
+    if len(done) < len(trials):
+        label = f"{profile} (partial: {len(done)} of {len(trials)} trials)"
+        note = (f" PARTIAL RUN: {len(done)} of the profile's {len(trials)} trials were stored when this summary was written; "
+                f"`transnas-repro reproduce {exp.id} --profile {profile}` resumes it.")
+    return done, rows, label, note
+
+# %% ../nbs/70_experiments.ipynb #dcc5c80e
 def reproduce(experiment: str,             # a registered experiment id, or 'all'
               profile: str = "quick",      # 'quick' (minutes on a CPU) or 'paper' (the paper's protocol)
               jobs: int = 1,               # parallel trials (-1: all cores)
@@ -752,17 +295,7 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
     if data and experiment == "all":
         raise ValueError(f"data ({given}) names folders for one experiment, not for 'all'. Fix: reproduce one of {', '.join(data_readers())} "
                          f"with --data NAME=FOLDER, and 'all' without --data.")
-    if experiment == "all":
-        load_experiment_modules()
-        summaries, failures = [], []
-        for eid in list(EXPERIMENTS):
-            try: summaries.append(reproduce(eid, profile, jobs, backend, None if out is None else Path(out)/eid, address, progress, partial,
-                                            wait, force, device=device, gpus_per_trial=gpus_per_trial).assign(experiment=eid))
-            except TrialsFailed as e: failures.append((eid, e))
-            except DataRequired as e: print(f"{eid} skipped: {e}", file=sys.stderr)   # it needs the user's folders: run it on its own
-        if failures:
-            raise TrialsFailed("\n\n".join(f"[{eid}] {e}" for eid, e in failures), [f for _, e in failures for f in e.failed])
-        return pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(columns=["experiment", *SUMMARY_COLUMNS])
+    if experiment == "all": return _reproduce_all(profile, jobs, backend, out, address, progress, partial, wait, force, device, gpus_per_trial)
     exp = EXPERIMENTS.get(experiment)
     if data and not takes_data(exp.id):
         raise ValueError(f"--data {given}: experiment {exp.id!r} takes no data folders (its trials read the registered benchmark files, "
@@ -770,18 +303,7 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
                          f"{', '.join(data_readers())}.")
     out = Path(out) if out is not None else default_out(exp.id, profile)
     trials, label, note = exp(profile, **(options or {}), **({"data": dict(data)} if data else {})), profile, ""
-    if partial:
-        store = RowStore(out)
-        stored = store.done(profile)
-        done = [t for t in trials if t.trial_id in stored]
-        if not done: raise ValueError(f"partial=True but no trial of {exp.id!r} [{profile}] is stored in {out}. Fix: run it first "
-                                      f"(`transnas-repro reproduce {exp.id} --profile {profile}`), then summarize what it stored.")
-        rows = store.rows_of(done, profile)
-        if len(done) < len(trials):
-            label = f"{profile} (partial: {len(done)} of {len(trials)} trials)"
-            note = (f" PARTIAL RUN: {len(done)} of the profile's {len(trials)} trials were stored when this summary was written; "
-                    f"`transnas-repro reproduce {exp.id} --profile {profile}` resumes it.")
-        trials = done
+    if partial: trials, rows, label, note = _stored_trials(exp, trials, out, profile)
     lock = contextlib.nullcontext() if partial else run_lock(out, wait, force)   # --partial only reads (a live run may be writing)
     with lock:
         if not partial:
@@ -790,6 +312,7 @@ def reproduce(experiment: str,             # a registered experiment id, or 'all
             if progress: _cpu_rows_note(exp.id, rows, device)
         return _write_outputs(exp, trials, rows, out, profile, label, note)
 
+# %% ../nbs/70_experiments.ipynb #577a07ca
 def _cpu_rows_note(eid: str, rows: pd.DataFrame, device: str) -> None:
     "On a GPU run, say which methods computed on the CPU by design (their rows say device=cpu): no silent fall-back."
     if device == "cpu" or "device" not in rows or "method" not in rows: return
@@ -797,6 +320,7 @@ def _cpu_rows_note(eid: str, rows: pd.DataFrame, device: str) -> None:
     if cpu: print(f"{eid}: {', '.join(cpu)} computed on the CPU by design (no torch model, or one too small to gain from a GPU); "
                   "their rows record device=cpu.", file=sys.stderr)
 
+# %% ../nbs/70_experiments.ipynb #b6a1a5d2
 def _write_outputs(exp, trials, rows, out, profile, label, note) -> pd.DataFrame:
     "Summary, comparisons and figures of an experiment's rows."
     from transnas_repro import plots
