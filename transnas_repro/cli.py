@@ -21,6 +21,7 @@ def terminal_width() -> int:
     "Columns of the terminal (env `COLUMNS` first, 100 when unknown)."
     return shutil.get_terminal_size((100, 24)).columns
 
+# %% ../nbs/80_cli.ipynb #ccd6b2e7
 def fit_table(df,                        # a DataFrame (or list of dicts) to print
               width: int | None = None,  # characters per line (default: the terminal's)
               min_col: int = 8) -> str:
@@ -48,6 +49,7 @@ data_app = typer.Typer(help="Benchmark data files.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 app.add_typer(data_app, name="data"); app.add_typer(bench_app, name="bench")
 
+# %% ../nbs/80_cli.ipynb #5ace46c6
 def _fail(msg: str, code: int = 2):
     typer.echo(f"Error: {msg}", err=True); raise typer.Exit(code)
 
@@ -60,12 +62,14 @@ def _options(debug: bool = typer.Option(False, "--debug", help=f"show the traceb
     os.environ.setdefault("MPLBACKEND", "Agg")                 # figures are files here; notebooks keep their own backend
     os.environ.setdefault("TRANSNAS_REPRO_PROGRESS", "1")    # long steps show a bar (after 2 s) and an estimate; =0 hides them
 
+# %% ../nbs/80_cli.ipynb #dcd8361e
 def _expected_errors() -> tuple:
     "The package's own error types (and the OS's) that the CLI turns into one message with the fix."
     from transnas_repro.data import DataError
     from transnas_repro.experiments import RunLocked, ClusterUnreachable
     return (DataError, RunLocked, ClusterUnreachable, PermissionError, FileNotFoundError, ImportError, ValueError, KeyError)
 
+# %% ../nbs/80_cli.ipynb #f00afe78
 def _friendly(fn):
     "Run a command: an expected error becomes `Error: <message>` and exit 2 (failed trials: 1); --debug re-raises it."
     import functools
@@ -81,6 +85,7 @@ def _friendly(fn):
             _fail(f"{str(e).strip(chr(34))} (transnas-repro --debug ... shows the traceback)")
     return wrapper
 
+# %% ../nbs/80_cli.ipynb #27473c20
 PLUGIN_HELP = f"plug-in module to import first (registers searchers, experiments, benchmarks); repeatable; also env {PLUGINS_ENV}"
 DEVICE_HELP = ("torch device: auto (cuda when a GPU is visible, else cpu), cpu or cuda (an error, not a CPU fall-back, without a GPU); "
                "also env TRANSNAS_REPRO_DEVICE; every row records the device it ran on")
@@ -100,6 +105,7 @@ def _plugins(modules: list[str] | None):
     except ImportError as e: _fail(str(e))
     if modules: os.environ[PLUGINS_ENV] = ",".join(plugin_modules())
 
+# %% ../nbs/80_cli.ipynb #2ca98abe
 def method_help() -> str:
     "The --method help: every registered searcher with its one-line description and typical cost (read from the sources)."
     from transnas_repro.core import Registry
@@ -110,6 +116,7 @@ def method_help() -> str:
         parts.append(f"{n}: {i.get('description') or 'plug-in ' + i['module']} [cost: {i.get('cost') or 'not stated'}]")
     return "registered searcher; --help-config shows its options. " + "; ".join(parts)
 
+# %% ../nbs/80_cli.ipynb #9416ba34
 @data_app.command("verify")
 @_friendly
 def data_verify(data_dir: Optional[str] = typer.Option(None, help="folder laid out like shared/data (default: TRANSNAS_REPRO_DATA, cache, download)"),
@@ -137,6 +144,7 @@ def data_verify(data_dir: Optional[str] = typer.Option(None, help="folder laid o
         bad = bad or left > 0
     if bad: raise typer.Exit(1)
 
+# %% ../nbs/80_cli.ipynb #ad498ee3
 @data_app.command("build")
 @_friendly
 def data_build(name: str = typer.Argument(..., help="what to build: nb101 (the NAS-Bench-101 space, enumerated, then the nb101 table)"),
@@ -160,6 +168,7 @@ def data_build(name: str = typer.Argument(..., help="what to build: nb101 (the N
     b = B.load_benchmark("nb101")
     typer.echo(f"nb101 benchmark: {len(b)} labelled cells, every key of {', '.join(B.NB101_VIS_FILES)} matched: {table}")
 
+# %% ../nbs/80_cli.ipynb #7f7df511
 @bench_app.command("info")
 @_friendly
 def bench_info(name: str = typer.Argument(..., help="tnb101_micro, tnb101_macro, nb201, nb101_sample, nb301_sample, nb101, or one you registered"),
@@ -177,6 +186,7 @@ def bench_info(name: str = typer.Argument(..., help="tnb101_micro, tnb101_macro,
              f"optimum ({split})": f"{b.optimum(t, split):.2f}", "best architecture": b.best_arch(t, split)} for t in b.tasks]
     typer.echo(fit_table(rows))
 
+# %% ../nbs/80_cli.ipynb #348c5036
 @app.command("search")
 @_friendly
 def search_cmd(bench: str = typer.Option("tnb101_micro", help="benchmark name"),
@@ -203,6 +213,18 @@ def search_cmd(bench: str = typer.Option("tnb101_micro", help="benchmark name"),
         r = search.run(method, bench, task, budget=budget, seed=seed, split=split, **cfg)
         typer.echo(json.dumps(dict(r.summary(), device=search.searcher_device(method)), indent=2))
 
+# %% ../nbs/80_cli.ipynb #6c38121f
+def _written(experiment: str, summary, out: str | None, profile: str) -> list[str]:
+    "The lines `reproduce` ends with: where each experiment's rows, summary, comparisons and figures went."
+    from transnas_repro import experiments
+    lines = []
+    ids = [experiment] if experiment != "all" else list(dict.fromkeys(summary["experiment"]))
+    for eid in ids:
+        where = Path(out)/eid if (out and experiment == "all") else Path(out) if out else experiments.default_out(eid, profile)
+        lines += [f"{eid}: wrote rows, summary, comparisons and figures to {where}/", f"summary: {where/'summary.md'}"]
+    return lines
+
+# %% ../nbs/80_cli.ipynb #fff6cc80
 @app.command("reproduce")
 @_friendly
 def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or 'all'"),
@@ -243,11 +265,7 @@ def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or '
                                     partial=partial, options=opts or None, wait=wait, force=force, device=device,
                                     gpus_per_trial=gpus_per_trial, data=folders)
     typer.echo(fit_table(summary))
-    ids = [experiment] if experiment != "all" else list(dict.fromkeys(summary["experiment"]))
-    for eid in ids:
-        where = Path(out)/eid if (out and experiment == "all") else Path(out) if out else experiments.default_out(eid, profile)
-        typer.echo(f"{eid}: wrote rows, summary, comparisons and figures to {where}/")
-        typer.echo(f"summary: {where/'summary.md'}")
+    for line in _written(experiment, summary, out, profile): typer.echo(line)
 
 # %% ../nbs/80_cli.ipynb #f68794f6
 def main():

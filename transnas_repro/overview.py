@@ -41,6 +41,7 @@ def committed_summaries(experiment_id: str, root: str | Path | None = None) -> d
     "Every committed summary of an experiment, by profile ('quick', then 'paper'); {} if it was never run."
     return {p: pd.read_csv(f) for p in ("quick", "paper") if (f := _summary_file(experiment_id, p, root)).exists()}
 
+# %% ../nbs/72_overview.ipynb #63052ed9
 def _vs_paper(comp: pd.DataFrame | None, method, bench, task, metric) -> str:
     "The paired test of our runs against a paper's mean, as a cell: p and who is better ('–' when there is none)."
     if comp is None or comp.empty or "baseline" not in comp: return "–"
@@ -60,6 +61,7 @@ def _consumed(s: pd.DataFrame, method: str, bench: str) -> str:
         if led.get(key, 0) > 0: parts.append(f"{led[key]:.0f} {what}")
     return ", ".join(parts)
 
+# %% ../nbs/72_overview.ipynb #e3700aba
 def paper_claims(root: str | Path | None = None,  # folder holding <experiment-id>/ folders; default the repository's figures/
                 ) -> pd.DataFrame:
     "One row per paper number: the experiment, the paper's value, ours (mean, std, n seeds), the gap, the profile and the command."
@@ -91,6 +93,7 @@ def paper_claims(root: str | Path | None = None,  # folder holding <experiment-i
     df = pd.concat([df[df.ours.notna()], df[df.ours.isna()].drop_duplicates(key)]).sort_index().reset_index(drop=True)
     return df.assign(gap=df.ours - df.paper_value)
 
+# %% ../nbs/72_overview.ipynb #6b5e9cef
 def claims_markdown(claims: pd.DataFrame, digits: int = 2) -> str:
     "The claims as one markdown table per paper (ours '–' where we have no number; n: seeds, or architectures for correlations)."
     parts = []
@@ -133,6 +136,7 @@ def transfer_config(method: str, profile: str) -> dict:
                                                                                      # default, top-k by 5, was chosen later, on NB201)
     return {}
 
+# %% ../nbs/72_overview.ipynb #5cc6145b
 def transfer_trials(profile: str,                      # 'quick' (2 seeds) or 'paper' (10 seeds)
                     methods: list[str] | None = None,  # default TRANSFER_METHODS; any registered searcher (yours too)
                     spaces: list[str] | None = None,   # default both TNB spaces; any loadable benchmark (register_benchmark)
@@ -163,6 +167,7 @@ def transfer_trials(profile: str,                      # 'quick' (2 seeds) or 'p
                     out += [Trial("transfer-table", m, bench, t, s, budget, cfg, "transfer") for t in space_tasks]
     return out
 
+# %% ../nbs/72_overview.ipynb #9201663e
 def _ordered(known: list, present) -> list:
     "The known names present, in their order, then the others present in order of appearance."
     present = list(pd.unique(pd.Series(list(present), dtype=object)))
@@ -177,6 +182,7 @@ def transfer_trial(trial: Trial) -> list[dict]:
             "rank_percentile", "package_version", "device", "config", *search.ledger_columns(search.Ledger().as_dict()), "joint_queries"]
     return [{k: r[k] for k in keep if k in r} for r in ktnas_trial(trial) if r.get("kind") == "query"]
 
+# %% ../nbs/72_overview.ipynb #af65bc75
 def transfer_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     "Best value and rank percentile at the final budget per method, space and task; the mean over tasks; the optimum."
     final = rows.sort_values("query", kind="stable").groupby(["method", "benchmark", "task", "seed"], sort=False).tail(1)
@@ -198,6 +204,7 @@ def transfer_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     s["n"] = s.n.astype(int)
     return s[SUMMARY_COLUMNS]
 
+# %% ../nbs/72_overview.ipynb #e129f307
 def plot_transfer(rows: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path) -> list[Path]:
     "Heatmaps of the mean rank percentile (method x task), one panel per space; PNG and SVG."
     s = summary[(summary.metric == "rank_percentile") & (summary.method != "optimum")]
@@ -221,6 +228,7 @@ def plot_transfer(rows: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path
     plt.close(fig)
     return paths
 
+# %% ../nbs/72_overview.ipynb #d8508cd9
 @register_experiment("transfer-table", paper="none (ours: the comparison none of the papers made)",
                      table="unified transfer table: 8 methods x 7 tasks x 2 TNB spaces, budget 50",
                      cost_quick="~15 min on 2 CPU cores (first run: the CL encoder and GenNAS pool scores, then cached; Arch-Graph ~10 s a search)",

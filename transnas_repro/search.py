@@ -275,6 +275,7 @@ def register_searcher(name: str,                # the method name of `run` and `
         return SEARCHERS.register(name, fn, replace=replace, cost=cost, options=options, benchmarks=benchmarks, uses_device=uses_device)
     return deco
 
+# %% ../nbs/60_search.ipynb #4ade4f3a
 def searcher_device(method: str) -> str:
     "The device a search with `method` computes on: `get_device()` for a searcher registered with uses_device=True, else 'cpu' (nothing imported)."
     from transnas_repro.core import get_device
@@ -294,6 +295,7 @@ def searcher_help(name: str) -> str:
     lines += [f"    {k} = {v}" for k, v in opts.items()]
     return "\n".join(lines)
 
+# %% ../nbs/60_search.ipynb #5beafe6d
 @dataclass
 class SearchResult:
     "Outcome of one search: history, best architecture and how good it is in the space."
@@ -332,6 +334,7 @@ class SearchResult:
                                  best_so_far=best, rank_percentile=b.rank_percentile(best, self.task, self.split) if len(best) else [],
                                  wall_time=self.query_times[:len(vals)]))
 
+# %% ../nbs/60_search.ipynb #6e72d16e
 def check_config(method: str, fn, config: dict) -> dict:
     "`config` checked against searcher `fn`'s options: unknown keys, wrong types and counts below 1 each named with the fix."
     import inspect
@@ -355,6 +358,7 @@ def check_config(method: str, fn, config: dict) -> dict:
         if not ok: raise ValueError(f"{k}={v!r} for searcher {method!r}: expected {type(d).__name__} like its default {d!r}. Fix: {fix}.")
     return config
 
+# %% ../nbs/60_search.ipynb #9d786f7c
 def run(method: str,               # a registered searcher
         bench: Benchmark | str,    # benchmark or name
         task: str,                 # target task
