@@ -22,11 +22,11 @@ from .results import summary_row, summary_frame
 
 # %% auto #0
 __all__ = ['FINETUNE_MODES', 'RANKINGS', 'TNB_SEARCH_TASKS', 'PAPER_MICRO', 'ARCHGRAPH_REPORTED', 'ABLATIONS', 'TUNING_ARCHGRAPH',
-           'KENDALL_SETTINGS', 'KENDALL_SIZES', 'MECHANISMS', 'DIAGNOSTICS', 'ArchGraphConfig', 'make_config',
-           'pretrain', 'relation_diagnostics', 'rank_candidates', 'local_picks', 'arch_graph_search',
+           'TUNING_LOCAL', 'KENDALL_SETTINGS', 'KENDALL_SIZES', 'MECHANISMS', 'DIAGNOSTICS', 'ArchGraphConfig',
+           'make_config', 'pretrain', 'relation_diagnostics', 'rank_candidates', 'local_picks', 'arch_graph_search',
            'predictor_kendall', 'variant_trial', 'archgraph_tnb_micro', 'archgraph_tnb_macro', 'archgraph_ablations',
-           'tuning_archgraph', 'kendall_trial', 'archgraph_kendall', 'mechanism_trial', 'mechanism_summary',
-           'mechanism_plot', 'archgraph_mechanisms']
+           'tuning_archgraph', 'tuning_archgraph_local', 'kendall_trial', 'archgraph_kendall', 'mechanism_trial',
+           'mechanism_summary', 'mechanism_plot', 'archgraph_mechanisms']
 
 # %% ../nbs/61_archgraph.ipynb #02f4d774
 FINETUNE_MODES = ["none", "task", "all"]
@@ -315,6 +315,16 @@ TUNING_ARCHGRAPH = {"threshold 0.55": dict(threshold=0.55), "no threshold": dict
 def tuning_archgraph(profile: str) -> list[Trial]:
     "Each TUNING_ARCHGRAPH setting (the others change one setting of the old default, threshold 0.55) x 7 TNB micro tasks x tuning seeds (quick 1, paper 3), budget 50."
     return _variant_trials("tuning-archgraph", TUNING_ARCHGRAPH, tuning_seeds(1 if profile == "quick" else 3))
+
+TUNING_LOCAL = {"default": {}, "local 1": dict(local=1), "local 2": dict(local=2)}
+
+@register_experiment("tuning-archgraph-local", paper="Arch-Graph", table="tuning sweep (seeds 1000-1002): a local step around the incumbent",
+                     cost_quick="~2 min, 2 CPU cores", cost_paper="~8 min, 2 CPU cores (63 searches)",
+                     description="Arch-Graph on TNB micro, 7 tasks, budget 50, with 0, 1 or 2 of each round's 5 evaluations on the incumbent's neighbours, on tuning seeds",
+                     compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)"]))
+def tuning_archgraph_local(profile: str) -> list[Trial]:
+    "Each TUNING_LOCAL setting x 7 TNB micro tasks x tuning seeds (quick 1, paper 3), budget 50."
+    return _variant_trials("tuning-archgraph-local", TUNING_LOCAL, tuning_seeds(1 if profile == "quick" else 3))
 
 KENDALL_SETTINGS = [("nb201", "cifar10", 0.67), ("tnb101_macro", "class_object", 0.61)]
 KENDALL_SIZES = [25, 50, 100, 200]
