@@ -41,6 +41,7 @@ FAMILIES = {"nb101": ("nb101_sample", "cifar10"), "nb101_all": ("nb101_sample", 
 PAPER_FAMILIES = ["nb101", "nb201", "nb301"]
 FINETUNE_SIZE = {"nb101": 50, "nb101_all": 50, "nb201": 40, "nb301": 50, "nb201_all": 40, "tnb101_micro": 50}   # the paper's labelled target archs
 
+# %% ../nbs/55_contrastive.ipynb #26c63844
 def family_archs(family: str  # one of FAMILIES
                 ) -> list[str]:
     "The architectures of `family` (NB201: the 4,096 cells without 'none'; NB101: the 500 NASLib-scored; *_all: all)."
@@ -74,6 +75,7 @@ def laplacian_spectrum(edge_index,              # (2, E) int array or tensor, di
     values = scipy.linalg.eigvalsh(laplacian, subset_by_index=[0, m - 1]) if m else np.zeros(0)
     return np.concatenate([np.clip(values, 0.0, 2.0), np.full(k - m, 2.0)])
 
+# %% ../nbs/55_contrastive.ipynb #129a64d3
 def graph_spectra(graphs: list[Data], k: int = N_EIGENVALUES) -> np.ndarray:
     "(graphs, k) matrix of `laplacian_spectrum` of each PyG graph."
     return np.stack([laplacian_spectrum(g.edge_index.numpy(), g.num_nodes, k) for g in graphs]) if graphs else np.zeros((0, k))
@@ -94,6 +96,7 @@ class FamilyData:
         index = np.asarray(index)
         return FamilyData(self.name, [self.archs[i] for i in index], [self.graphs[i] for i in index], self.spectra[index], self.accuracy[index])
 
+# %% ../nbs/55_contrastive.ipynb #fd7fef16
 def slim(g: Data) -> Data:
     "A Data with only x and edge_index (int64)."
     return Data(x=g.x.float(), edge_index=g.edge_index.long(), num_nodes=g.num_nodes)
@@ -105,6 +108,7 @@ def _spectra_cached(name: str, graphs: list[Data], archs: list[str]) -> np.ndarr
                        lambda p: np.load(p, allow_pickle=False), kind="graph spectra",
                        params=dict(family=name, n=len(archs), eigenvalues=N_EIGENVALUES, schema=encoders._CG_SCHEMA))
 
+# %% ../nbs/55_contrastive.ipynb #076356e3
 @functools.lru_cache(maxsize=None)
 def family_data(family: str,     # one of FAMILIES
                 n_jobs: int = 2, # CG build workers (first call only)
@@ -140,6 +144,7 @@ class CGEncoder(nn.Module):
         "L2-normalized projections z (graphs, proj_dim)."
         return F.normalize(self.projection(self.embed(batch)), dim=-1)
 
+# %% ../nbs/55_contrastive.ipynb #0e4ba5a8
 def mlp(in_dim: int, hidden: int = 64) -> nn.Sequential:
     "The accuracy regressor: two hidden ReLU layers, one output."
     return nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
@@ -193,6 +198,7 @@ class ContrastiveConfig:
         d = {k: v for k, v in self.__dict__.items() if fields is None or k in fields}
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
+# %% ../nbs/55_contrastive.ipynb #9bf6f4e2
 ENCODER_FIELDS = ["hidden", "layers", "proj_dim", "steps", "anchors", "neighbours", "lr", "temperature", "spectral_temperature",
                   "spectral_scale", "train_cap"]
 
@@ -200,12 +206,14 @@ PROFILE_CONFIGS = {"quick": ContrastiveConfig(),
                    "paper": ContrastiveConfig(steps=2000, anchors=64, train_cap=None, source_cap=None, gnn_epochs=40, gnn_batch=32,
                                               gnn_lr=1e-4, gnn_finetune_epochs=100)}
 
+# %% ../nbs/55_contrastive.ipynb #b7e0931f
 def spectral_neighbours(spectra: np.ndarray, k: int = 5) -> np.ndarray:
     "(n, k) indices of each row's k spectrally nearest other rows."
     from sklearn.neighbors import NearestNeighbors
     k = min(k, len(spectra) - 1)
     return NearestNeighbors(n_neighbors=k + 1).fit(spectra).kneighbors(spectra, return_distance=False)[:, 1:]
 
+# %% ../nbs/55_contrastive.ipynb #f34bef1d
 def train_encoder(families: list[FamilyData],  # unlabelled CGs, one entry per family
                   config: ContrastiveConfig = ContrastiveConfig(),
                   seed: int = 0,
@@ -234,6 +242,7 @@ def train_encoder(families: list[FamilyData],  # unlabelled CGs, one entry per f
         if log_every and (step + 1) % log_every == 0: print(f"step {step + 1}: loss {np.mean(losses[-log_every:]):.3f}")
     return encoder.cpu().eval(), losses
 
+# %% ../nbs/55_contrastive.ipynb #1f41b8d7
 EMBED_BATCH = {"cpu": 512, "cuda": 8192}   # graphs per forward pass when encoding: a GPU takes a whole family's worth at once
 
 @torch.no_grad()
@@ -255,6 +264,7 @@ def rank_normalize(values) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     return (rankdata(values) - 0.5)/len(values)
 
+# %% ../nbs/55_contrastive.ipynb #412a5d3b
 def fit_mlp(model: nn.Module, X: np.ndarray, y: np.ndarray, epochs: int = 300, lr: float = 1e-3, batch_size: int = 256,
             weight_decay: float = 1e-4, seed: int = 0, device: str | None = None) -> nn.Module:
     "Fit `model` (features -> one value) by MSE with Adam, minibatches of `batch_size`, on `device`; returns it on the CPU."
@@ -284,6 +294,7 @@ def capped(f: FamilyData, cap: int | None, seed: int, stream: str) -> FamilyData
     if cap is None or len(f) <= cap: return f
     return f.subset(np.sort(rng(seed, stream, f.name).choice(len(f), cap, replace=False)))
 
+# %% ../nbs/55_contrastive.ipynb #8a16ee1a
 @dataclass
 class TransferPredictor:
     "Frozen contrastive encoder + standardizer + MLP trained on the labelled source families."
@@ -300,6 +311,7 @@ class TransferPredictor:
         return fit_mlp(copy.deepcopy(self.source_mlp), X, rank_normalize(accuracy), self.config.finetune_epochs,
                        self.config.finetune_lr, seed=seed, device=device)
 
+# %% ../nbs/55_contrastive.ipynb #341b2dce
 def build_transfer_predictor(encoder: CGEncoder, sources: list[FamilyData], unlabelled: list[FamilyData],
                              config: ContrastiveConfig = ContrastiveConfig(), seed: int = 0, device: str | None = None) -> TransferPredictor:
     "Standardize embeddings with `unlabelled` CGs and train the MLP on the labelled `sources` (capped per config), on `device`."
@@ -336,6 +348,7 @@ def predict_regressor(model: CGRegressor, graphs: list[Data], batch_size: int | 
         return np.concatenate([model(Batch.from_data_list(graphs[i:i + batch_size]).to(dev)).cpu().numpy()
                                for i in range(0, len(graphs), batch_size)])
 
+# %% ../nbs/55_contrastive.ipynb #b2c21e44
 def train_gnn_baseline(sources: list[FamilyData], config: ContrastiveConfig = ContrastiveConfig(), seed: int = 0) -> CGRegressor:
     "The GNN-fine-tune baseline before fine-tuning: a CGRegressor trained on the labelled sources."
     sources = [capped(f, config.source_cap, seed, "source") for f in sources]
@@ -357,6 +370,7 @@ def finetune_split(target: FamilyData, seed: int, size: int | None = None) -> tu
     order = rng(seed, "finetune", target.name).permutation(len(target))
     return np.sort(order[:size]), np.sort(order[size:])
 
+# %% ../nbs/55_contrastive.ipynb #e996567d
 def evaluate_transfer(predictor: TransferPredictor, target: FamilyData, seeds=range(5)) -> pd.DataFrame:
     "Spearman rho of CL-fine-tune on the target's test set, one row per fine-tuning seed."
     X = predictor.features(target.graphs)
@@ -388,6 +402,7 @@ def check_profile(profile: str) -> ContrastiveConfig:
 
 def _on(device: str) -> str: return "" if device == "cpu" else f"-{device}"     # cache-name suffix: a GPU's results get their own files
 
+# %% ../nbs/55_contrastive.ipynb #8a14fa3a
 def pretrained_encoder(profile: str = "quick", seed: int = 0, families: tuple = tuple(PAPER_FAMILIES), device: str | None = None) -> CGEncoder:
     "The contrastive encoder of `profile`, trained once on `device` (default get_device()) and cached on disk; returned on the CPU."
     return _pretrained_encoder(profile, seed, tuple(families), get_device(device))
@@ -405,6 +420,7 @@ def _pretrained_encoder(profile: str, seed: int, families: tuple, device: str) -
     encoder.load_state_dict(state)
     return encoder.eval()
 
+# %% ../nbs/55_contrastive.ipynb #eb77a002
 def transfer_predictor(target: str, profile: str = "quick", seed: int = 0, device: str | None = None) -> TransferPredictor:
     "Encoder of `profile` + MLP trained on the paper families other than `target` (on `device`, default get_device())."
     return _transfer_predictor(target, profile, seed, get_device(device))
@@ -421,6 +437,7 @@ ZC_PROXIES = ["synflow", "jacov", "fisher", "grad_norm", "grasp", "snip"]
 
 def _score(v): return v["score"] if isinstance(v, dict) else v
 
+# %% ../nbs/55_contrastive.ipynb #3605ffa4
 @functools.lru_cache(maxsize=None)
 def recorded_zcp(family: str) -> pd.DataFrame:
     "NASLib's recorded zero-cost scores of the family's architectures (index arch, one column per proxy)."
@@ -443,6 +460,7 @@ def recorded_zcp(family: str) -> pd.DataFrame:
     keep = set(family_archs(family))
     return out[out.index.isin(keep)]
 
+# %% ../nbs/55_contrastive.ipynb #5085c0a9
 def zcp_spearman(family: str) -> pd.DataFrame:
     "Spearman rho of each recorded proxy with the family's accuracy, over the architectures it was recorded for."
     scores = recorded_zcp(family)
@@ -475,6 +493,7 @@ def nb201_space_features(profile: str = "quick", seed: int = 0) -> np.ndarray:
     "Standardized embeddings of all 15,625 NB201 cells under the profile's predictor (cached on disk)."
     return space_features("nb201", profile, seed)
 
+# %% ../nbs/55_contrastive.ipynb #683b5a96
 def predictor_rounds(oracle: Oracle, g: np.random.Generator, score_space, finetune: int, choose):
     "Query `finetune` random architectures, then until the budget is spent: score the space on all labels so far, query `choose(scores, labelled)`."
     space = oracle.space
@@ -486,6 +505,7 @@ def predictor_rounds(oracle: Oracle, g: np.random.Generator, score_space, finetu
         scores = sign*np.asarray(score_space(np.array(labelled), np.array([v for _, v in oracle.history])))
         for i in choose(scores, labelled): oracle.query(space[i])
 
+# %% ../nbs/55_contrastive.ipynb #43260e44
 def predictor_ea(oracle: Oracle, seed: int, score_space, finetune: int = 40, per_round: int = 10, population: int = 50,
                  tournament: int = 10, generations: int = 20):
     "EA on a predictor: `score_space(labelled positions, values) -> scores of every arch`, refreshed after each round of queries."
@@ -508,6 +528,7 @@ def predictor_ea(oracle: Oracle, seed: int, score_space, finetune: int = 40, per
         return fresh or [i for i in g.permutation(len(space)) if not oracle.seen(space[i])][:1]
     predictor_rounds(oracle, g, score_space, finetune, choose)
 
+# %% ../nbs/55_contrastive.ipynb #f69780c0
 def predictor_topk(oracle: Oracle, seed: int, score_space, finetune: int = 40, per_round: int = 10, diverse: bool = True):
     "Query the predictor's best unqueried architectures, `per_round` at a time, refitting in between; `diverse`: no two picks of a round are neighbours."
     space = oracle.space
@@ -521,6 +542,7 @@ def predictor_topk(oracle: Oracle, seed: int, score_space, finetune: int = 40, p
         return picks
     predictor_rounds(oracle, rng(seed, "predictor-topk", oracle.task), score_space, finetune, choose)
 
+# %% ../nbs/55_contrastive.ipynb #31ca8505
 CL_EA_STRATEGIES = ["ea", "topk"]
 
 @register_searcher("cl-ea", uses_device=True)
@@ -551,6 +573,7 @@ TABLE1 = {"cl-fine-tune": (0.553, 0.917, 0.892), "gnn-fine-tune": (0.542, 0.884,
 FAMILY_BENCH = {f: FAMILIES[f][0] for f in PAPER_FAMILIES}
 _BENCH_FAMILY = {b: f for f, b in FAMILY_BENCH.items()}
 
+# %% ../nbs/55_contrastive.ipynb #ea7e64a8
 @register_trial("cl-srcc")
 def srcc_trial(trial: Trial) -> list[dict]:
     "One target family of Table 1 for one method group: 'cl-fine-tune', 'gnn-fine-tune' or 'zcp' (recorded)."
@@ -570,6 +593,7 @@ def srcc_trial(trial: Trial) -> list[dict]:
                  n_finetune=int(r.n_finetune), seconds=time.perf_counter() - t0, source="naslib-recorded" if trial.method == "zcp" else "ours",
                  package_version=info["package_version"], device=info["device"]) for r in df.itertuples()]
 
+# %% ../nbs/55_contrastive.ipynb #a4cb9ba9
 def srcc_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     "Mean, std and n of Spearman rho (and zero-shot rho before fine-tuning) per method, family and task."
     out = []
@@ -580,6 +604,7 @@ def srcc_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
         out.append(summary_row(method, bench, task, "n_test", mean=g.n_test.mean(), n=len(g)))
     return summary_frame(out, profile)
 
+# %% ../nbs/55_contrastive.ipynb #53b49f99
 def plot_embedding_pca(out_dir, profile: str = "quick", per_family: int = 1000, seed: int = 0):
     "2-D PCA of the encoder's embeddings, coloured by family and by within-family accuracy rank; returns the PNG path."
     import matplotlib.pyplot as plt
@@ -619,6 +644,7 @@ def _plot_srcc(rows, summary, out_dir):
     np.atleast_1d(axes)[0].legend(loc="lower left")
     fig.tight_layout(); fig.savefig(Path(out_dir)/"srcc.png", dpi=120); plt.close(fig)
 
+# %% ../nbs/55_contrastive.ipynb #378d3ca9
 @register_experiment("cl-srcc", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 1",
                      cost_quick="about 15 min on 2 busy CPU cores once the CGs are cached (first CG build about 25 min)",
                      cost_paper="hours on CPU (2000 encoder steps, uncapped sources, 40 GNN epochs)",
@@ -633,6 +659,7 @@ def cl_srcc(profile: str) -> list[Trial]:
     return [Trial("cl-srcc", m, FAMILY_BENCH[f], "cifar10", 0, 0, dict(profile=profile, runs=5), "cl-srcc")
             for f in PAPER_FAMILIES for m in ["zcp", "cl-fine-tune", "gnn-fine-tune"]]
 
+# %% ../nbs/55_contrastive.ipynb #850d7ee5
 @register_experiment("cl-search", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 2 (NB201 row)",
                      cost_quick="about 5 min after cl-srcc (the NB201 space CGs: 2 min once)", cost_paper="the same with the paper encoder",
                      description="EA with the fine-tuned CL predictor on NB201 CIFAR-10 (test200 split), 90 queries incl. 40 fine-tuning, vs random search and synflow-warm-started REA",
@@ -644,6 +671,7 @@ def cl_search(profile: str) -> list[Trial]:
     extra = {"cl-ea": {"profile": profile}, "random": {}, "proxy-rea": dict(proxy="synflow", pool_size=200)}
     return [Trial("cl-search", m, "nb201", "cifar10", s, 90, dict(split="test200", **extra[m])) for m in extra for s in range(10)]
 
+# %% ../nbs/55_contrastive.ipynb #eb1295b3
 TUNING_CL_EA = {"ea, per_round 10": dict(strategy="ea", per_round=10), "ea, per_round 5": dict(strategy="ea", per_round=5),
                 "topk": dict(strategy="topk", per_round=10), "topk, per_round 5": dict(strategy="topk", per_round=5),
                 "topk, not diverse": dict(strategy="topk", per_round=10, diverse=False)}   # every setting explicit: defaults move
@@ -677,6 +705,7 @@ def finetune_rho(X: np.ndarray,          # (n, d) standardized features of every
                              spearman_zero_shot=z, n_test=len(test), n_finetune=len(ft)))
     return pd.DataFrame(rows)
 
+# %% ../nbs/55_contrastive.ipynb #9d09768f
 @register_trial("cl-transfer-tnb")
 def tnb_transfer_trial(trial: Trial) -> list[dict]:
     "cl-transfer-tnb: a TNB space as the target of the paper families' predictor (every task), or NB201 as the target of TNB micro."
@@ -700,6 +729,7 @@ def tnb_transfer_trial(trial: Trial) -> list[dict]:
                  spearman_zero_shot=float(r.spearman_zero_shot), n_test=int(r.n_test), n_finetune=int(r.n_finetune),
                  seconds=time.perf_counter() - t0, package_version=info["package_version"], device=info["device"]) for r in df.itertuples()]
 
+# %% ../nbs/55_contrastive.ipynb #dbf405c4
 def _plot_tnb_transfer(rows, summary, out_dir):
     import matplotlib.pyplot as plt, seaborn as sns
     from pathlib import Path
@@ -713,6 +743,7 @@ def _plot_tnb_transfer(rows, summary, out_dir):
         ax.set_xlabel(""); ax.set_ylabel(""); ax.tick_params(axis="x", rotation=30); ax.tick_params(axis="y", rotation=0)
     fig.tight_layout(); fig.savefig(Path(out_dir)/"tnb_transfer.png", dpi=120); plt.close(fig)
 
+# %% ../nbs/55_contrastive.ipynb #d00ce0f0
 @register_experiment("cl-transfer-tnb", paper="General-purpose transferable predictor (Han et al., SDM 2023)",
                      table="(not in the paper) transfer to TransNAS-Bench-101 and back",
                      cost_quick="about 3 min once the quick encoder and the TNB graphs are cached", cost_paper="the same with the paper encoder",

@@ -25,7 +25,7 @@ from . import networks
 # %% auto #0
 __all__ = ['OP_TYPES', 'NUMERIC_FEATURES', 'FEATURE_SCALE', 'FEATURE_NAMES', 'DEFAULT_INPUT_SHAPE', 'ENCODINGS', 'CELL_EDGES',
            'module_op', 'CGTracer', 'trace', 'RawGraph', 'fx_to_raw', 'raw_graph', 'CG', 'computation_graph',
-           'traceable', 'inline', 'arch_cg', 'same_graph', 'cg_key', 'cg_dataset', 'save_cg_file', 'load_cg_file',
+           'traceable', 'inline', 'arch_cg', 'same_graph', 'save_cg_file', 'load_cg_file', 'cg_key', 'cg_dataset',
            'op_matrix', 'encoding_names', 'encode_all', 'encode']
 
 # %% ../nbs/10_encoders.ipynb #1d2f1863
@@ -35,6 +35,7 @@ OP_TYPES = ["input", "output", "conv", "dwconv", "deconv", "linear", "batchnorm"
 NUMERIC_FEATURES = ["c_in", "c_out", "h_in", "w_in", "h_out", "w_out", "kernel_h", "kernel_w", "stride", "dilation", "bias"]
 FEATURE_SCALE = np.array([2048, 2048, 512, 512, 512, 512, 7, 7, 4, 4, 1], dtype=np.float64)   # a value this large reads 1.0
 
+# %% ../nbs/10_encoders.ipynb #3562eba2
 _MODULE_OPS = [  # (module types, op type), first match wins; op type None: a pass-through, dropped from the graph
     ((nn.Conv1d, nn.Conv2d, nn.Conv3d), "conv"), ((nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d), "deconv"),
     ((nn.Linear,), "linear"), ((nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm), "batchnorm"),
@@ -51,6 +52,7 @@ _FUNCTION_OPS = {"add": "add", "iadd": "add", "mul": "mul", "imul": "mul", "cat"
                  "flatten": "flatten", "view": "reshape", "reshape": "reshape", "new_zeros": "zeros", "zeros_like": "zeros",
                  "interpolate": "upsample", "contiguous": None, "clone": None, "dropout": None, "detach": None}
 
+# %% ../nbs/10_encoders.ipynb #aa7f3066
 def _pair(v): v = (v,) if isinstance(v, int) else tuple(v); return (v[0], v[-1])
 
 def module_op(m: nn.Module) -> tuple[str | None, dict]:
@@ -90,6 +92,7 @@ class CGTracer(fx.Tracer):
             self._forced.add(qualname); self.auto_leaves.append((qualname, type(m).__name__, str(e).splitlines()[0][:120]))
             return super().call_module(m, forward, args, kwargs)
 
+# %% ../nbs/10_encoders.ipynb #d0ff67d5
 def trace(net: nn.Module, tracer: CGTracer | None = None) -> fx.GraphModule:
     "Symbolically trace `net`; a ValueError that says what to do when its own forward is not traceable."
     tracer = tracer or CGTracer()
@@ -115,6 +118,7 @@ class RawGraph:
         "Append node `i` of `src` with new `inputs`."
         return self.add(src.types[i], src.kinds[i], src.attrs[i], src.shapes[i], inputs, src.payloads[i])
 
+# %% ../nbs/10_encoders.ipynb #a96bce61
 def _chw(shape) -> tuple:
     s = tuple(int(v) for v in shape[1:])
     return (s + (1, 1, 1))[:3] if s else (1, 1, 1)
@@ -134,6 +138,7 @@ def _function_name(n) -> str:
 
 def _scalar_args(n): return [a for a in n.args if isinstance(a, (int, float)) and not isinstance(a, bool)]
 
+# %% ../nbs/10_encoders.ipynb #020f1d65
 def fx_to_raw(gm: fx.GraphModule,      # traced and shape-propagated (ShapeProp) module
               expand_if=None,           # (module, qualified name) -> True: emit an `expand` node instead
              ) -> RawGraph:
@@ -174,6 +179,7 @@ def fx_to_raw(gm: fx.GraphModule,      # traced and shape-propagated (ShapeProp)
         if tup: is_tuple.add(i)
     return raw
 
+# %% ../nbs/10_encoders.ipynb #b488dcde
 def _input_device(net):
     for t in [*net.parameters(), *net.buffers()]: return t.device
     return torch.device("meta")
@@ -264,6 +270,7 @@ class CG:
         g.add_edges_from(self.edge_index.T.tolist())
         return g
 
+# %% ../nbs/10_encoders.ipynb #bb157359
 _OP_INDEX = {o: i for i, o in enumerate(OP_TYPES)}
 FEATURE_NAMES = [f"op={o}" for o in OP_TYPES] + NUMERIC_FEATURES
 
@@ -289,6 +296,7 @@ def traceable(net: nn.Module) -> nn.Module:
         return nn.Sequential(net.body, net.head)
     return net
 
+# %% ../nbs/10_encoders.ipynb #96b13f39
 def inline(raw: RawGraph, out: RawGraph, bound, expand) -> list[int]:
     "Append `raw` to `out` with its inputs bound to `bound` and `expand` nodes replaced by `expand(payload)`; returns its outputs."
     where, k = {}, 0
@@ -300,6 +308,7 @@ def inline(raw: RawGraph, out: RawGraph, bound, expand) -> list[int]:
         where[i] = inline(expand(raw.payloads[i]), out, ins, expand) if kind == "expand" else [out.copy_node(raw, i, ins)]
     raise ValueError("raw graph has no output node")
 
+# %% ../nbs/10_encoders.ipynb #07265974
 @functools.lru_cache(maxsize=None)
 def _skeleton(bench, task, input_shape):
     with torch.device("meta"): net = networks.build_network(bench, _CELL_SPACES[bench], task)
@@ -315,6 +324,7 @@ def _edge_graph(op, in_shape, out_shape):
     with torch.device("meta"): edge = networks.cell_op(op, in_shape[1], out_shape[1], in_shape[2] // out_shape[2])
     return raw_graph(nn.Sequential(edge), in_shape)
 
+# %% ../nbs/10_encoders.ipynb #e026b9d4
 def _cell_raw(bench, ops, task, input_shape) -> RawGraph:
     skeleton, out = _skeleton(bench, task, input_shape), RawGraph()
     def expand(payload):
@@ -325,6 +335,7 @@ def _cell_raw(bench, ops, task, input_shape) -> RawGraph:
     out.copy_node(skeleton, len(skeleton) - 1, outputs)
     return out
 
+# %% ../nbs/10_encoders.ipynb #4559cbb4
 def arch_cg(bench_name: str,                 # benchmark name (see networks.BENCH_TASKS)
             arch: str,                       # canonical architecture string
             task: str | None = None,         # picks the head (default: cifar10 / class_object)
@@ -352,6 +363,37 @@ def same_graph(a: CG, b: CG) -> bool:
 # %% ../nbs/10_encoders.ipynb #491bec55
 _CG_SCHEMA = 1
 
+def _narrow(a): return a.astype(np.int16 if a.size == 0 or a.max() < 2**15 else np.int32)
+
+def save_cg_file(graphs: list[CG], path) -> None:
+    "Save CGs as one torch file of plain tensors (`path`: a file name, written atomically, or an open binary file)."
+    names = sorted({o for g in graphs for o in g.op_names})
+    lookup = {o: i for i, o in enumerate(names)}
+    blob = dict(schema=_CG_SCHEMA, archs=[g.name for g in graphs], op_vocab=names,
+                node_op=torch.tensor([lookup[o] for g in graphs for o in g.op_names], dtype=torch.int16),
+                attrs=torch.from_numpy(_narrow(np.concatenate([g.attrs for g in graphs]))),
+                edge_index=torch.from_numpy(np.concatenate([g.edge_index for g in graphs], axis=1).astype(np.int32)),
+                node_ptr=torch.tensor(np.cumsum([0] + [len(g) for g in graphs])),
+                edge_ptr=torch.tensor(np.cumsum([0] + [g.num_edges for g in graphs])))
+    if hasattr(path, "write"): torch.save(blob, path)
+    else: atomic_write(Path(path), lambda f: torch.save(blob, f))
+
+# %% ../nbs/10_encoders.ipynb #5981086a
+def load_cg_file(path, as_data: bool = True) -> list:
+    "Load CGs saved by `save_cg_file` (as PyG Data, or CG with as_data=False)."
+    blob = torch.load(path, weights_only=True)
+    vocab, ops, attrs, edges = blob["op_vocab"], blob["node_op"].tolist(), blob["attrs"].numpy().astype(np.int64), blob["edge_index"].numpy().astype(np.int64)
+    nptr, eptr, out = blob["node_ptr"].tolist(), blob["edge_ptr"].tolist(), []
+    for k, a in enumerate(blob["archs"]):
+        g = CG([vocab[o] for o in ops[nptr[k]:nptr[k + 1]]], attrs[nptr[k]:nptr[k + 1]], edges[:, eptr[k]:eptr[k + 1]], name=a)
+        out.append(_to_data(g) if as_data else g)
+    return out
+
+def _to_data(g: CG) -> Data:
+    d = g.to_pyg(); d.arch = g.name
+    return d
+
+# %% ../nbs/10_encoders.ipynb #5887be28
 def _build_chunk(bench, archs, task, input_shape, prune_zeros):
     torch.set_num_threads(1)
     out = []
@@ -366,6 +408,7 @@ def cg_key(bench, archs, task, input_shape, prune_zeros) -> str:
     h.update("\n".join(archs).encode())
     return h.hexdigest()[:16]
 
+# %% ../nbs/10_encoders.ipynb #f4eb8adc
 def cg_dataset(bench_name: str,
                archs: list[str] | None = None,  # default: the whole space
                task: str | None = None,
@@ -402,35 +445,6 @@ def cg_dataset(bench_name: str,
                                      n=len(archs), schema=_CG_SCHEMA))
     return [_to_data(g) for g in graphs]
 
-def _narrow(a): return a.astype(np.int16 if a.size == 0 or a.max() < 2**15 else np.int32)
-
-def save_cg_file(graphs: list[CG], path) -> None:
-    "Save CGs as one torch file of plain tensors (`path`: a file name, written atomically, or an open binary file)."
-    names = sorted({o for g in graphs for o in g.op_names})
-    lookup = {o: i for i, o in enumerate(names)}
-    blob = dict(schema=_CG_SCHEMA, archs=[g.name for g in graphs], op_vocab=names,
-                node_op=torch.tensor([lookup[o] for g in graphs for o in g.op_names], dtype=torch.int16),
-                attrs=torch.from_numpy(_narrow(np.concatenate([g.attrs for g in graphs]))),
-                edge_index=torch.from_numpy(np.concatenate([g.edge_index for g in graphs], axis=1).astype(np.int32)),
-                node_ptr=torch.tensor(np.cumsum([0] + [len(g) for g in graphs])),
-                edge_ptr=torch.tensor(np.cumsum([0] + [g.num_edges for g in graphs])))
-    if hasattr(path, "write"): torch.save(blob, path)
-    else: atomic_write(Path(path), lambda f: torch.save(blob, f))
-
-def load_cg_file(path, as_data: bool = True) -> list:
-    "Load CGs saved by `save_cg_file` (as PyG Data, or CG with as_data=False)."
-    blob = torch.load(path, weights_only=True)
-    vocab, ops, attrs, edges = blob["op_vocab"], blob["node_op"].tolist(), blob["attrs"].numpy().astype(np.int64), blob["edge_index"].numpy().astype(np.int64)
-    nptr, eptr, out = blob["node_ptr"].tolist(), blob["edge_ptr"].tolist(), []
-    for k, a in enumerate(blob["archs"]):
-        g = CG([vocab[o] for o in ops[nptr[k]:nptr[k + 1]]], attrs[nptr[k]:nptr[k + 1]], edges[:, eptr[k]:eptr[k + 1]], name=a)
-        out.append(_to_data(g) if as_data else g)
-    return out
-
-def _to_data(g: CG) -> Data:
-    d = g.to_pyg(); d.arch = g.name
-    return d
-
 # %% ../nbs/10_encoders.ipynb #e6f15963
 ENCODINGS = ["onehot", "adjacency", "path"]
 CELL_EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))   # (from, to) of the 6 edges, string order
@@ -438,6 +452,7 @@ _CELL_OPS = {n: list(SPACES[n].ops) for n in ("nb201", "tnb101_micro")}   # the 
 _MACRO_LABELS = ["module_1", "module_2", "module_3", "module_4"]   # keep, double channels, halve resolution, both
 _CELL_PATHS = ((3,), (0, 4), (1, 5), (0, 2, 5))                    # input -> output paths as edge positions
 
+# %% ../nbs/10_encoders.ipynb #7dfec62a
 def _line_graph_template(n_slots: int) -> np.ndarray:
     a = np.zeros((n_slots + 2, n_slots + 2), dtype=np.int8)
     for k, (src, dst) in enumerate(CELL_EDGES):
@@ -448,6 +463,7 @@ def _line_graph_template(n_slots: int) -> np.ndarray:
     return a
 _CELL_ADJ, _TRIU = _line_graph_template(6), np.triu_indices(8, 1)
 
+# %% ../nbs/10_encoders.ipynb #35498fae
 def op_matrix(bench: str, archs) -> np.ndarray:
     "(architectures, 6) integer matrix: op index per cell edge, or module digit per slot (0 = empty) for macro."
     check_choice(bench, [*_CELL_OPS, *spaces_of("macro")], "benchmark with classic encodings", fix="use nb201, tnb101_micro or tnb101_macro")
@@ -455,6 +471,7 @@ def op_matrix(bench: str, archs) -> np.ndarray:
     index = {o: i for i, o in enumerate(_CELL_OPS[bench])}
     return np.array([[index[o] for o in decode(bench, a)] for a in archs], dtype=np.int64).reshape(-1, 6)
 
+# %% ../nbs/10_encoders.ipynb #70edd7fd
 def encoding_names(bench: str, kind: str) -> list[str]:
     "Name of every column of `encode_all(bench, archs, kind)`."
     check_choice(kind, _kinds(bench), f"encoding for {bench}")
@@ -471,6 +488,7 @@ def encoding_names(bench: str, kind: str) -> list[str]:
 
 def _kinds(bench): return ENCODINGS if bench in _CELL_OPS else ["onehot", "adjacency"]
 
+# %% ../nbs/10_encoders.ipynb #1a598986
 def encode_all(bench: str,             # nb201, tnb101_micro or tnb101_macro
                archs=None,              # architecture strings (default: the whole space, official order)
                kind: str = "adjacency", # one of ENCODINGS (macro: onehot, adjacency)
@@ -506,6 +524,7 @@ def encode_all(bench: str,             # nb201, tnb101_micro or tnb101_macro
         out[np.flatnonzero(ok), col[ok]] = 1
     return out
 
+# %% ../nbs/10_encoders.ipynb #b707133f
 def encode(bench: str, arch: str,
            kind: str = "adjacency",      # one of ENCODINGS
            as_: str = "vector",          # 'vector' (NumPy) or 'pyg' (adjacency only: torch_geometric Data)

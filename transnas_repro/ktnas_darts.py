@@ -24,11 +24,11 @@ from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labe
 from .experiments import Trial, register_experiment, DataRequired, input_fingerprint, register_trial
 
 # %% auto #0
-__all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'QUICK_SEARCH', 'QUICK_FINAL', 'PAPER_TASKS', 'PAPER_RESULTS',
-           'SENSITIVITY_VARIANTS', 'TABLE_VIII', 'SuperCell', 'Supernet', 'DartsSearchConfig', 'train_supernet_epoch',
-           'fitness', 'ktnas_darts_search', 'FinalTrainConfig', 'cutout', 'augment', 'accuracy', 'train_final',
-           'check_data', 'darts_trial', 'darts_summary', 'ktnas_darts_cifar', 'ktnas_darts_mnist',
-           'ktnas_darts_medmnist', 'ktnas_darts_ablation', 'ktnas_darts_sensitivity']
+__all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'SENSITIVITY_VARIANTS', 'TABLE_VIII', 'QUICK_SEARCH', 'QUICK_FINAL', 'PAPER_TASKS',
+           'PAPER_RESULTS', 'SuperCell', 'Supernet', 'DartsSearchConfig', 'train_supernet_epoch', 'fitness',
+           'ktnas_darts_search', 'FinalTrainConfig', 'cutout', 'augment', 'accuracy', 'train_final', 'check_data',
+           'darts_trial', 'darts_summary', 'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist',
+           'ktnas_darts_ablation', 'ktnas_darts_sensitivity']
 
 # %% ../nbs/63_ktnas_darts.ipynb #432a8a51
 class SuperCell(nn.Module):
@@ -52,6 +52,7 @@ class SuperCell(nn.Module):
         out = sum(F.conv2d(F.relu(states[s]), self.out_w[s - 2][:, :, None, None]) for s in loose_ends(nodes))
         return self.bn(out)
 
+# %% ../nbs/63_ktnas_darts.ipynb #e22c08df
 class Supernet(nn.Module):
     "One task's weight-sharing supernet over the EMT-NAS space (`set_genotype` picks the child)."
     def __init__(self, n_classes: int, channels: int = 20, n_blocks: int = 1, dropout: float = 0.1, in_channels: int = 3):
@@ -108,6 +109,7 @@ class DartsSearchConfig:
         check_choice(self.crossover_kind, ["node", "uniform"], "crossover kind")
         if self.population < 2 or self.tournament < 2: raise ValueError(f"population={self.population}, tournament={self.tournament}: both must be >= 2.")
 
+# %% ../nbs/63_ktnas_darts.ipynb #7c94c2a4
 def train_supernet_epoch(net: Supernet, opt, data: tuple, children: list[str], g: np.random.Generator, batch_size: int) -> float:
     "One epoch on `data` (x, y), a random child of `children` per minibatch; the mean loss."
     net.train(); x, y = data; order = torch.from_numpy(g.permutation(len(y))); tot = 0.0
@@ -117,6 +119,7 @@ def train_supernet_epoch(net: Supernet, opt, data: tuple, children: list[str], g
         opt.zero_grad(); loss.backward(); opt.step(); tot += loss.item()*len(idx)
     return tot/len(y)
 
+# %% ../nbs/63_ktnas_darts.ipynb #73fe01d1
 @torch.no_grad()
 def fitness(net: Supernet, genotype, data: tuple, batch_size: int = 1000) -> float:
     "Validation accuracy (%) of `genotype` under the supernet's shared weights."
@@ -129,6 +132,7 @@ def _tournament(pool, fit, g, size):
     idx = g.choice(len(pool), size, replace=False)
     return pool[max(idx, key=lambda i: fit[pool[i]])]
 
+# %% ../nbs/63_ktnas_darts.ipynb #b92d8c64
 def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | None = None, seed: int = 0,
                        device: str | None = None, log=None) -> dict:
     "Search all `tasks` jointly; per task the best genotype (string) and fitness, and one history row per task and generation."
@@ -187,6 +191,13 @@ ABLATION_VARIANTS = {"a2v-off_tr-off": dict(embedding="node2vec", transfer="rand
                      "a2v-off_tr-on": dict(embedding="node2vec", transfer="rank"), "a2v-on_tr-on": dict(embedding="arch2vec", transfer="rank")}
 TABLE_VII = {"a2v-off_tr-off": (96.64, 80.82), "a2v-on_tr-off": (96.63, 80.79), "a2v-off_tr-on": (96.82, 80.85), "a2v-on_tr-on": (97.12, 82.93)}
 
+# %% ../nbs/63_ktnas_darts.ipynb #7b14c1a8
+# Table VIII varies one setting at a time around r = 20 %, m = 5, n = 4; which other values it printed is not in our notes, so
+# the grid is ours (UNVERIFIED), and only the default row has paper numbers (r = 20 %: 97.16 / 82.89).
+SENSITIVITY_VARIANTS = {"r=20% m=5 n=4": {}, "r=10%": dict(elite_ratio=0.1), "r=30%": dict(elite_ratio=0.3),
+                        "m=3": dict(negative_window=3), "m=7": dict(negative_window=7), "n=2": dict(n_transfer=2), "n=6": dict(n_transfer=6)}
+TABLE_VIII = {"r=20% m=5 n=4": (97.16, 82.89)}
+
 # %% ../nbs/63_ktnas_darts.ipynb #cf22188b
 @dataclass
 class FinalTrainConfig:
@@ -204,6 +215,7 @@ class FinalTrainConfig:
     layers: int = KTNAS_LAYERS
     augment: str = "crop_flip"    # 'crop_flip' (CIFAR), 'crop' (digits: no flips) or 'none'
 
+# %% ../nbs/63_ktnas_darts.ipynb #5c8657ec
 def cutout(x: torch.Tensor, size: int, g: torch.Generator) -> torch.Tensor:
     "Zero one random `size` x `size` square per image (clipped at the border), as DARTS's Cutout."
     if size <= 0: return x
@@ -214,6 +226,7 @@ def cutout(x: torch.Tensor, size: int, g: torch.Generator) -> torch.Tensor:
         x[i, :, y0:y1, x0:x1] = 0
     return x
 
+# %% ../nbs/63_ktnas_darts.ipynb #48ab8e1c
 def augment(x: torch.Tensor, kind: str, g: torch.Generator, pad: int = 4) -> torch.Tensor:
     "Random crop with `pad` (and horizontal flip for 'crop_flip')."
     check_choice(kind, ["crop_flip", "crop", "none"], "augmentation")
@@ -225,12 +238,14 @@ def augment(x: torch.Tensor, kind: str, g: torch.Generator, pad: int = 4) -> tor
         flip = torch.rand(n, generator=g) < 0.5; out[flip] = out[flip].flip(-1)
     return out
 
+# %% ../nbs/63_ktnas_darts.ipynb #0d7ccfe6
 @torch.no_grad()
 def accuracy(net: nn.Module, data: tuple, batch_size: int = 500) -> float:
     "Top-1 accuracy (%) of `net` on `data`."
     net.eval(); x, y = data
     return 100.0*sum((net(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum().item() for i in range(0, len(y), batch_size))/len(y)
 
+# %% ../nbs/63_ktnas_darts.ipynb #beceae6f
 def train_final(genotype, task: TaskData, config: FinalTrainConfig | None = None, seed: int = 0,
                 checkpoint: str | Path | None = None, device: str | None = None, paper_params_m: float | None = None,
                 verbose: bool = True) -> dict:
@@ -281,6 +296,7 @@ PAPER_RESULTS = {"ktnas-darts-cifar": {"cifar10": 97.12, "cifar100": 82.93}, "kt
                  "ktnas-darts-medmnist": {"pathmnist": 90.54, "organamnist": 94.38, "organcmnist": 91.57, "organsmnist": 80.80},
                  "ktnas-darts-ablation": {"cifar10": 97.12, "cifar100": 82.93}}
 
+# %% ../nbs/63_ktnas_darts.ipynb #f729af8c
 def check_data(experiment: str, profile: str, data: dict | None) -> tuple[dict | None, dict]:
     "The content fingerprints and absolute paths of the user's folders for a paper run (quick reads none); one-line errors with the fix."
     need, given = PAPER_TASKS[experiment], ", ".join(f"{k}={v}" for k, v in (data or {}).items())
@@ -301,6 +317,7 @@ def check_data(experiment: str, profile: str, data: dict | None) -> tuple[dict |
             raise FileNotFoundError(f"--data {t}={data[t]}: no such folder or file. Fix: point it at {LAYOUTS[DATASETS[t]]}.")
     return {t: input_fingerprint(paths[t]) for t in need}, paths
 
+# %% ../nbs/63_ktnas_darts.ipynb #2102829d
 def _load_tasks(profile: str, experiment: str, data: dict | None, seed: int) -> dict[str, TaskData]:
     if profile == "quick": return digits_tasks(size=16, seed=seed)
     from transnas_repro.image_data import read_dataset, task_data
@@ -310,6 +327,7 @@ def _load_tasks(profile: str, experiment: str, data: dict | None, seed: int) -> 
                                  f"Fix: --data {missing[0]}=/path/to/it (see image_data.LAYOUTS; nothing is downloaded).")
     return {t: task_data(read_dataset(t, data[t]), seed=seed, name=t) for t in need}
 
+# %% ../nbs/63_ktnas_darts.ipynb #63e38cdf
 @register_trial("ktnas-darts")
 def darts_trial(trial: Trial) -> list[dict]:
     "One search seed of a ktnas-darts experiment and the final training of its genotypes (and, in quick, of a random genotype)."
@@ -340,6 +358,7 @@ class _nullcontext:
     def __enter__(self): return self
     def __exit__(self, *a): return False
 
+# %% ../nbs/63_ktnas_darts.ipynb #7bfc083e
 def darts_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     "Mean / std / n of test accuracy per method, task and genotype kind, with the paper's number where it has one."
     out = []
@@ -351,12 +370,14 @@ def darts_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
                         std=grp.test_accuracy.std(ddof=1) if len(grp) > 1 else np.nan, n=len(grp), profile=profile, paper_value=paper))
     return pd.DataFrame(out)
 
+# %% ../nbs/63_ktnas_darts.ipynb #e1128d58
 def _trials(experiment: str, profile: str, data: dict | None, methods: dict, seeds) -> list[Trial]:
     fingerprints, paths = check_data(experiment, profile, data)
     return [Trial(experiment, m, "darts", "+".join(PAPER_TASKS[experiment]) if profile == "paper" else "digits0-4+digits5-9", s, 0,
                   dict(profile=profile, data=fingerprints, variant=v), "ktnas-darts",
                   inputs=dict(data=paths) if paths else {}) for m, v in methods.items() for s in seeds]
 
+# %% ../nbs/63_ktnas_darts.ipynb #ff4abb74
 @register_experiment("ktnas-darts-cifar", paper="KTNAS", table="Table IV (DARTS space, CIFAR-10 + CIFAR-100)",
                      cost_quick="about 19 min per seed on 1 busy CPU core (measured: search 2 min, 4 final trainings 16 min; digits tasks, a pipeline proof)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
                      description="multi-task supernet GA with transfer rank, then final training of each task's genotype", summarize=darts_summary)
@@ -378,6 +399,7 @@ def ktnas_darts_medmnist(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VI trials (quick: the digits tasks)."
     return _trials("ktnas-darts-medmnist", profile, data, {"ktnas": {}}, range(1 if profile == "quick" else 5))
 
+# %% ../nbs/63_ktnas_darts.ipynb #e123c7aa
 @register_experiment("ktnas-darts-ablation", paper="KTNAS", table="Table VII (arch2vec x transfer rank, C10/C100)",
                      cost_quick="about 75 min on 1 busy CPU core (4 variants x 1 seed, digits tasks)", cost_paper="4 x the ktnas-darts-cifar paper cost (GPU)",
                      description="arch2vec on/off x transfer rank on/off", summarize=darts_summary)
@@ -385,12 +407,7 @@ def ktnas_darts_ablation(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VII trials: the four variants of ABLATION_VARIANTS."
     return _trials("ktnas-darts-ablation", profile, data, ABLATION_VARIANTS, range(1 if profile == "quick" else 5))
 
-# Table VIII varies one setting at a time around r = 20 %, m = 5, n = 4; which other values it printed is not in our notes, so
-# the grid is ours (UNVERIFIED), and only the default row has paper numbers (r = 20 %: 97.16 / 82.89).
-SENSITIVITY_VARIANTS = {"r=20% m=5 n=4": {}, "r=10%": dict(elite_ratio=0.1), "r=30%": dict(elite_ratio=0.3),
-                        "m=3": dict(negative_window=3), "m=7": dict(negative_window=7), "n=2": dict(n_transfer=2), "n=6": dict(n_transfer=6)}
-TABLE_VIII = {"r=20% m=5 n=4": (97.16, 82.89)}
-
+# %% ../nbs/63_ktnas_darts.ipynb #767759b9
 @register_experiment("ktnas-darts-sensitivity", paper="KTNAS", table="Table VIII (sensitivity to r, m, n; C10/C100)",
                      cost_quick="about 2.2 h on 1 busy CPU core (7 settings x 1 seed, digits tasks)", cost_paper="7 x the ktnas-darts-cifar paper cost (GPU)",
                      description="elite ratio r, negative window m and transferred n, one at a time around r=20%, m=5, n=4", summarize=darts_summary)

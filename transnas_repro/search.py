@@ -33,6 +33,7 @@ _GRANTS = ("Values come only through the oracle: oracle.query(arch) (counted aga
            "oracle.source_table(n, seed) (other tasks, counted as source labels), oracle.signal(name) "
            "(cheap signals, charged with their cost) or oracle.partner(task, budget) (another task's counted oracle).")
 
+# %% ../nbs/60_search.ipynb #10142d1c
 class SearchSpace:
     "What a searcher may know of a benchmark: architectures, tasks and metric directions, never a value."
     PUBLIC = ("name", "archs", "tasks", "splits", "index", "sample", "higher_is_better", "metric", "check_task", "check_split")
@@ -83,6 +84,7 @@ class Ledger:
                     pretrained_on=dict(self.pretrained_on),
                     evaluation_equivalents=round(n + sum(partner.values()) + sum(v["evaluation_equivalents"] for v in sig.values()), 3))
 
+# %% ../nbs/60_search.ipynb #b710956f
 def ledger_columns(ledger: dict) -> dict:
     "The ledger flattened into the columns of a results row (counts summed; the parts as JSON)."
     return dict(target_evaluations=ledger["target_evaluations"], partner_evaluations=sum(ledger["partner_evaluations"].values()),
@@ -160,6 +162,7 @@ class SignalSpec:
     cpu_seconds: Callable | None = None   # (bench, task) -> CPU-seconds per architecture (None: scores' attrs, else 0)
     benchmarks: tuple | None = None       # benchmarks it exists for (None: all)
 
+# %% ../nbs/60_search.ipynb #e3c2e9a3
 SIGNALS = Registry("cheap signal")
 
 def register_signal(spec: SignalSpec) -> SignalSpec:
@@ -170,6 +173,7 @@ def signals_for(bench_name: str) -> list[str]:
     "The cheap signals a benchmark can grant."
     return [n for n, s in SIGNALS.items() if s.benchmarks is None or bench_name in s.benchmarks]
 
+# %% ../nbs/60_search.ipynb #9d624f93
 class Signal:
     "A granted cheap signal: `score(archs)` (higher is better); each architecture is charged once to the ledger."
     def __init__(self, spec: SignalSpec, bench: Benchmark, task: str, ledger: Ledger):
@@ -200,6 +204,7 @@ def _source_table(self: Oracle, n_archs: int = 500, seed: int = 0, tasks: list[s
     for t in tasks: self.ledger.source_labels.setdefault(t, set()).update(archs)
     return self._truth.table(self.split).loc[archs, tasks]
 
+# %% ../nbs/60_search.ipynb #d5c2ad66
 def _signal(self: Oracle, name: str) -> Signal:
     "Grant: the cheap signal `name` for the target task, charged per architecture scored (see `signals_for`)."
     offered = signals_for(self.bench.name)
@@ -208,6 +213,7 @@ def _signal(self: Oracle, name: str) -> Signal:
                          f"Fix: pick one of those, or register your own with search.register_signal(SignalSpec(...)).")
     return Signal(SIGNALS[name], self._truth, self.task, self.ledger)
 
+# %% ../nbs/60_search.ipynb #32dd3ab8
 def _partner(self: Oracle, task: str, budget: int) -> Oracle:
     "Grant: a counted oracle of another task of the benchmark, sharing this oracle's ledger (its evaluations are charged)."
     if task == self.task: raise ValueError(f"{task!r} is the target task itself; a partner is another task of {self.bench.name} ({self.bench.tasks}).")
@@ -220,6 +226,7 @@ def _declare_pretraining(self: Oracle, what: str, labels: int):
     "Record that a predictor or encoder was trained on `labels` labelled examples of `what` before this search."
     self.ledger.pretrained_on[what] = int(labels)
 
+# %% ../nbs/60_search.ipynb #93f9f4e5
 for _name, _grant in dict(source_table=_source_table, signal=_signal, partner=_partner,
                     declare_pretraining=_declare_pretraining).items(): setattr(Oracle, _name, _grant)
 
@@ -238,6 +245,7 @@ def _one_position_neighbours(bench: Benchmark, arch: str) -> list[str]:
                                  f"list of archs> to Benchmark({bench.name!r}, df, ...).")
     return out
 
+# %% ../nbs/60_search.ipynb #39907d81
 def neighbours(bench: Benchmark, arch: str) -> list[str]:
     "Architectures of `bench` one edit away from `arch` (deterministic order); a user's benchmark: its `neighbours` callable, else one-position edits."
     b = getattr(bench, "_bench", bench)              # a searcher's SearchSpace or the Benchmark itself
@@ -285,6 +293,7 @@ def load_searcher_modules() -> list[str]:
     "Import every module that declares searchers (the package's and installed plug-ins'); the modules imported."
     return SEARCHERS.load_all()
 
+# %% ../nbs/60_search.ipynb #ff6d7b34
 def searcher_help(name: str) -> str:
     "A searcher's description, cost and options with their defaults (what `--help-config` prints), without importing it when it is a built-in."
     i = SEARCHERS.info(name)
@@ -470,6 +479,7 @@ def signal_rank(oracle: Oracle, seed: int, signal: str = "synflow"):
     order = np.lexsort((tie, np.where(np.isfinite(scores), -scores, np.inf)))
     for i in order[:oracle.budget]: oracle.query(oracle.space[i])
 
+# %% ../nbs/60_search.ipynb #b98b7663
 @register_searcher("source-rank", cost="milliseconds")
 def source_rank(oracle: Oracle, seed: int, n_source_archs: int = 500, sources: list[str] | None = None):
     "Evaluate the top of the mean source-task rank on Arch-Graph's source sample (same size and seed), then random: no learning."
