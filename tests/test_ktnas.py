@@ -4,7 +4,8 @@ import pytest
 from transnas_repro.benchmarks import load_benchmark, decode
 from transnas_repro import search
 from transnas_repro.search import Oracle
-from transnas_repro.ktnas import ktnas_evolve, reached_optimum, stop_at_optimum, default_partners, make_low_fidelity, ktnas_trial, ktnas_budget_summary, ktnas_evals_summary
+from transnas_repro.ktnas import ktnas_evolve, reached_optimum, stop_at_optimum, default_partners, make_low_fidelity
+from transnas_repro.ktnas_experiments import ktnas_trial, ktnas_budget_summary, ktnas_evals_summary
 from transnas_repro.experiments import Trial
 
 pytestmark = pytest.mark.needs_data

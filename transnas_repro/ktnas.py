@@ -6,33 +6,27 @@ Docs: https://transnas-repro.github.io/transnas-repro/ktnas.html.md"""
 
 # %% ../nbs/62_ktnas.ipynb #5474525e
 from __future__ import annotations
-import json, time, math, functools
+import time, math, functools
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Callable, Literal, get_args
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import check_choice, rng, set_seed, run_info
+from .core import check_choice, rng, set_seed
 from .benchmarks import load_benchmark, Benchmark, space_spec
-from .search import Oracle, SearchResult, SearchSpace, neighbours, register_searcher, signals_for, ledger_columns
+from .search import Oracle, SearchResult, SearchSpace, neighbours, register_searcher, signals_for
 from . import search, metrics
 from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labels, TRANSFER_MODES, LABEL_RULES
 from .embeddings import make_embedder, space_graphs, torch_threads, EMBEDDINGS, CELL_OPS
 
 # %% auto #0
 __all__ = ['LOW_FIDELITY', 'ALL_MUTANTS', 'Embedding', 'TransferMode', 'LabelRule', 'Screen', 'TNB_PAPER_TASKS',
-           'TNB_OTHER_TASKS', 'KTNAS_VARIANTS', 'BASELINES', 'NB201_BUDGET', 'KTNAS_FN', 'NB201_TASKS',
-           'KTNAS_TABLE_II', 'KTNAS_TABLE_III', 'KTNAS_TABLE_IX', 'NB201_METHODS', 'TUNING_NB201', 'TUNING_TNB',
-           'LowFidelity', 'NoSignal', 'GrantedSignal', 'CallableSignal', 'GCNRegressor', 'GCNSignal',
+           'TNB_OTHER_TASKS', 'LowFidelity', 'NoSignal', 'GrantedSignal', 'CallableSignal', 'GCNRegressor', 'GCNSignal',
            'make_low_fidelity', 'KTNASConfig', 'make_config', 'KTNASRun', 'score_oracle', 'ktnas_oracles', 'KTNASState',
            'ktnas_init', 'transfer_step', 'make_offspring', 'task_generation', 'generation_step', 'space_offspring',
-           'ktnas_evolve', 'default_partners', 'ktnas_search', 'reached_optimum', 'stop_at_optimum', 'ktnas_trial',
-           'evals_to_optimum_table', 'ktnas_evals_summary', 'ktnas_budget_summary', 'ktnas_evals_comparisons',
-           'ktnas_budget_comparisons', 'plot_convergence', 'plot_evals', 'plot_budget_curves', 'ktnas_nb201',
-           'ktnas_tnb_micro', 'ktnas_ablation', 'tuning_ktnas_nb201', 'tuning_ktnas_tnb']
+           'ktnas_evolve', 'default_partners', 'ktnas_search', 'reached_optimum', 'stop_at_optimum']
 
 # %% ../nbs/62_ktnas.ipynb #79ac150e
 LOW_FIDELITY = ["auto", "synflow", "params", "flops", "test12", "gcn", "none"]
@@ -53,6 +47,7 @@ class NoSignal(LowFidelity):
     def score(self, archs: list[str]) -> np.ndarray: return np.zeros(len(archs))
     def pick(self, fresh: list[str], g: np.random.Generator, proposals: int) -> str: return fresh[g.integers(len(fresh))]
 
+# %% ../nbs/62_ktnas.ipynb #06b02909
 class GrantedSignal(LowFidelity):
     "A cheap signal granted by the oracle (`oracle.signal(name)`): charged per architecture it scores."
     def __init__(self, oracle: Oracle, name: str): self.signal = oracle.signal(name)
@@ -83,6 +78,7 @@ class GCNRegressor(nn.Module):
         for layer in self.layers: h = F.relu(layer(a @ h))
         return self.head(h.mean(1)).squeeze(-1)
 
+# %% ../nbs/62_ktnas.ipynb #a2155359
 @functools.lru_cache(maxsize=None)
 def _space_graphs(bench: str):
     "Node labels and adjacency of every architecture (cells: arch2vec's graphs; TNB macro: input -> modules -> output chains)."
@@ -102,6 +98,7 @@ def _n_labels(bench: str) -> int:
     from transnas_repro.encoders import _MACRO_LABELS
     return 2 + (1 + len(_MACRO_LABELS) if space_spec(bench).kind == "macro" else len(CELL_OPS[bench]))
 
+# %% ../nbs/62_ktnas.ipynb #64c9933c
 class GCNSignal(LowFidelity):
     "GCN predictor refitted on a task's evaluated architectures; scores where higher is better."
     default_proposals = 10     # chosen on tuning seeds (figures/tuning/ktnas-tnb)
@@ -211,6 +208,7 @@ class KTNASRun:
         "The task's search outcome as a `SearchResult` (scored like `search.run`)."
         return score_oracle(self.oracles[task], load_benchmark(self.bench), method, self.seed, self.wall_time, self.config)
 
+# %% ../nbs/62_ktnas.ipynb #58b6cc76
 def score_oracle(oracle: Oracle, bench: Benchmark, method: str, seed: int, wall: float, config: dict) -> SearchResult:
     "A `SearchResult` from an oracle's history, scored against `bench`'s truth by the harness (the same scoring as `search.run`)."
     b, task, split = bench, oracle.task, oracle.split
@@ -254,12 +252,14 @@ class KTNASState:
     gen_log: list = field(default_factory=list)
     transfers: list = field(default_factory=list)
 
+# %% ../nbs/62_ktnas.ipynb #44446ad5
 def _sort_key(oracle: Oracle): return (lambda av: -av[1]) if oracle.higher_is_better else (lambda av: av[1])
 
 def _evaluate(oracle: Oracle, arch: str) -> float | None:
     "A true (counted) evaluation, or None when the budget is spent."
     return None if not oracle.seen(arch) and oracle.exhausted else oracle.query(arch)
 
+# %% ../nbs/62_ktnas.ipynb #3df542fc
 def ktnas_init(tasks: list[str], oracles: dict, cfg: KTNASConfig, seed: int = 0, embedder=None) -> KTNASState:
     "Initialisation: `cfg` resolved for the space, the embedder and cheap signals, and generation 0 (K random architectures per task)."
     space = next(iter(oracles.values())).bench          # from here on the evolution sees the search space only
@@ -313,6 +313,7 @@ def _mutant(oracle: Oracle, parent: str, taken: set, g: np.random.Generator, sig
         fresh = fresh_around(walker)
     return signal.pick(fresh, g, proposals) if fresh else None
 
+# %% ../nbs/62_ktnas.ipynb #0f888d7b
 def make_offspring(st: KTNASState, t: str, pool: list) -> tuple[list, dict]:
     "Up to K evaluated offspring of task `t` from `pool` (tournament winner -> mutant; screen='space': the signal's top K), and each child's parent."
     if st.cfg.screen == "space": return space_offspring(st, t, pool)
@@ -346,6 +347,7 @@ def task_generation(st: KTNASState, t: str, gen: int, parents: dict) -> None:
                            population_mean=float(np.mean([v for _, v in st.pop[t]])), n_transferred=len(TP),
                            reason=reason, hts_size=len(st.hts[t])))
 
+# %% ../nbs/62_ktnas.ipynb #cb6f09e9
 def generation_step(st: KTNASState, gen: int, stop_task: Callable | None = None, stop: Callable | None = None) -> bool:
     "Generation `gen` of every task still going, from one snapshot of the parents; False (nothing run) once all are done or `stop` says so."
     for t in st.tasks: st.done[t] = st.done[t] or st.oracles[t].exhausted or bool(stop_task and stop_task(st.oracles[t]))
@@ -361,6 +363,7 @@ def _top_ranked(signal: LowFidelity, archs: list[str], k: int) -> list[str]:
     if not archs: return []
     return [archs[i] for i in np.argsort(-np.asarray(signal.score(archs), dtype=float), kind="stable")[:k]]
 
+# %% ../nbs/62_ktnas.ipynb #1edadf01
 def space_offspring(st: KTNASState, t: str, pool: list) -> tuple[list, dict]:
     "screen='space': the K unevaluated architectures of the whole space that task `t`'s signal ranks highest, evaluated; parent: a neighbour in `pool`."
     o, offspring, parent_of = st.oracles[t], [], {}
@@ -373,7 +376,6 @@ def space_offspring(st: KTNASState, t: str, pool: list) -> tuple[list, dict]:
         parents = [p for p, _ in pool if p in near]
         if parents: parent_of[child] = parents[0]
     return offspring, parent_of
-
 
 # %% ../nbs/62_ktnas.ipynb #0631a1dc
 def ktnas_evolve(bench: Benchmark | str | SearchSpace, # benchmark (harness) or a searcher's SearchSpace (then `oracles` are given)
@@ -414,6 +416,7 @@ def default_partners(bench: str, task: str) -> list[str]:
     else: group = b.tasks
     return [t for t in group if t != task]
 
+# %% ../nbs/62_ktnas.ipynb #e0a06df2
 @register_searcher("ktnas")
 def ktnas_search(oracle: Oracle, seed: int,
                  partners: list[str] | None = None,  # partner tasks (default: default_partners)
@@ -438,337 +441,3 @@ def stop_at_optimum(bench: Benchmark | str) -> Callable:
     "The harness's stopping rule `(oracle) -> bool` for `ktnas_evolve(stop_task=...)`: the task's optimum is in the history."
     bench = load_benchmark(bench) if isinstance(bench, str) else bench
     return lambda oracle: reached_optimum(oracle, bench)
-
-# %% ../nbs/62_ktnas.ipynb #6fcfd788
-from .experiments import register_trial
-
-KTNAS_VARIANTS = {   # method name -> ktnas_evolve settings (low_fidelity 'auto': synflow on NB201, GCN on TNB)
-    "ktnas": dict(embedding="arch2vec", transfer="rank"),
-    "ktnas-node2vec": dict(embedding="node2vec", transfer="rank"),
-    "ktnas-random-transfer": dict(embedding="none", transfer="random"),
-    "ktnas-no-transfer": dict(embedding="none", transfer="off"),
-    "ktnas-test12": dict(embedding="arch2vec", transfer="rank", low_fidelity="test12"),
-}
-BASELINES = ("random", "rea", "signal-rank", "source-rank")   # single-task searchers, one oracle per task ('signal-rank:NAME')
-NB201_BUDGET = 15625   # no cap: every method runs until it has found the optimum
-
-def _query_rows(oracle: Oracle, bench: Benchmark, method: str, seed: int, budget: int, stop_at_optimum: bool,
-                ledger: dict, **extra) -> list[dict]:
-    "One row per true evaluation (cut at the optimum when stopping there), scored by the harness against `bench`."
-    task = oracle.task
-    vals = np.array([v for _, v in oracle.history])
-    n = len(vals)
-    if stop_at_optimum:
-        q = metrics.queries_to_optimum(vals, bench.optimum(task, oracle.split), oracle.higher_is_better)
-        n = q if q is not None else n
-    best = metrics.best_so_far(vals[:n], oracle.higher_is_better)
-    rp = bench.rank_percentile(best, task, oracle.split) if n else []
-    return [dict(kind="query", method=method, benchmark=bench.name, task=task, seed=seed, budget=budget, split=oracle.split,
-                 query=i + 1, arch=oracle.history[i][0], value=float(vals[i]), best_so_far=float(best[i]),
-                 rank_percentile=float(rp[i]), **ledger, **extra) for i in range(n)]
-
-def _until_optimum(bench: Benchmark, task: str) -> Callable:
-    "A harness stopping rule on each new value: the task's optimum was evaluated."
-    opt, hib = bench.optimum(task), bench.higher_is_better(task)
-    return (lambda v: v >= opt - 1e-9) if hib else (lambda v: v <= opt + 1e-9)
-
-@register_trial("ktnas")
-def ktnas_trial(trial) -> list[dict]:
-    "Run one KTNAS joint run or one baseline search of a KTNAS experiment; rows of kinds query, generation, transfer."
-    cfg = dict(trial.config)
-    tasks, stop = cfg.pop("tasks"), cfg.pop("stop_at_optimum", False)
-    b, info = load_benchmark(trial.bench), run_info("cpu")     # small GCNs on the CPU whatever the run's device
-    common = dict(experiment=trial.experiment, package_version=info["package_version"], device=info["device"],
-                  config=json.dumps(trial.config, sort_keys=True, default=str))
-    rows = []
-    name, _, signal = trial.method.partition(":")
-    if name in BASELINES:
-        for t in tasks:
-            o = Oracle(b, t, trial.budget, until=_until_optimum(b, t) if stop else None)
-            try: search.SEARCHERS.get(name)(o, trial.seed, **(dict(signal=signal) if signal else {}), **cfg)
-            except search.BudgetExhausted: pass
-            rows += _query_rows(o, b, trial.method, trial.seed, trial.budget, stop, ledger_columns(o.ledger.as_dict(o)), **common)
-        return rows
-    variant = cfg.pop("variant", trial.method)         # tuning sweeps label settings in the method, the variant in config
-    settings = {**KTNAS_VARIANTS[check_choice(variant, list(KTNAS_VARIANTS), "KTNAS variant")], **cfg}
-    out = ktnas_evolve(b, tasks, trial.budget, trial.seed, stop_task=stop_at_optimum(b) if stop else None, **settings)
-    anchor = out.oracles[tasks[0]]
-    led = anchor.ledger.as_dict(anchor)      # the joint run's consumption, on each task's rows; every task is a target here
-    led["target_evaluations"] += sum(led["partner_evaluations"].values()); led["partner_evaluations"] = {}
-    run_ledger = ledger_columns(led)
-    for t in tasks:
-        rows += _query_rows(out.oracles[t], b, trial.method, trial.seed, trial.budget, stop, run_ledger,
-                            joint_queries=sum(o.n_queries for o in out.oracles.values()), **common)
-    for rec in out.generations.to_dict("records"):
-        rows.append(dict(kind="generation", method=trial.method, benchmark=trial.bench, seed=trial.seed,
-                         rank_percentile=float(b.rank_percentile(rec["best_value"], rec["task"])),
-                         **rec, **common))
-    for rec in out.transfers.to_dict("records"):
-        rows.append(dict(kind="transfer", method=trial.method, benchmark=trial.bench, seed=trial.seed, task=rec.pop("target"),
-                         transfer_source=rec.pop("source"), transfer_label=rec.pop("label"), transfer_reason=rec.pop("reason"),
-                         **{k: rec[k] for k in ("generation", "arch", "value", "rank_percentile")}, **common))
-    return rows
-
-# %% ../nbs/62_ktnas.ipynb #0adc5981
-from .experiments import ledger_summary, compare_methods, paper_test
-from .results import summary_row, summary_frame
-
-def evals_to_optimum_table(rows: pd.DataFrame) -> pd.DataFrame:
-    "Per (method, benchmark, task, seed): evaluations to reach the optimum, and whether the run was censored (never reached it)."
-    q = rows[rows.kind == "query"]
-    out = []
-    for (method, bench, task, seed), g in q.groupby(["method", "benchmark", "task", "seed"], sort=False):
-        b = load_benchmark(bench)
-        k = metrics.queries_to_optimum(g.sort_values("query").value.to_numpy(), b.optimum(task), b.higher_is_better(task))
-        out.append(dict(method=method, benchmark=bench, task=task, seed=seed, evals=np.nan if k is None else k, censored=k is None))
-    return pd.DataFrame(out, columns=["method", "benchmark", "task", "seed", "evals", "censored"])
-
-def ktnas_evals_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
-    "Summary of evaluations-to-optimum experiments (per task and total; censored runs counted, never averaged), plus the ledger."
-    e = evals_to_optimum_table(rows)
-    out = []
-    for (method, bench, task), g in e.groupby(["method", "benchmark", "task"], sort=False):
-        out.append(summary_row(method, bench, task, "evals_to_optimum", g.evals[~g.censored]))
-        out.append(summary_row(method, bench, task, "censored", mean=float(g.censored.sum()), n=len(g)))
-    for (method, bench), g in e.groupby(["method", "benchmark"], sort=False):
-        complete = g.groupby("seed").filter(lambda s: not s.censored.any())
-        out.append(summary_row(method, bench, "total", "evals_to_optimum", complete.groupby("seed").evals.sum()))
-    for bench in e.benchmark.unique():
-        for task in e[e.benchmark == bench].task.unique():
-            out.append(summary_row("random (closed form)", bench, task, "evals_to_optimum", mean=(len(load_benchmark(bench)) + 1)/2))
-    return summary_frame(out + ledger_summary(rows), profile)
-
-def ktnas_budget_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
-    "Summary at a fixed budget: best value and rank percentile per method and task, the optimum, and the ledger."
-    q = rows[rows.kind == "query"].sort_values("query")
-    final = q.groupby(["method", "benchmark", "task", "seed"], sort=False).tail(1)
-    out = []
-    for (method, bench, task), g in final.groupby(["method", "benchmark", "task"], sort=False):
-        out.append(summary_row(method, bench, task, "best_value", g.best_so_far))
-        out.append(summary_row(method, bench, task, "rank_percentile", g.rank_percentile))
-    for (method, bench), g in final.groupby(["method", "benchmark"], sort=False):
-        out.append(summary_row(method, bench, "all", "rank_percentile", g.groupby("seed").rank_percentile.mean()))
-    for bench, task in final[["benchmark", "task"]].drop_duplicates().itertuples(index=False):
-        out.append(summary_row("optimum", bench, task, "best_value", mean=load_benchmark(bench).optimum(task), std=0.0, n=1))
-    return summary_frame(out + ledger_summary(rows), profile)
-
-# %% ../nbs/62_ktnas.ipynb #b375ec50
-def _paper_rows(units: pd.DataFrame, reported: list[dict], metric: str, lower_is_better) -> list[dict]:
-    "Our per-seed values against each reported mean of the same method, benchmark and task."
-    out, seen = [], set()
-    for r in reported:
-        key = (r["method"], r["benchmark"], r["task"], r["metric"])
-        if r["metric"] != metric or key in seen: continue
-        seen.add(key)
-        v = units[(units.method == r["method"]) & (units.benchmark == r["benchmark"]) & (units.task == r["task"])].value
-        if not len(v): continue
-        t = paper_test(v, r["value"])
-        lower = lower_is_better(r["benchmark"], r["task"])
-        better = "" if not t["significant"] else ("ours" if (t["mean_diff"] < 0) == lower else "paper")
-        out.append(dict(benchmark=r["benchmark"], task=r["task"], method=r["method"], baseline="paper (reported mean)",
-                        metric=metric, **t, better=better))
-    return out
-
-def _per_task(units: pd.DataFrame, metric: str, lower_is_better) -> list[pd.DataFrame]:
-    "compare_methods on each task separately (pairs are seeds)."
-    out = []
-    for (bench, task), g in units.groupby(["benchmark", "task"], sort=False):
-        methods = list(dict.fromkeys(g.method))
-        base = [m for m in methods if m in ("ktnas", "rea") or m.startswith("signal-rank")]
-        c = compare_methods(g, keys=["seed"], value="value", lower_is_better=lower_is_better(bench, task), baselines=base)
-        out.append(c.assign(task=task, metric=metric))
-    return out
-
-def ktnas_evals_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
-    "Paired comparisons of evaluations to the optimum (per dataset and total): methods vs baselines, and vs Table II's means."
-    e = evals_to_optimum_table(rows)
-    e = e[~e.censored].rename(columns={"evals": "value"})
-    tot = e.groupby(["method", "benchmark", "seed"], sort=False).value.sum().reset_index().assign(task="total")
-    units = pd.concat([e, tot], ignore_index=True)
-    parts = _per_task(units, "evals_to_optimum", lambda b, t: True)
-    parts.append(pd.DataFrame(_paper_rows(units, KTNAS_TABLE_II + KTNAS_TABLE_IX, "evals_to_optimum", lambda b, t: True)))
-    return pd.concat([p for p in parts if len(p)], ignore_index=True)
-
-def ktnas_budget_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
-    "Paired comparisons at a fixed budget (best value per task and seed): methods vs baselines, and vs Table III's means."
-    q = rows[rows.kind == "query"].sort_values("query")
-    final = q.groupby(["method", "benchmark", "task", "seed"], sort=False).tail(1).drop(columns="value").rename(columns={"best_so_far": "value"})
-    lower = lambda b, t: not load_benchmark(b).higher_is_better(t)
-    parts = _per_task(final, "best_value", lower)
-    parts.append(pd.DataFrame(_paper_rows(final, KTNAS_TABLE_III, "best_value", lower)))
-    return pd.concat([p for p in parts if len(p)], ignore_index=True)
-
-# %% ../nbs/62_ktnas.ipynb #4b110031
-def plot_convergence(rows: pd.DataFrame, out_dir, name: str = "convergence", max_generation: int | None = None) -> Path:
-    "Best-so-far rank percentile vs generation per task, and the average rank percentile of transferred architectures."
-    import matplotlib.pyplot as plt
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    gens, trans = rows[rows.kind == "generation"], rows[rows.kind == "transfer"]
-    methods = list(dict.fromkeys(gens.method))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for method in methods:
-        for task, g in gens[gens.method == method].groupby("task"):
-            # a task stopped early keeps its best value: carry it forward to the last generation of its seed's run
-            piv = g.pivot_table(index="generation", columns="seed", values="rank_percentile").ffill()
-            y = piv.mean(1)
-            if max_generation: y = y[y.index <= max_generation]
-            axes[0].plot(y.index, y.clip(lower=1e-3), marker=".", label=f"{method} / {task}")
-        t = trans[trans.method == method]
-        if len(t):
-            y = t.groupby(["task", "generation"]).rank_percentile.mean().unstack(0)
-            if max_generation: y = y[y.index <= max_generation]
-            for task in y: axes[1].plot(y.index, y[task], marker=".", label=f"{method} / {task}")
-    axes[0].set(yscale="log", xlabel="generation", ylabel="best-so-far rank percentile (%, optimum drawn at 1e-3)",
-                title="convergence (mean over seeds)")
-    axes[1].set(xlabel="generation", ylabel="rank percentile of transferred archs (%)", title="transferred architectures (mean over seeds)")
-    for ax in axes: ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = out_dir/f"{name}.png"; fig.savefig(path, dpi=120); plt.close(fig)
-    return path
-
-def plot_evals(summary: pd.DataFrame, out_dir, name: str = "evals_to_optimum") -> Path:
-    "Bar chart of mean evaluations to the optimum per method and task (log scale), paper values as markers."
-    import matplotlib.pyplot as plt
-    s = summary[(summary.metric == "evals_to_optimum") & (summary.task != "total") & summary["mean"].notna()]
-    methods, tasks = list(dict.fromkeys(s.method)), list(dict.fromkeys(s.task))
-    fig, ax = plt.subplots(figsize=(8, 4)); w = 0.8/max(1, len(methods))
-    for i, method in enumerate(methods):
-        d = s[s.method == method].set_index("task").reindex(tasks)
-        x = np.arange(len(tasks)) + i*w
-        ax.bar(x, d["mean"], w, yerr=d["std"].fillna(0), label=method)
-        ax.scatter(x, d["paper_value"], marker="x", color="k", zorder=3)
-    ax.set(xticks=np.arange(len(tasks)) + w*(len(methods) - 1)/2, xticklabels=tasks, yscale="log",
-           ylabel="evaluations to the optimum", title="ours (bars) vs paper (x)")
-    ax.legend(fontsize=7); fig.tight_layout()
-    path = Path(out_dir)/f"{name}.png"; fig.savefig(path, dpi=120); plt.close(fig)
-    return path
-
-def plot_budget_curves(rows: pd.DataFrame, out_dir, name: str = "curves") -> Path:
-    "Best-so-far rank percentile vs queries per task and method (mean over seeds)."
-    import matplotlib.pyplot as plt
-    q = rows[rows.kind == "query"]
-    tasks = list(dict.fromkeys(q.task))
-    fig, axes = plt.subplots(1, len(tasks), figsize=(3.2*len(tasks), 3.2), squeeze=False)
-    for ax, task in zip(axes[0], tasks):
-        for method, g in q[q.task == task].groupby("method"):
-            y = g.groupby("query").rank_percentile.mean()
-            ax.plot(y.index, y.clip(lower=1e-3), label=method)
-        ax.set(yscale="log", title=task, xlabel="evaluations")
-    axes[0][0].set_ylabel("best-so-far rank percentile (%)"); axes[0][-1].legend(fontsize=7)
-    fig.tight_layout()
-    path = Path(out_dir)/f"{name}.png"; fig.savefig(path, dpi=120); plt.close(fig)
-    return path
-
-# %% ../nbs/62_ktnas.ipynb #2f65877e
-from .experiments import register_experiment, Trial, register_trial
-
-KTNAS_FN = "ktnas"
-NB201_TASKS = ["cifar10", "cifar100", "ImageNet16-120"]
-KTNAS_TABLE_II = [dict(method=m, benchmark="nb201", task=t, metric="evals_to_optimum", value=v)
-                  for m, vals in [("ktnas", (100.7, 27.9, 60.0, 188.5)), ("rea", (563.2, 438.2, 715.1, 1439.6)),
-                                  ("random", (7782.1, 7621.2, 7726.1, 23129.4))]
-                  for t, v in zip(NB201_TASKS + ["total"], vals)]
-KTNAS_TABLE_III = [dict(method=m, benchmark="tnb101_micro", task=t, metric="best_value", value=v)
-                   for m, vals in [("ktnas", (46.07, 54.90, 60.10)), ("random", (45.16, 54.41, 61.48)),
-                                   ("rea", (45.39, 54.62, 61.75)), ("optimum", (46.32, 54.94, 59.38))]
-                   for t, v in zip(TNB_PAPER_TASKS, vals)]
-KTNAS_TABLE_IX = [dict(method=m, benchmark="nb201", task="total", metric="evals_to_optimum", value=v)
-                  for m, v in [("ktnas", 188.5), ("ktnas-node2vec", 196.0)]]
-
-def _seeds(profile, quick=3): return range(quick if profile == "quick" else 10)
-
-def _evals_and_budget_comparisons(rows):
-    parts = []
-    if (rows.benchmark == "nb201").any(): parts.append(ktnas_evals_comparisons(rows[rows.benchmark == "nb201"]))
-    if (rows.benchmark != "nb201").any(): parts.append(ktnas_budget_comparisons(rows[rows.benchmark != "nb201"]))
-    return pd.concat(parts, ignore_index=True)
-
-def _evals_and_budget_summary(rows, profile):
-    parts = []
-    if (rows.benchmark == "nb201").any(): parts.append(ktnas_evals_summary(rows[rows.benchmark == "nb201"], profile))
-    if (rows.benchmark != "nb201").any(): parts.append(ktnas_budget_summary(rows[rows.benchmark != "nb201"], profile))
-    return pd.concat(parts, ignore_index=True)
-
-NB201_METHODS = ["ktnas", "ktnas-test12", "signal-rank:synflow", "signal-rank:test12", "rea", "random"]
-
-@register_experiment("ktnas-nb201", paper="KTNAS", table="Table II + convergence figure",
-                     cost_quick="~3 min, 18 trials (the first run scores the NB201 space with synflow, cached)",
-                     cost_paper="~10 min, 60 trials (same)",
-                     description="evaluations to reach the optimum on NB201 (C10/C100/IN16 jointly), KTNAS (synflow; test12 variant) vs sort-by-signal, REA, RS; no cap",
-                     summarize=ktnas_evals_summary, reported=KTNAS_TABLE_II, compare=ktnas_evals_comparisons)
-def ktnas_nb201(profile: str) -> list[Trial]:
-    "KTNAS (joint) with synflow and with test12, sort-by-signal, REA and RS on the three NB201 datasets; stop at the optimum, no cap."
-    cfg = dict(tasks=NB201_TASKS, stop_at_optimum=True)
-    return [Trial("ktnas-nb201", m, "nb201", "+".join(NB201_TASKS), s, NB201_BUDGET, cfg, KTNAS_FN)
-            for m in NB201_METHODS for s in _seeds(profile)]
-
-@ktnas_nb201.plotter
-def _plot_nb201(rows, summary, out_dir):
-    plot_evals(summary, out_dir); plot_convergence(rows, out_dir)
-
-@register_experiment("ktnas-tnb-micro", paper="KTNAS", table="Table III",
-                     cost_quick="~1 min, 18 trials", cost_paper="~4 min, 60 trials",
-                     description="best found at 50 evaluations per task on TNB micro: KTNAS (paper trio and the other four jointly) vs RS, REA",
-                     summarize=ktnas_budget_summary, reported=KTNAS_TABLE_III, compare=ktnas_budget_comparisons)
-def ktnas_tnb_micro(profile: str) -> list[Trial]:
-    "KTNAS on the paper trio and on the other four tasks (each group jointly), RS and REA on all seven; budget 50."
-    out = []
-    for s in _seeds(profile):
-        for group in (TNB_PAPER_TASKS, TNB_OTHER_TASKS):
-            out.append(Trial("ktnas-tnb-micro", "ktnas", "tnb101_micro", "+".join(group), s, 50, dict(tasks=group), KTNAS_FN))
-            out += [Trial("ktnas-tnb-micro", m, "tnb101_micro", "+".join(group), s, 50, dict(tasks=group), KTNAS_FN) for m in ("random", "rea")]
-    return out
-
-@ktnas_tnb_micro.plotter
-def _plot_tnb(rows, summary, out_dir):
-    plot_budget_curves(rows, out_dir); plot_convergence(rows, out_dir)
-
-@register_experiment("ktnas-ablation", paper="KTNAS", table="Tables VII and IX (on the benchmarks)",
-                     cost_quick="~3 min, 16 trials", cost_paper="~15 min, 80 trials",
-                     description="transfer rank with arch2vec / node2vec, random transfer, no transfer (and the test12 signal): NB201 evals to optimum, TNB micro trio at 50",
-                     summarize=_evals_and_budget_summary, reported=KTNAS_TABLE_IX, compare=_evals_and_budget_comparisons)
-def ktnas_ablation(profile: str) -> list[Trial]:
-    "The KTNAS variants on NB201 (evals to optimum, no cap) and the TNB micro trio (budget 50)."
-    out = []
-    for s in _seeds(profile, quick=2):
-        for m in KTNAS_VARIANTS:
-            out.append(Trial("ktnas-ablation", m, "nb201", "+".join(NB201_TASKS), s, NB201_BUDGET,
-                             dict(tasks=NB201_TASKS, stop_at_optimum=True), KTNAS_FN))
-            if m != "ktnas-test12":      # test12 exists on NB201 only
-                out.append(Trial("ktnas-ablation", m, "tnb101_micro", "+".join(TNB_PAPER_TASKS), s, 50, dict(tasks=TNB_PAPER_TASKS), KTNAS_FN))
-    return out
-
-@ktnas_ablation.plotter
-def _plot_ablation(rows, summary, out_dir):
-    nb = rows[rows.benchmark == "nb201"]
-    if len(nb): plot_evals(summary[summary.benchmark == "nb201"], out_dir, "ablation_nb201")
-    tnb = rows[rows.benchmark != "nb201"]
-    if len(tnb): plot_budget_curves(tnb, out_dir, "ablation_tnb_curves")
-
-# %% ../nbs/62_ktnas.ipynb #3bfe2f5d
-from .experiments import tuning_seeds, search_comparisons
-
-TUNING_NB201 = {f"ktnas lf={lf} proposals={p}": dict(low_fidelity=lf, proposals=p) for lf in ("synflow", "params", "flops") for p in (5, 10, 24)}
-TUNING_TNB = {**{f"ktnas proposals={p} edits={e}": dict(proposals=p, mutation_edits=e) for p in (10, 100) for e in (1, 2)},
-              "ktnas screen=space": dict(screen="space")}   # the GCN ranks the whole space (Table I's predictor, Wen et al.)
-
-@register_experiment("tuning-ktnas-nb201", paper="KTNAS", table="tuning sweep (seeds 1000-1004): cheap signal and proposals on NB201",
-                     cost_quick="~1 min", cost_paper="~4 min, 45 joint runs",
-                     description="KTNAS on NB201 (3 datasets jointly, to the optima): proxy x mutants screened, on tuning seeds",
-                     summarize=ktnas_evals_summary, compare=lambda rows: pd.DataFrame())
-def tuning_ktnas_nb201(profile: str) -> list[Trial]:
-    "Each TUNING_NB201 setting x tuning seeds (quick 2, paper 5), joint NB201 runs to the optima."
-    cfg = dict(tasks=NB201_TASKS, stop_at_optimum=True, variant="ktnas")
-    return [Trial("tuning-ktnas-nb201", m, "nb201", "+".join(NB201_TASKS), s, NB201_BUDGET, dict(cfg, **c), KTNAS_FN)
-            for m, c in TUNING_NB201.items() for s in tuning_seeds(2 if profile == "quick" else 5)]
-
-@register_experiment("tuning-ktnas-tnb", paper="KTNAS", table="tuning sweep (seeds 1000-1004): GCN pool and reach on TNB micro",
-                     cost_quick="~1 min", cost_paper="~6 min, 25 joint runs",
-                     description="KTNAS on the TNB micro trio at budget 50: mutants screened by the GCN x edits, or the GCN ranking the whole space, on tuning seeds",
-                     summarize=ktnas_budget_summary,
-                     compare=lambda rows: search_comparisons(rows[rows.kind == "query"], baselines=["ktnas proposals=10 edits=1"]))
-def tuning_ktnas_tnb(profile: str) -> list[Trial]:
-    "Each TUNING_TNB setting x tuning seeds (quick 2, paper 5), joint trio runs at budget 50."
-    cfg = dict(tasks=TNB_PAPER_TASKS, variant="ktnas")
-    return [Trial("tuning-ktnas-tnb", m, "tnb101_micro", "+".join(TNB_PAPER_TASKS), s, 50, dict(cfg, **c), KTNAS_FN)
-            for m, c in TUNING_TNB.items() for s in tuning_seeds(2 if profile == "quick" else 5)]

@@ -177,7 +177,7 @@ def _ordered(known: list, present) -> list:
 def transfer_trial(trial: Trial) -> list[dict]:
     "One trial of the table: a search (`search.run`) or a joint KTNAS run, as per-query rows with `best_so_far` and `rank_percentile`."
     if trial.method != "ktnas": return search_trial(trial)
-    from transnas_repro.ktnas import ktnas_trial
+    from transnas_repro.ktnas_experiments import ktnas_trial
     keep = ["experiment", "method", "benchmark", "task", "seed", "budget", "split", "query", "arch", "value", "best_so_far",
             "rank_percentile", "package_version", "device", "config", *search.ledger_columns(search.Ledger().as_dict()), "joint_queries"]
     return [{k: r[k] for k in keep if k in r} for r in ktnas_trial(trial) if r.get("kind") == "query"]

@@ -33,10 +33,11 @@ def check_profile(profile: str) -> str:
 # %% ../nbs/67_runner.ipynb #13d6c8d4
 TRIAL_FNS = Registry("trial function", decorator="register_trial", group="transnas_repro.trials")
 
-def register_trial(name: str  # the value of `Trial.fn` that names it, e.g. 'search'
+def register_trial(name: str,              # the value of `Trial.fn` that names it, e.g. 'search'
+                   path: str | None = None  # 'module:function' its trial ids hash instead of its own (a moved function keeps its ids)
                   ):
     "Decorator registering a trial function `fn(trial) -> list of row dicts` under `name`."
-    return TRIAL_FNS.register(name)
+    return TRIAL_FNS.register(name, **({} if path is None else dict(path=path)))
 
 # %% ../nbs/67_runner.ipynb #41b30e71
 @dataclass
@@ -61,9 +62,10 @@ class Trial:
         return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{self.method}-{self.bench}-{self.task}-s{self.seed}-{digest}")
 
 def fn_path(fn: str) -> str:
-    "'module:function' of a registered trial function's name (read from the package's sources, else the registered object); other values as given."
+    "'module:function' of a registered trial function's name (its registration's `path`, else read from the package's sources, else the registered object); other values as given."
     if not isinstance(fn, str) or ":" in fn: return fn
     d = TRIAL_FNS.declared().get(fn) or {}
+    if d.get("path") or TRIAL_FNS.infos.get(fn, {}).get("path"): return d.get("path") or TRIAL_FNS.infos[fn]["path"]
     if d.get("function"): return f"{d['module']}:{d['function']}"
     o = dict.get(TRIAL_FNS, fn)
     return f"{o.__module__}:{o.__name__}" if o is not None else fn
