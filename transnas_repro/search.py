@@ -91,7 +91,8 @@ def ledger_columns(ledger: dict) -> dict:
                 source_labels=sum(ledger["source_labels"].values()),
                 low_fidelity_archs=sum(v["archs"] for v in ledger["low_fidelity"].values()),
                 proxy_cpu_seconds=ledger["proxy_cpu_seconds"], evaluation_equivalents=ledger["evaluation_equivalents"],
-                pretrained_labels=int(sum(ledger["pretrained_on"].values())), ledger=json.dumps(ledger, sort_keys=True))
+                pretrained_labels=int(sum(v for k, v in ledger["pretrained_on"].items() if not k.startswith("unlabelled"))),
+                ledger=json.dumps(ledger, sort_keys=True))
 
 # %% ../nbs/60_search.ipynb #69d437f5
 class Oracle:
@@ -223,7 +224,7 @@ def _partner(self: Oracle, task: str, budget: int) -> Oracle:
     return o
 
 def _declare_pretraining(self: Oracle, what: str, labels: int):
-    "Record that a predictor or encoder was trained on `labels` labelled examples of `what` before this search."
+    "Record that a predictor or encoder was trained on `labels` examples of `what` before this search ('unlabelled ...': not labels)."
     self.ledger.pretrained_on[what] = int(labels)
 
 # %% ../nbs/60_search.ipynb #93f9f4e5
