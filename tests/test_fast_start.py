@@ -4,8 +4,13 @@ import pytest
 
 pytestmark = pytest.mark.needs_data
 HEAVY = ["torch", "torch_geometric", "scipy.stats", "matplotlib", "transnas_repro.archgraph", "transnas_repro.ktnas",
+<<<<<<< HEAD
          "transnas_repro.ktnas_experiments", "transnas_repro.gennas", "transnas_repro.contrastive", "transnas_repro.proxies",
          "transnas_repro.proxy_defs"]
+=======
+         "transnas_repro.gennas", "transnas_repro.contrastive", "transnas_repro.proxies", "transnas_repro.proxy_defs",
+         "transnas_repro.layers"]
+>>>>>>> split-bench
 CODE = """
 import sys
 from typer.testing import CliRunner
@@ -38,3 +43,10 @@ def test_plots_does_not_import_experiments():
             "import transnas_repro.plots\nprint('transnas_repro.experiments' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
     assert out.split() == ["False", "False", "False"], out
+
+def test_split_chapters_import_no_entry_point():
+    "No import cycle: `nb101` (re-exported by `benchmarks`) and `layers` (re-exported by `networks`) import neither entry point."
+    code = ("import sys, transnas_repro.nb101, transnas_repro.layers\n"
+            "print('transnas_repro.benchmarks' in sys.modules, 'transnas_repro.networks' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.split() == ["False", "False"], out

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st, settings
-from transnas_repro import benchmarks as B
+from transnas_repro import benchmarks as B, nb101 as NB   # NB: where the hash and the space live (benchmarks re-exports them)
 from transnas_repro.data import CacheError, DataError, meta_path, cache_problem
 
 pytestmark = pytest.mark.needs_data
@@ -15,7 +15,7 @@ def cells(draw, max_vertices=7):
     n = draw(st.integers(2, max_vertices))
     a = np.triu(np.array(draw(st.lists(st.integers(0, 1), min_size=n*n, max_size=n*n))).reshape(n, n), 1)
     a[0, -1] = 1 if draw(st.booleans()) or n == 2 else a[0, -1]
-    if len(B._on_path(a)) == 0: a[0, -1] = 1
+    if len(NB._on_path(a)) == 0: a[0, -1] = 1
     return a, ["input", *draw(st.lists(st.sampled_from(OPS), min_size=n - 2, max_size=n - 2)), "output"]
 
 @settings(max_examples=200)
@@ -34,7 +34,7 @@ def space6():
 def test_every_valid_cell_is_in_the_space(space6, cell):
     "Completeness: the key of any cell of <= 6 vertices whose pruned form has <= 9 edges is enumerated, and its row is that cell."
     a, ops = cell
-    keep = B._on_path(a)
+    keep = NB._on_path(a)
     if a[np.ix_(keep, keep)].sum() > 9: return
     key = B.nb101_key(a, ops)
     row = space6[space6.key == key]
@@ -46,7 +46,7 @@ def test_enumerated_cells_decode_and_rehash(space6):
         if e % 97: continue                                                   # a deterministic sample of about 1 in 100
         arch = B.encode_nb101(*B.nb101_cell(v, e, c))
         adj, ops = B.decode("nb101", arch)
-        assert B.nb101_key(adj, ops) == key and adj.sum() <= 9 and len(B._on_path(adj)) == len(adj)
+        assert B.nb101_key(adj, ops) == key and adj.sum() <= 9 and len(NB._on_path(adj)) == len(adj)
 
 def test_counts_by_vertices(space6):
     assert space6.groupby("vertices").size().tolist() == [1, 6, 84, 2441, 62010]
@@ -73,7 +73,7 @@ def test_join_missing_keys_refused(tmp_path, monkeypatch):
     with pytest.raises(DataError, match="are not in the enumerated space") as e: B.nb101_join(small)
     msg = str(e.value)
     assert "nasbench_vis_data-10k.json" in msg and "nasbench_vis_data-20k.json" in msg and "transnas-repro data build nb101 --force" in msg
-    monkeypatch.setattr(B, "nb101_space", lambda *a, **k: small)              # a space cache that is sound but short
+    monkeypatch.setattr(NB, "nb101_space", lambda *a, **k: small)             # a space cache that is sound but short (nb101_join looks it up in nb101)
     B.load_benchmark.cache_clear()
     with pytest.raises(DataError, match=r"29806 of 30001 NB101 keys"): B.load_benchmark("nb101")
     assert not B.benchmark_table_path("nb101").exists()                       # nothing half-joined is cached

@@ -16,16 +16,17 @@ from .core import cache_dir, check_choice, Registry
 from .data import (data_path, FILES, TNB_TASKS, cached_file, cache_problem, cache_lock, meta_path, CacheError,
                    DataError)
 from . import metrics
+from .nb101 import *
 
 # %% auto #0
 __all__ = ['TNB_METRICS', 'NB201_TASKS', 'BENCHMARKS', 'BENCHMARK_DESCRIPTIONS', 'TNB_MICRO_OPS', 'NB201_OPS', 'NASLIB_NB201_OPS',
-           'NASLIB_NB201_EDGE_TO_STRING', 'NB101_OPS', 'NASLIB_NB101_OPS', 'VIS_NB101_OPS', 'DARTS_OPS', 'NB101_LABELS',
-           'NB101_INTERIOR_OPS', 'NB101_SPACE_SIZE', 'NB101_VIS_FILES', 'SPACES', 'BENCHMARK_FACTORIES', 'TaskMetric',
-           'decode', 'encode', 'tnb_macro_archs', 'tnb_micro_archs', 'nb201_archs', 'to_naslib', 'from_naslib',
-           'encode_nb101', 'encode_nb301', 'nb101_module_hash', 'nb101_key', 'nb101_cell', 'enumerate_nb101',
-           'enumerate_nb101_naive', 'nb101_build_fix', 'nb101_space_path', 'nb101_space', 'nb101_join', 'SpaceSpec',
-           'space_spec', 'spaces_of', 'benchmark_table_path', 'benchmark_table', 'source_files', 'Benchmark',
-           'register_benchmark', 'load_benchmark', 'check_tnb_mapping']
+           'NASLIB_NB201_EDGE_TO_STRING', 'NB101_OPS', 'NASLIB_NB101_OPS', 'VIS_NB101_OPS', 'DARTS_OPS', 'SPACES',
+           'BENCHMARK_FACTORIES', 'TaskMetric', 'decode', 'encode', 'tnb_macro_archs', 'tnb_micro_archs', 'nb201_archs',
+           'to_naslib', 'from_naslib', 'encode_nb101', 'encode_nb301', 'SpaceSpec', 'space_spec', 'spaces_of',
+           'benchmark_table_path', 'benchmark_table', 'source_files', 'Benchmark', 'register_benchmark',
+           'load_benchmark', 'check_tnb_mapping', 'NB101_LABELS', 'NB101_INTERIOR_OPS', 'NB101_SPACE_SIZE',
+           'NB101_VIS_FILES', 'nb101_module_hash', 'nb101_key', 'nb101_cell', 'enumerate_nb101',
+           'enumerate_nb101_naive', 'nb101_build_fix', 'nb101_space_path', 'nb101_space', 'nb101_join']
 
 # %% ../nbs/02_benchmarks.ipynb #b45022dd
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ TNB_METRICS = {
     "autoencoder": TaskMetric("autoencoder", "SSIM", "x100"),
     "room_layout": TaskMetric("room_layout", "L2 loss", "x100", higher_is_better=False),
 }
+
+# %% ../nbs/02_benchmarks.ipynb #e2539868
 NB201_TASKS = ["cifar10", "cifar100", "ImageNet16-120"]
 BENCHMARKS = ["tnb101_micro", "tnb101_macro", "nb201", "nb101_sample", "nb301_sample", "nb101"]
 BENCHMARK_DESCRIPTIONS = {
@@ -77,6 +80,7 @@ def _bad_format(bench: str, arch) -> ValueError:
     fmt, example, _ = _FORMATS[bench]
     return ValueError(f"Malformed {bench} architecture {arch!r}. Expected format: {fmt}; for example {example!r}.")
 
+# %% ../nbs/02_benchmarks.ipynb #7156074e
 def decode(bench: str,  # benchmark name
            arch: str,   # canonical architecture string
           ):
@@ -94,6 +98,7 @@ def decode(bench: str,  # benchmark name
     if bench == "nb301_sample": return _decode_nb301(arch)
     check_choice(bench, BENCHMARKS, "benchmark")
 
+# %% ../nbs/02_benchmarks.ipynb #ade8b449
 def encode(bench: str, parts) -> str:
     "Inverse of `decode` for the three full spaces."
     if bench == "tnb101_micro":
@@ -169,6 +174,7 @@ def _decode_nb101(arch: str, bench: str = "nb101_sample"):
         raise ValueError(f"Inconsistent {bench} architecture {arch!r}: need an upper-triangular n x n matrix and n ops from {NB101_OPS}.")
     return adj, ops
 
+# %% ../nbs/02_benchmarks.ipynb #c98beb56
 def encode_nb301(normal, reduce) -> str:
     "NB301 string from two lists of (op name, input node)."
     f = lambda cell: ",".join(f"{op}~{i}" for op, i in cell)
@@ -187,182 +193,10 @@ def _decode_nb301(arch: str):
 
 def _decode_nb301_err(arch): return ValueError(f"Malformed nb301_sample architecture {arch!r}: 8 (op~input) pairs per cell, op in {DARTS_OPS}.")
 
-# %% ../nbs/02_benchmarks.ipynb #3266dbe7
-NB101_LABELS = {"input": -1, "output": -2, "conv3x3-bn-relu": 0, "conv1x1-bn-relu": 1, "maxpool3x3": 2}   # nasbench's available_ops order
-NB101_INTERIOR_OPS = ["conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"]
-
-def _md5(s: str) -> str: return hashlib.md5(s.encode()).hexdigest()
-
-def _refine(ins: list, outs: list, labels: list) -> str:
-    "nasbench's hash from each vertex's in- and out-neighbour lists and integer labels."
-    n = len(labels)
-    colour = [_md5(f"({len(outs[v])}, {len(ins[v])}, {labels[v]})") for v in range(n)]    # str((out-degree, in-degree, label))
-    for _ in range(n):
-        colour = [_md5("".join(sorted([colour[w] for w in ins[v]])) + "|" + "".join(sorted([colour[w] for w in outs[v]]))
-                       + "|" + colour[v]) for v in range(n)]
-    return _md5(str(sorted(colour)))
-
-def _neighbours(adjacency) -> tuple[list, list]:
-    a = np.asarray(adjacency, dtype=bool)
-    return [np.flatnonzero(a[:, v]).tolist() for v in range(len(a))], [np.flatnonzero(a[v]).tolist() for v in range(len(a))]
-
-def nb101_module_hash(adjacency,  # pruned n x n 0/1 matrix
-                      labels,     # n ints: -1 input, -2 output, 0 conv3x3, 1 conv1x1, 2 maxpool3x3
-                     ) -> str:
-    "NAS-Bench-101's module hash (graph_util.hash_module): md5 colour refinement, one round per vertex, then md5 of the sorted colours."
-    return _refine(*_neighbours(adjacency), [int(l) for l in labels])
-
-def _on_path(adjacency) -> np.ndarray:
-    "Vertices of a DAG that lie on some path from vertex 0 to the last vertex."
-    r = np.eye(len(adjacency), dtype=bool) | np.asarray(adjacency, dtype=bool)
-    for _ in range(len(r).bit_length()): r = r | (r.astype(np.int64) @ r.astype(np.int64) > 0)   # reachability by squaring
-    return np.flatnonzero(r[0] & r[:, -1])
-
-def nb101_key(adjacency, ops) -> str:
-    "The NB101 dataset key of a cell (adjacency, op names): pruned as nasbench's ModelSpec does, then hashed."
-    a = np.asarray(adjacency, dtype=int); keep = _on_path(a)
-    if len(keep) == 0: raise ValueError(f"NB101 cell {list(ops)} has no path from input to output: it has no key.")
-    return nb101_module_hash(a[np.ix_(keep, keep)], [NB101_LABELS[ops[i]] for i in keep])
-
-# %% ../nbs/02_benchmarks.ipynb #f039e89c
-def _edge_bit(x: int, y: int) -> int: return x + y*(y - 1)//2     # nasbench's bit for edge x -> y (column by column)
-
-def _full_dags(n: int, max_edges: int) -> np.ndarray:
-    "Bit masks (ascending) of the n-vertex DAGs with at most `max_edges` edges whose vertices all lie on an input -> output path."
-    m = n*(n - 1)//2
-    bits = np.arange(1 << m, dtype=np.int64)
-    edges = np.zeros(len(bits), np.int8)
-    for e in range(m): edges += ((bits >> e) & 1).astype(np.int8)
-    bits = bits[edges <= max_edges]
-    for v in range(n):      # upper triangular: on a path <=> an out-edge (all but the output) and an in-edge (all but the input)
-        if v < n - 1: bits = bits[(bits & sum(1 << _edge_bit(v, y) for y in range(v + 1, n))) != 0]
-        if v > 0: bits = bits[(bits & sum(1 << _edge_bit(x, v) for x in range(v))) != 0]
-    return bits
-
-def _relabelled(bits: np.ndarray, n: int, p: tuple) -> np.ndarray:
-    "Bit masks after moving vertex v to p[v]; -1 where the result is not upper triangular (not in nasbench's list)."
-    out, bad = np.zeros_like(bits), 0
-    for y in range(1, n):
-        for x in range(y):
-            if p[x] > p[y]: bad |= 1 << _edge_bit(x, y)
-            else: out |= ((bits >> _edge_bit(x, y)) & 1) << _edge_bit(p[x], p[y])
-    return np.where((bits & bad) != 0, -1, out)
-
-def _classes(n: int, max_edges: int) -> list[tuple[int, np.ndarray]]:
-    "(bit mask, op codes) of nasbench's first-seen cell of every isomorphism class of n vertices."
-    bits = _full_dags(n, max_edges)
-    perms = [(0, *q, n - 1) for q in itertools.permutations(range(1, n - 1))]     # input and output stay put
-    moved = np.stack([_relabelled(bits, n, p) for p in perms])
-    first = np.where(moved >= 0, moved, np.iinfo(np.int64).max).min(0) == bits    # the smallest mask of its structure class
-    structures, automorphisms = bits[first], (moved[:, first] == bits[first]).T
-    k = n - 2
-    digits = np.array(list(itertools.product(range(3), repeat=k)), dtype=np.int64).reshape(3**k, k)
-    moved_code = np.zeros((len(perms), 3**k), np.int64)      # op code after each relabelling, for every op code
-    for i, p in enumerate(perms):
-        d = np.empty_like(digits); d[:, [p[j] - 1 for j in range(1, n - 1)]] = digits
-        moved_code[i] = d @ 3**np.arange(k - 1, -1, -1)
-    firsts, out = {}, []
-    for s, auts in zip(structures, automorphisms):          # a code is first-seen when no automorphism makes it smaller
-        key = auts.tobytes()
-        if key not in firsts: firsts[key] = np.flatnonzero(moved_code[auts].min(0) == np.arange(3**k))
-        out.append((int(s), firsts[key]))
-    return out
-
-def nb101_cell(vertices: int, edge_bits: int, op_code: int) -> tuple[np.ndarray, list[str]]:
-    "Adjacency and op names of an enumerated cell (op code: the interior labels as base-3 digits, first vertex first)."
-    a = np.zeros((vertices, vertices), int)
-    for y in range(1, vertices):
-        for x in range(y): a[x, y] = (int(edge_bits) >> _edge_bit(x, y)) & 1
-    ops = [NB101_INTERIOR_OPS[(int(op_code) // 3**(vertices - 3 - j)) % 3] for j in range(vertices - 2)]
-    return a, ["input", *ops, "output"]
-
-def enumerate_nb101(max_vertices: int = 7,   # vertices, input and output included
-                    max_edges: int = 9,
-                    progress: bool | None = None) -> pd.DataFrame:
-    "Every NB101 cell up to `max_vertices` and `max_edges`, one row per module hash (key, vertices, edge_bits, op_code) in nasbench's order."
-    from transnas_repro.core import progress_bar
-    classes = [(n, c) for n in range(2, max_vertices + 1) for c in _classes(n, max_edges)]
-    keys, rows = [], []
-    with progress_bar(sum(len(c) for _, (_, c) in classes), "NB101 cells hashed", progress, unit="cell") as bar:
-        for n, (s, codes) in classes:
-            ins, outs = _neighbours(nb101_cell(n, s, 0)[0])
-            for c in codes.tolist():
-                keys.append(_refine(ins, outs, [-1, *((c // 3**(n - 3 - j)) % 3 for j in range(n - 2)), -2]))
-            rows.append((n, s, codes)); bar.update(len(codes))
-    df = pd.DataFrame(dict(key=keys, vertices=np.concatenate([np.full(len(c), n, np.int8) for n, _, c in rows]),
-                           edge_bits=np.concatenate([np.full(len(c), s, np.int32) for _, s, c in rows]),
-                           op_code=np.concatenate([c for _, _, c in rows]).astype(np.int16)))
-    return df.drop_duplicates("key", ignore_index=True)     # a false positive of the hash would keep the first, as nasbench did
-
-def enumerate_nb101_naive(max_vertices: int = 5, max_edges: int = 9) -> pd.DataFrame:
-    "The reference, as nasbench's generate_graphs: hash every labelled cell, keep the first per key (slow; for checks)."
-    keys = {}
-    for n in range(2, max_vertices + 1):
-        slots = [(x, y) for y in range(1, n) for x in range(y)]                   # bit i is edge slots[i]
-        for bits in range(1 << len(slots)):
-            if bin(bits).count("1") > max_edges: continue
-            a = np.zeros((n, n), int)
-            for i, (x, y) in enumerate(slots): a[x, y] = (bits >> i) & 1
-            if len(_on_path(a)) < n: continue                                      # it would be pruned
-            for labels in itertools.product(range(3), repeat=n - 2):
-                key = nb101_module_hash(a, [-1, *labels, -2])
-                if key not in keys: keys[key] = (n, bits, int("".join(map(str, labels)) or "0", 3))
-    return pd.DataFrame([(k, *v) for k, v in keys.items()], columns=["key", "vertices", "edge_bits", "op_code"])
-
-# %% ../nbs/02_benchmarks.ipynb #7424b802
-NB101_SPACE_SIZE = 423_624     # nasbench: the unique cells of at most 7 vertices and 9 edges
-_NB101_SPACE = dict(kind="nb101 space", version=1)
-
-def nb101_build_fix(max_vertices: int = 7) -> str:
-    "The command that rebuilds the NB101 space cache."
-    return "transnas-repro data build nb101" + (f" --max-vertices {max_vertices}" if max_vertices != 7 else "") + " --force"
-
-def nb101_space_path(max_vertices: int = 7, max_edges: int = 9) -> Path:
-    "Cache file of the enumerated NB101 space."
-    return cache_dir("benchmarks")/f"nb101-space-{max_vertices}v{max_edges}e-v{_NB101_SPACE['version']}.parquet"
-
-def nb101_space(max_vertices: int = 7, max_edges: int = 9,
-                force: bool = False,              # rebuild whatever the cache holds
-                progress: bool | None = None) -> pd.DataFrame:
-    "The enumerated NB101 space (key, vertices, edge_bits, op_code), built once into the user cache; a stale or partial cache is refused."
-    path, params = nb101_space_path(max_vertices, max_edges), dict(max_vertices=max_vertices, max_edges=max_edges, version=_NB101_SPACE["version"])
-    if force:
-        with cache_lock(path): path.unlink(missing_ok=True); meta_path(path).unlink(missing_ok=True)
-    elif (problem := cache_problem(path, _NB101_SPACE["kind"], {}, params)) not in (None, "missing"):
-        raise CacheError(f"The NB101 space cache {path} cannot be used: {problem}; it is stale or partial "
-                         f"(an interrupted or older build, or an edit). "
-                         f"Fix: {nb101_build_fix(max_vertices)}")
-    space = cached_file(path, lambda: enumerate_nb101(max_vertices, max_edges, progress), lambda df, f: df.to_parquet(f, index=False),
-                        pd.read_parquet, kind=_NB101_SPACE["kind"], params=params)
-    if (max_vertices, max_edges) == (7, 9) and len(space) != NB101_SPACE_SIZE:
-        raise CacheError(f"The NB101 space cache {path} holds {len(space)} cells, not {NB101_SPACE_SIZE}. Fix: {nb101_build_fix()}")
-    return space
-
-# %% ../nbs/02_benchmarks.ipynb #0ce80a2a
-NB101_VIS_FILES = ["nb101/nasbench_vis_data-20k.json", "nb101/nasbench_vis_data-10k.json"]   # 20,001 + 10,000 keys, none shared
-
-def nb101_join(space: pd.DataFrame | None = None,   # the enumerated space (default: nb101_space(), built if missing)
-              ) -> pd.DataFrame:
-    "The nasbench-vis labelled cells (20k file, then 10k) with their enumerated cell, joined by key; refused unless every key matches."
-    where = f"the cached space {nb101_space_path()}" if space is None else "the space given"
-    space = nb101_space() if space is None else space
-    vis = pd.concat([pd.DataFrame(json.loads(data_path(f).read_text())).assign(source=f.split("/")[-1]) for f in NB101_VIS_FILES],
-                    ignore_index=True)
-    out = vis.merge(space, on="key", how="left", validate="one_to_one")
-    if (lost := out.vertices.isna()).any():
-        first = out[lost].iloc[0]
-        raise DataError(f"{int(lost.sum())} of {len(out)} NB101 keys of {', '.join(NB101_VIS_FILES)} are not in the enumerated space "
-                        f"({where}, {len(space)} cells); the first is {first.key} of {first.source}. "
-                        f"The space cache is incomplete or wrong. Fix: {nb101_build_fix()}")
-    return out.astype(dict(vertices=int, edge_bits=int, op_code=int))
-
-def _load_nb101_full() -> pd.DataFrame:
-    "30,001 cells: validation accuracy after 108 epochs of one training run (nasbench-vis's fraction -> %), official_id = file order."
-    j = nb101_join()
-    out = pd.DataFrame({"arch": [encode_nb101(*nb101_cell(*c)) for c in zip(j.vertices, j.edge_bits, j.op_code)],
-                        "valid/cifar10": j["108_final_validation_accuracy"]*100, "official_id": np.arange(len(j))})
-    for e in (4, 12, 36): out[f"valid_acc_{e}ep"] = j[f"{e}_final_validation_accuracy"]*100
-    return out.assign(params=j.trainable_parameters.astype(float), train_seconds=j.final_training_time, key=j.key, source=j.source)
+# %% ../nbs/02_benchmarks.ipynb #fe648762
+_all_ = ['NB101_LABELS', 'NB101_INTERIOR_OPS', 'NB101_SPACE_SIZE', 'NB101_VIS_FILES', 'nb101_module_hash', 'nb101_key',
+         'nb101_cell', 'enumerate_nb101', 'enumerate_nb101_naive', 'nb101_build_fix', 'nb101_space_path', 'nb101_space',
+         'nb101_join']   # nb101, re-exported: `from transnas_repro.benchmarks import nb101_key` works
 
 # %% ../nbs/02_benchmarks.ipynb #d3bfe549
 @dataclass(frozen=True)
@@ -380,6 +214,7 @@ class SpaceSpec:
     embedding: str | None = None   # KTNAS's default architecture embedding (None: not a KTNAS space)
     naslib_zc: str | None = None   # NASLib's recorded zero-cost file of the space (data.FILES name)
 
+# %% ../nbs/02_benchmarks.ipynb #3a8339ca
 _CLS, _TNB = (1, 3, 32, 32), (1, 3, 256, 256)
 SPACES = {s.name: s for s in [
     SpaceSpec("tnb101_micro", "cell", tuple(TNB_MICRO_OPS), True, tuple(TNB_TASKS), "class_object", _TNB, "tnb-micro", "taskonomy", "arch2vec",
@@ -392,6 +227,7 @@ SPACES = {s.name: s for s in [
     SpaceSpec("nb301_sample", "darts", tuple(DARTS_OPS), False, ("cifar10",), "cifar10", _CLS, "darts", "classifier"),
     SpaceSpec("nb101", "graph", tuple(NB101_OPS), False, ("cifar10",), "cifar10", _CLS, "nb101", "classifier")]}
 
+# %% ../nbs/02_benchmarks.ipynb #a6ce40f3
 _MISSING = object()
 def space_spec(name: str, default=_MISSING) -> SpaceSpec | None:
     "The SpaceSpec of a built-in benchmark; `default` (e.g. None) for any other name instead of the error."
@@ -420,6 +256,7 @@ def _load_tnb(space: str) -> pd.DataFrame:
         out[f"test/{task}"] = df[test].to_numpy()*scale
     return out
 
+# %% ../nbs/02_benchmarks.ipynb #bab131ec
 def _load_nb201() -> pd.DataFrame:
     out = None
     nats = pd.read_csv(data_path("nb201/vtao_nats_bench_test200_seedmean.csv"))
@@ -436,6 +273,7 @@ def _load_nb201() -> pd.DataFrame:
         if not (f.ArchitectureString.to_numpy() == out.arch.to_numpy()).all(): raise ValueError("NATS files are not in NB201 index order")
     return out
 
+# %% ../nbs/02_benchmarks.ipynb #b970ee21
 def _load_nb101() -> pd.DataFrame:
     rows = {}
     zc = json.loads(data_path("nb101/naslib_zc_nasbench101.json").read_text())["nasbench101"]["cifar10"]
@@ -452,6 +290,16 @@ def _load_nb101() -> pd.DataFrame:
     out["official_id"] = np.arange(len(out))
     return out
 
+# %% ../nbs/02_benchmarks.ipynb #e9290696
+def _load_nb101_full() -> pd.DataFrame:
+    "30,001 cells: validation accuracy after 108 epochs of one training run (nasbench-vis's fraction -> %), official_id = file order."
+    j = nb101_join()
+    out = pd.DataFrame({"arch": [encode_nb101(*nb101_cell(*c)) for c in zip(j.vertices, j.edge_bits, j.op_code)],
+                        "valid/cifar10": j["108_final_validation_accuracy"]*100, "official_id": np.arange(len(j))})
+    for e in (4, 12, 36): out[f"valid_acc_{e}ep"] = j[f"{e}_final_validation_accuracy"]*100
+    return out.assign(params=j.trainable_parameters.astype(float), train_seconds=j.final_training_time, key=j.key, source=j.source)
+
+# %% ../nbs/02_benchmarks.ipynb #b3eadf39
 def _load_nb301() -> pd.DataFrame:
     zc = json.loads(data_path("nb301/naslib_zc_nasbench301.json").read_text())["cifar10"]
     rows = []
@@ -462,6 +310,7 @@ def _load_nb301() -> pd.DataFrame:
     out = pd.DataFrame(rows); out["official_id"] = np.arange(len(out))
     return out
 
+# %% ../nbs/02_benchmarks.ipynb #62738b0a
 _LOADERS = {"tnb101_micro": (lambda: _load_tnb("micro"), [f"tnb101/transbench101_{t}.csv" for t in TNB_TASKS]),
             "tnb101_macro": (lambda: _load_tnb("macro"), [f"tnb101/transbench101_{t}.csv" for t in TNB_TASKS]),
             "nb201": (_load_nb201, [f for f in FILES if f.startswith("nb201/nasbench201_") or f.startswith("nb201/vtao")]),
@@ -589,6 +438,7 @@ def register_benchmark(name: str,        # the name load_benchmark, searches and
         return src
     return deco if source is None else deco(source)
 
+# %% ../nbs/02_benchmarks.ipynb #eeb4f14c
 @functools.lru_cache(maxsize=None)
 def load_benchmark(name: str  # one of BENCHMARKS, or a registered benchmark of your own
                   ) -> Benchmark:

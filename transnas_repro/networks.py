@@ -16,68 +16,22 @@ from torch import nn
 from .core import check_choice
 from .data import data_path, TNB_TASKS
 from .benchmarks import decode, from_naslib, encode_nb101, load_benchmark, NB201_TASKS, SPACES, space_spec
+from .layers import *
 
 # %% auto #0
-__all__ = ['TNB_OUTPUTS', 'DARTS_OPS', 'DARTS_V2', 'BENCH_TASKS', 'DEFAULT_TASK', 'NB201_CLASSES', 'FLAVORS',
-           'NASLIB_NB101_OP_ORDER', 'ReLUConvBN', 'ConvBNReLU', 'Zero', 'FactorizedReduce', 'count_params', 'cell_op',
+__all__ = ['TNB_OUTPUTS', 'DARTS_V2', 'BENCH_TASKS', 'DEFAULT_TASK', 'NB201_CLASSES', 'FLAVORS', 'NASLIB_NB101_OP_ORDER',
            'DenseCell', 'NB201Reduction', 'NB201Body', 'TNBResBlock', 'TNBBackbone', 'GenerativeDecoder',
            'SegmentationDecoder', 'classifier_head', 'tnb_head', 'nb101_prune', 'nb101_vertex_channels', 'NB101Cell',
-           'NB101Body', 'SepConv', 'DilConv', 'darts_op', 'DartsCell', 'DartsAuxHead', 'DartsBody', 'Network',
-           'build_network', 'stage_outputs', 'recorded_params', 'bulk_build', 'param_match', 'param_match_table',
-           'to_markdown']
+           'NB101Body', 'DartsCell', 'DartsAuxHead', 'DartsBody', 'Network', 'build_network', 'stage_outputs',
+           'recorded_params', 'bulk_build', 'param_match', 'param_match_table', 'to_markdown', 'DARTS_OPS',
+           'ReLUConvBN', 'ConvBNReLU', 'Zero', 'FactorizedReduce', 'count_params', 'cell_op', 'SepConv', 'DilConv',
+           'darts_op']
 
-# %% ../nbs/05_networks.ipynb #3ee38efa
-class ReLUConvBN(nn.Sequential):
-    "ReLU, bias-free convolution, batch norm: the convolution op of NB201, TNB and DARTS."
-    def __init__(self, c_in: int, c_out: int, kernel_size: int, stride: int = 1, padding: int = 0,
-                 dilation: int = 1, affine: bool = True):
-        super().__init__(nn.ReLU(), nn.Conv2d(c_in, c_out, kernel_size, stride, padding, dilation, bias=False),
-                         nn.BatchNorm2d(c_out, affine=affine))
+# %% ../nbs/05_networks.ipynb #e174b38a
+_all_ = ['DARTS_OPS', 'ReLUConvBN', 'ConvBNReLU', 'Zero', 'FactorizedReduce', 'count_params', 'cell_op', 'SepConv',
+         'DilConv', 'darts_op']   # layers, re-exported: `from transnas_repro.networks import ReLUConvBN` works
 
-class ConvBNReLU(nn.Sequential):
-    "Bias-free convolution with 'same' padding, batch norm, ReLU: NB101's ops and projections."
-    def __init__(self, c_in: int, c_out: int, kernel_size: int):
-        super().__init__(nn.Conv2d(c_in, c_out, kernel_size, 1, kernel_size//2, bias=False), nn.BatchNorm2d(c_out), nn.ReLU())
-
-class Zero(nn.Module):
-    "The `none` op: zeros shaped like the op's output (kept in the graph, no parameters)."
-    def __init__(self, c_in: int, c_out: int, stride: int = 1):
-        super().__init__(); self.c_in, self.c_out, self.stride = c_in, c_out, stride
-    def forward(self, x):
-        x = x[:, :, ::self.stride, ::self.stride]
-        return x.mul(0.) if self.c_in == self.c_out else x.new_zeros(x.shape[0], self.c_out, x.shape[2], x.shape[3])
-    def extra_repr(self): return f"c_in={self.c_in}, c_out={self.c_out}, stride={self.stride}"
-
-class FactorizedReduce(nn.Module):
-    "Skip connection across a resolution/width change: two strided 1x1 convs (one on the 1-pixel-shifted input), concatenated, BN."
-    def __init__(self, c_in: int, c_out: int, stride: int = 2, affine: bool = True):
-        super().__init__()
-        self.relu = nn.ReLU()
-        self.convs = nn.ModuleList(nn.Conv2d(c_in, c, 1, stride, bias=False) for c in (c_out//2, c_out - c_out//2))
-        self.bn = nn.BatchNorm2d(c_out, affine=affine)
-    def forward(self, x):
-        x = self.relu(x)
-        shifted = F.pad(x, (0, 1, 0, 1))[:, :, 1:, 1:]
-        return self.bn(torch.cat([self.convs[0](x), self.convs[1](shifted)], dim=1))
-
-def count_params(net: nn.Module) -> int:
-    "Number of parameters of `net` (works on the 'meta' device, where nothing is allocated)."
-    return int(sum(p.numel() for p in net.parameters()))
-
-# %% ../nbs/05_networks.ipynb #eeb4747a
-def cell_op(name: str,     # op name, as in the NB201 / TNB-micro strings
-            c_in: int, c_out: int, stride: int = 1) -> nn.Module:
-    "One edge op of the NB201 / TNB-micro cell."
-    if name == "none": return Zero(c_in, c_out, stride)
-    if name == "skip_connect":
-        return nn.Identity() if stride == 1 and c_in == c_out else FactorizedReduce(c_in, c_out, stride)
-    if name in ("nor_conv_1x1", "nor_conv_3x3"):
-        k = int(name[-1]); return ReLUConvBN(c_in, c_out, k, stride, k//2)
-    if name == "avg_pool_3x3":
-        pool = nn.AvgPool2d(3, stride, 1, count_include_pad=False)
-        return pool if c_in == c_out else nn.Sequential(ReLUConvBN(c_in, c_out, 1), pool)
-    check_choice(name, ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"], "cell op")
-
+# %% ../nbs/05_networks.ipynb #4fee6165
 class DenseCell(nn.Module):
     "4-node cell: node j = sum of op(j <- i) over i < j; edges in string order 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2."
     EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
@@ -102,6 +56,7 @@ class NB201Reduction(nn.Module):
         self.shortcut = nn.Sequential(nn.AvgPool2d(2, 2), nn.Conv2d(c_in, c_out, 1, bias=False))
     def forward(self, x): return self.shortcut(x) + self.conv_b(self.conv_a(x))
 
+# %% ../nbs/05_networks.ipynb #526f7697
 class NB201Body(nn.Module):
     "NB201 network up to its classifier: stem, 3 stages of cells with reduction blocks between, BN-ReLU."
     def __init__(self, ops,                     # six op names (decode('nb201', arch))
@@ -133,6 +88,7 @@ class TNBResBlock(nn.Module):
                          if stride != 1 or c_in != c_out else nn.Identity())
     def forward(self, x): return self.shortcut(x) + self.conv_b(self.conv_a(x))
 
+# %% ../nbs/05_networks.ipynb #445827d1
 class TNBBackbone(nn.Module):
     "TNB encoder: 2-conv stem (/4, 64 channels), then modules of two blocks (micro cells or ResNet basic blocks)."
     def __init__(self, module_digits,    # e.g. (4, 1, 4, 1, 4); 1 keep, 2 double channels, 3 halve resolution, 4 both
@@ -178,6 +134,7 @@ class GenerativeDecoder(nn.Sequential):
         for c_out, up in widths: layers.append(_decoder_layer(c, c_out, up)); c = c_out
         super().__init__(*layers, nn.Sequential(nn.Conv2d(c, c_target, 3, 1, 1), nn.Tanh()))
 
+# %% ../nbs/05_networks.ipynb #2af15c86
 class SegmentationDecoder(nn.Sequential):
     "TNB's segmentation decoder: conv to 1024, halving convs, halving deconvs, one more deconv, conv 3x3 to the classes."
     def __init__(self, c_in: int,
@@ -188,6 +145,7 @@ class SegmentationDecoder(nn.Sequential):
         for _ in range(n_up - 1): layers.append(_decoder_layer(c, c//2, up=True)); c //= 2
         super().__init__(*layers, _decoder_layer(c, c, up=True), nn.Conv2d(c, n_classes, 3, 1, 1))
 
+# %% ../nbs/05_networks.ipynb #c4d3a46f
 def classifier_head(c_in: int, n_out: int) -> nn.Module:
     "Global average pool and a linear layer."
     return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c_in, n_out))
@@ -218,6 +176,7 @@ def nb101_prune(adjacency, ops):
         raise ValueError(f"NB101 cell {ops} has no path from input to output: nothing to build.")
     return a[np.ix_(keep, keep)], [ops[i] for i in keep]
 
+# %% ../nbs/05_networks.ipynb #22224b6a
 def nb101_vertex_channels(c_in: int, c_out: int, adjacency) -> list[int]:
     "Channels of every vertex of a pruned NB101 cell."
     a = np.asarray(adjacency); n = len(a)
@@ -230,6 +189,7 @@ def nb101_vertex_channels(c_in: int, c_out: int, adjacency) -> list[int]:
         if not a[v, -1]: ch[v] = max([ch[w] for w in range(v + 1, n - 1) if a[v, w]], default=0)
     return ch
 
+# %% ../nbs/05_networks.ipynb #8f098611
 class NB101Cell(nn.Module):
     "NB101 cell (pruned adjacency): projected input, summed vertex inputs, concatenated output."
     def __init__(self, adjacency, ops, c_in: int, c_out: int):
@@ -251,6 +211,7 @@ class NB101Cell(nn.Module):
         out = torch.cat(outs, 1) if outs else 0
         return out + self.proj[str(n - 1)](x) if a[0, -1] else out
 
+# %% ../nbs/05_networks.ipynb #931685fa
 class NB101Body(nn.Module):
     "NB101 network up to its classifier: stem conv (128), 3 stacks x 3 cells, max pool + doubling between stacks."
     def __init__(self, adjacency, ops, stem_channels: int = 128, stacks: int = 3, cells_per_stack: int = 3):
@@ -272,33 +233,7 @@ class NB101Body(nn.Module):
         return out
     def forward(self, x): return self.stage_outputs(x)[-1]
 
-# %% ../nbs/05_networks.ipynb #e8f42c7c
-DARTS_OPS = ["max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5"]
-
-class SepConv(nn.Sequential):
-    "DARTS separable conv: (ReLU, depthwise k x k, pointwise, BN) twice, the first strided."
-    def __init__(self, c: int, k: int, stride: int, affine: bool = True):
-        p = k//2
-        super().__init__(nn.ReLU(), nn.Conv2d(c, c, k, stride, p, groups=c, bias=False), nn.Conv2d(c, c, 1, bias=False),
-                         nn.BatchNorm2d(c, affine=affine), nn.ReLU(), nn.Conv2d(c, c, k, 1, p, groups=c, bias=False),
-                         nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c, affine=affine))
-
-class DilConv(nn.Sequential):
-    "DARTS dilated separable conv: ReLU, depthwise k x k with dilation 2, pointwise, BN."
-    def __init__(self, c: int, k: int, stride: int, affine: bool = True):
-        super().__init__(nn.ReLU(), nn.Conv2d(c, c, k, stride, k - 1, dilation=2, groups=c, bias=False),
-                         nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c, affine=affine))
-
-def darts_op(name: str, c: int, stride: int, affine: bool = True,
-             pool_bn: bool = False) -> nn.Module:    # a non-affine BN after pooling (NASLib's variant)
-    "One DARTS op on `c` channels."
-    check_choice(name, DARTS_OPS, "DARTS op")
-    if name == "skip_connect": return nn.Identity() if stride == 1 else FactorizedReduce(c, c, stride, affine)
-    if "pool" in name:
-        pool = nn.MaxPool2d(3, stride, 1) if name.startswith("max") else nn.AvgPool2d(3, stride, 1, count_include_pad=False)
-        return nn.Sequential(pool, nn.BatchNorm2d(c, affine=False)) if pool_bn else pool
-    return (SepConv if name.startswith("sep") else DilConv)(c, int(name[-1]), stride, affine)
-
+# %% ../nbs/05_networks.ipynb #3a39d303
 class DartsCell(nn.Module):
     "DARTS cell: preprocess the two previous outputs, 4 nodes of 2 ops each, concatenate the 4 nodes."
     def __init__(self, genotype,          # 8 (op, input) pairs; inputs 0, 1 are the previous two cells
@@ -315,6 +250,7 @@ class DartsCell(nn.Module):
             states.append(self.ops[k](states[self.inputs[k]]) + self.ops[k + 1](states[self.inputs[k + 1]]))
         return torch.cat(states[2:], 1)
 
+# %% ../nbs/05_networks.ipynb #565a4f6f
 class DartsAuxHead(nn.Sequential):
     "DARTS auxiliary CIFAR head (for 8 x 8 inputs): ReLU, avg-pool 5/3, conv 1x1 (128)-BN-ReLU, conv 2x2 (768)-BN-ReLU, linear."
     def __init__(self, c: int, n_classes: int):
@@ -322,6 +258,7 @@ class DartsAuxHead(nn.Sequential):
                          nn.BatchNorm2d(128), nn.ReLU(), nn.Conv2d(128, 768, 2, bias=False), nn.BatchNorm2d(768), nn.ReLU(),
                          nn.Flatten(), nn.Linear(768, n_classes))
 
+# %% ../nbs/05_networks.ipynb #16d3652e
 class DartsBody(nn.Module):
     "DARTS CIFAR network up to its classifier (stem, cells, optional auxiliary head on the second reduction cell)."
     def __init__(self, normal, reduce,   # genotypes: 8 (op, input) pairs each
@@ -391,6 +328,7 @@ class Network(nn.Module):
         return Network(self.body, _head(self.bench, task, self.body), self.bench, self.arch, task, self.flavor)
     def extra_repr(self): return f"bench={self.bench!r}, task={self.task!r}, flavor={self.flavor!r}, arch={self.arch!r}"
 
+# %% ../nbs/05_networks.ipynb #f76e467b
 def _head(bench, task, body):
     if space_spec(bench).head == "taskonomy": return tnb_head(task, body)
     return classifier_head(body.out_channels, NB201_CLASSES.get(task, 10))
@@ -406,6 +344,7 @@ _BODIES = {"nb201": lambda parts, flavor: NB201Body(parts),          # SpaceSpec
 
 def _body(bench, arch, flavor): return _BODIES[space_spec(bench).body](decode(bench, arch), flavor)
 
+# %% ../nbs/05_networks.ipynb #d7c9c58b
 def build_network(bench_name: str,           # one of BENCH_TASKS: nb201, tnb101_micro, tnb101_macro, nb101_sample, nb301_sample, nb101
                   arch: str,                 # canonical architecture string of that benchmark
                   task: str | None = None,   # picks the head; None: cifar10, class_object for TNB
@@ -448,6 +387,7 @@ def recorded_params(bench: str,              # a benchmark name
     if source is not None: extras = extras[extras["source"] == source]
     return (extras["params"]/1e6).rename("params_M")
 
+# %% ../nbs/05_networks.ipynb #42045828
 @contextlib.contextmanager
 def bulk_build():
     "Build on the meta device with the garbage collector paused (counting thousands of networks in seconds)."
@@ -457,6 +397,7 @@ def bulk_build():
     finally:
         if enabled: gc.enable()
 
+# %% ../nbs/05_networks.ipynb #f071782b
 def param_match(bench: str, tasks=None,          # tasks to check (default: all of the benchmark's)
                 flavor: str = "benchmark", source: str | None = None,
                 n: int | None = None, seed: int = 0, # n: check a seeded sample of n architectures (None: all)
@@ -506,6 +447,7 @@ def param_match_table(n: int | None = None, # architectures per check (None: eve
                      archs=1, matched=int(ok), match_rate=100.0*ok, seconds=0.0))
     return pd.DataFrame(rows)
 
+# %% ../nbs/05_networks.ipynb #ddbedc48
 def to_markdown(df: pd.DataFrame) -> str:
     "A GitHub markdown table of `df` (no extra dependency)."
     cells = [list(map(str, df.columns))] + [[str(v) for v in r] for r in df.itertuples(index=False)]
