@@ -275,6 +275,8 @@ def _search_trials(exp_id: str, bench: str, profile: str) -> list[Trial]:
     return [Trial(exp_id, m, bench, task, s, 50) for task in TNB_SEARCH_TASKS
             for m in ["arch-graph", "source-rank", "random", "rea", "local"] for s in seeds]
 
+
+# %% ../nbs/61_archgraph.ipynb #852a9ffc
 @register_experiment("archgraph-tnb-micro", paper="Arch-Graph", table="Table (TNB micro, budget 50) and abstract (average rank 0.16%)",
                      cost_quick="~7 min, 2 CPU cores (14 Arch-Graph searches)", cost_paper="~30 min, 2 CPU cores (70 Arch-Graph searches)",
                      description="Arch-Graph vs source-rank / RS / REA / local search on TransNAS-Bench-101 micro, 7 tasks, budget 50, leave-one-task-out",
@@ -291,8 +293,10 @@ def archgraph_tnb_macro(profile: str) -> list[Trial]:
     "Arch-Graph, source-rank, random, REA and local search x 7 TNB macro tasks x seeds (quick 2, paper 10), budget 50."
     return _search_trials("archgraph-tnb-macro", "tnb101_macro", profile)
 
+
+# %% ../nbs/61_archgraph.ipynb #feb1249a
 @register_experiment("archgraph-ablations", paper="Arch-Graph", table="ablations (ours: the paper's are not known)",
-                     cost_quick="~40 min, 2 CPU cores", cost_paper="~2 h, 2 CPU cores",
+                     cost_quick="~10 min, 1 CPU core (98 searches)", cost_paper="~25 min, 1 CPU core (245 searches; measured)",
                      description="Arch-Graph ablations on TNB micro, 7 tasks, budget 50: head, task embedding, fine-tuning, threshold, transfer",
                      compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)"]))
 def archgraph_ablations(profile: str) -> list[Trial]:
@@ -304,6 +308,8 @@ def _variant_trials(exp_id: str, variants: dict, seeds) -> list[Trial]:
     return [Trial(exp_id, "arch-graph", "tnb101_micro", task, s, 50, dict(variant=v, **cfg), fn="archgraph-variant")
             for v, cfg in variants.items() for task in TNB_SEARCH_TASKS for s in seeds]
 
+
+# %% ../nbs/61_archgraph.ipynb #2e190783
 TUNING_ARCHGRAPH = {"threshold 0.55": dict(threshold=0.55), "no threshold": dict(threshold=None), "threshold 0.65": dict(threshold=0.65),
                     "score head": dict(form="score"), "onehot": dict(embedding="onehot"),
                     "task-vector fine-tuning only": dict(finetune="task")}
@@ -371,6 +377,7 @@ def archgraph_kendall(profile: str) -> list[Trial]:
     seeds = range(2 if profile == "quick" else 5)
     return [Trial("archgraph-kendall", "arch-graph predictor", b, t, s, n, dict(transfer=tr), fn="archgraph-kendall")
             for b, t, _ in KENDALL_SETTINGS for n in KENDALL_SIZES for tr in (True, False) for s in seeds]
+
 
 # %% ../nbs/61_archgraph.ipynb #6294f89d
 MECHANISMS = {"default": {}, "borda (no MWAS)": dict(ranking="borda"), "copeland": dict(mwas_method="copeland"),
