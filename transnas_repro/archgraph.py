@@ -170,7 +170,7 @@ def local_picks(model: RelationPredictor, task: int, bench, evaluated: dict, ref
     borda = _check_finite(model.win_rate(torch.from_numpy(nb), torch.from_numpy(ref), task), "local step: Borda scores")
     return [int(i) for i in nb[np.argsort(-borda.numpy(), kind="stable")[:k]]]
 
-@register_searcher("arch-graph")
+@register_searcher("arch-graph", settings="transnas_repro.archgraph:ArchGraphConfig")
 def arch_graph_search(oracle: Oracle, seed: int, sources: list[str] | None = None, **config):
     "Arch-Graph: pretrain on the sources, then warm-up, fine-tune, MWAS-rank and evaluate until the budget is spent."
     cfg = make_config(**config)

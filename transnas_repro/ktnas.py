@@ -417,7 +417,7 @@ def default_partners(bench: str, task: str) -> list[str]:
     return [t for t in group if t != task]
 
 # %% ../nbs/62_ktnas.ipynb #e0a06df2
-@register_searcher("ktnas")
+@register_searcher("ktnas", settings="transnas_repro.ktnas:KTNASConfig")
 def ktnas_search(oracle: Oracle, seed: int,
                  partners: list[str] | None = None,  # partner tasks (default: default_partners)
                  report: dict | None = None,         # filled with the partners' query counts and the generations

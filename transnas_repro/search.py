@@ -276,12 +276,14 @@ def register_searcher(name: str,                # the method name of `run` and `
                       cost: str | None = None,  # what one search typically costs, e.g. '~1 s on a CPU'
                       replace: bool = False,    # replace a searcher already registered under `name`
                       benchmarks: tuple | None = None,  # the benchmarks it works on (None: every searchable space)
-                      uses_device: bool = False):      # it computes with torch on `get_device()` (GenNAS, proxies, predictors); else CPU only
+                      uses_device: bool = False,       # it computes with torch on `get_device()` (GenNAS, proxies, predictors); else CPU only
+                      settings: str | None = None):    # 'module:Class', a dataclass whose fields its **config takes (listed by --help-config)
     "Decorator registering a searcher `fn(oracle, seed, **config)` under `name`; its docstring's first line describes it."
     def deco(fn):
         params = list(inspect.signature(fn).parameters.values())[2:]
         options = {p.name: repr(p.default) for p in params if p.default is not inspect.Parameter.empty}
-        return SEARCHERS.register(name, fn, replace=replace, cost=cost, options=options, benchmarks=benchmarks, uses_device=uses_device)
+        return SEARCHERS.register(name, fn, replace=replace, cost=cost, options=options, benchmarks=benchmarks, uses_device=uses_device,
+                                  settings=settings)
     return deco
 
 # %% ../nbs/60_search.ipynb #4ade4f3a
@@ -303,6 +305,12 @@ def searcher_help(name: str) -> str:
     lines = [f"{name}: {i.get('description') or '(no description)'}", f"  cost: {i.get('cost') or 'not stated'}",
              f"  module: {i['module']}", "  options (--config JSON keys, default):" if opts else "  options: none"]
     lines += [f"    {k} = {v}" for k, v in opts.items()]
+    if i.get("settings"):                             # the dataclass behind **config: imported only now
+        import dataclasses, importlib
+        module, cls = i["settings"].split(":")
+        fields = dataclasses.fields(getattr(importlib.import_module(module), cls))
+        lines += [f"  settings ({cls}, --config JSON keys, default):"]
+        lines += [f"    {f.name} = {f.default!r}" for f in fields if f.default is not dataclasses.MISSING]
     return "\n".join(lines)
 
 # %% ../nbs/60_search.ipynb #5beafe6d
