@@ -1,4 +1,4 @@
-"Tests of transnas_repro.contrastive that do not read well in the notebook: spectra, the loss, splits, the EA."
+"Tests of transnas_repro.contrastive (and contrastive_experiments) that do not read well in the notebook: spectra, the loss, splits, the EA."
 import numpy as np
 import networkx as nx
 import pytest
@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch_geometric.data import Data
 
-from transnas_repro import contrastive as C
+from transnas_repro import contrastive as C, contrastive_experiments as CE
 from transnas_repro.search import Oracle
 
 
@@ -89,9 +89,9 @@ def fake_family(n, name="nb201"):
 
 def test_finetune_split_is_disjoint_seeded_and_sized():
     fam = fake_family(100)
-    ft, test = C.finetune_split(fam, 3)
+    ft, test = CE.finetune_split(fam, 3)
     assert len(ft) == C.FINETUNE_SIZE["nb201"] and len(set(ft) & set(test)) == 0 and len(ft) + len(test) == 100
-    assert (C.finetune_split(fam, 3)[0] == ft).all() and not (C.finetune_split(fam, 4)[0] == ft).all()
+    assert (CE.finetune_split(fam, 3)[0] == ft).all() and not (CE.finetune_split(fam, 4)[0] == ft).all()
 
 
 def test_rank_normalize_and_encoder_shapes():

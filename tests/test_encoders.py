@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
-from transnas_repro import encoders, networks
+from transnas_repro import encoders, encodings, networks
 from transnas_repro.encoders import arch_cg, computation_graph, encode, encode_all, encoding_names, same_graph, CG
 
 NB201 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|"
@@ -144,7 +144,7 @@ def test_path_encoding_matches_networkx(bench):
 def test_encodings_whole_space(bench):
     from transnas_repro.benchmarks import load_benchmark
     b = load_benchmark(bench)
-    for kind in encoders._kinds(bench):
+    for kind in encodings._kinds(bench):
         m = encode_all(bench, kind=kind)
         assert m.shape == (len(b), len(encoding_names(bench, kind))) and m.dtype == np.float32
         np.testing.assert_array_equal(m[17], encode(bench, b.archs[17], kind))

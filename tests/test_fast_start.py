@@ -4,13 +4,8 @@ import pytest
 
 pytestmark = pytest.mark.needs_data
 HEAVY = ["torch", "torch_geometric", "scipy.stats", "matplotlib", "transnas_repro.archgraph", "transnas_repro.ktnas",
-<<<<<<< HEAD
-         "transnas_repro.ktnas_experiments", "transnas_repro.gennas", "transnas_repro.contrastive", "transnas_repro.proxies",
-         "transnas_repro.proxy_defs"]
-=======
-         "transnas_repro.gennas", "transnas_repro.contrastive", "transnas_repro.proxies", "transnas_repro.proxy_defs",
-         "transnas_repro.layers"]
->>>>>>> split-bench
+         "transnas_repro.ktnas_experiments", "transnas_repro.gennas", "transnas_repro.contrastive",
+         "transnas_repro.contrastive_experiments", "transnas_repro.proxies", "transnas_repro.proxy_defs", "transnas_repro.layers"]
 CODE = """
 import sys
 from typer.testing import CliRunner

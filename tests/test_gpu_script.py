@@ -42,7 +42,7 @@ def test_no_time_left_starts_nothing_and_says_so(tmp_path):
 
 READS = """
 import json
-from transnas_repro import gennas, contrastive as C, experiments as E
+from transnas_repro import gennas, contrastive as C, contrastive_experiments as CE, experiments as E
 from transnas_repro.data import files_read
 T = E.Trial
 out = {}
@@ -68,7 +68,7 @@ reads("gennas-tnb", tnb)
 data._READ.clear()
 def cl():
     for f in C.PAPER_FAMILIES:
-        C.srcc_trial(T("cl-srcc", "zcp", C.FAMILY_BENCH[f], "cifar10", 0, 0, dict(profile="paper", runs=1), "cl-srcc"))
+        CE.srcc_trial(T("cl-srcc", "zcp", CE.FAMILY_BENCH[f], "cifar10", 0, 0, dict(profile="paper", runs=1), "cl-srcc"))
         C.small_family(f, 2)
 reads("cl-srcc", cl)
 print(json.dumps(out))

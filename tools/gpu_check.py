@@ -12,7 +12,7 @@ from pathlib import Path
 
 OPTIONAL = ["pooch", "highspy", "gensim", "fastcore", "nbdev", "ray"]     # not needed by the GPU runs
 NEEDED = ["transnas_repro.cli", "transnas_repro.experiments", "transnas_repro.gennas", "transnas_repro.proxies",
-          "transnas_repro.contrastive"]
+          "transnas_repro.contrastive", "transnas_repro.contrastive_experiments"]
 
 
 def _absent(module: str) -> bool:

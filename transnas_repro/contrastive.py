@@ -6,34 +6,30 @@ Docs: https://transnas-repro.github.io/transnas-repro/contrastive.html.md"""
 
 # %% ../nbs/55_contrastive.ipynb #e1118d27
 from __future__ import annotations
-import copy, json, re, time, hashlib, functools
+import copy, json, hashlib, functools
 from dataclasses import dataclass, field
 import numpy as np
-import pandas as pd
 import scipy.linalg
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch_geometric.data import Data, Batch
 from torch_geometric.nn import GraphConv, global_mean_pool
-from .core import set_seed, rng, cache_dir, check_choice, run_info, get_device, torch_device, on_device
-from .data import data_path, cached_file
-from .benchmarks import (load_benchmark, encode_nb101, encode_nb301, NASLIB_NB101_OPS, DARTS_OPS, source_files)
-from . import encoders, metrics, search
+from .core import set_seed, rng, cache_dir, check_choice, get_device, torch_device, on_device
+from .data import cached_file
+from .benchmarks import load_benchmark
+from . import encoders, search
 from .search import register_searcher, Oracle, neighbours
 
 # %% auto #0
 __all__ = ['FAMILIES', 'PAPER_FAMILIES', 'FINETUNE_SIZE', 'N_EIGENVALUES', 'IN_DIM', 'SPECTRAL_SCALES', 'ENCODER_FIELDS',
-           'PROFILE_CONFIGS', 'EMBED_BATCH', 'ZC_PROXIES', 'CL_EA_SPACES', 'CL_EA_STRATEGIES', 'TABLE1', 'FAMILY_BENCH',
-           'TUNING_CL_EA', 'family_archs', 'family_accuracy', 'laplacian_spectrum', 'graph_spectra', 'FamilyData',
-           'slim', 'family_data', 'small_family', 'CGEncoder', 'mlp', 'CGRegressor', 'spectral_supcon_loss',
-           'ContrastiveConfig', 'spectral_neighbours', 'train_encoder', 'embed', 'rank_normalize', 'fit_mlp',
-           'predict_mlp', 'capped', 'TransferPredictor', 'build_transfer_predictor', 'fit_regressor',
-           'predict_regressor', 'train_gnn_baseline', 'finetune_gnn', 'finetune_split', 'evaluate_transfer',
-           'evaluate_gnn_baseline', 'check_profile', 'pretrained_encoder', 'transfer_predictor', 'recorded_zcp',
-           'zcp_spearman', 'space_features', 'nb201_space_features', 'predictor_rounds', 'predictor_ea',
-           'predictor_topk', 'cl_ea', 'srcc_trial', 'srcc_summary', 'plot_embedding_pca', 'cl_srcc', 'cl_search',
-           'tuning_cl_ea', 'finetune_rho', 'tnb_transfer_trial', 'cl_transfer_tnb']
+           'PROFILE_CONFIGS', 'EMBED_BATCH', 'CL_EA_SPACES', 'CL_EA_STRATEGIES', 'family_archs', 'family_accuracy',
+           'laplacian_spectrum', 'graph_spectra', 'FamilyData', 'slim', 'family_data', 'small_family', 'CGEncoder',
+           'mlp', 'CGRegressor', 'spectral_supcon_loss', 'ContrastiveConfig', 'spectral_neighbours', 'train_encoder',
+           'embed', 'rank_normalize', 'fit_mlp', 'predict_mlp', 'capped', 'TransferPredictor',
+           'build_transfer_predictor', 'fit_regressor', 'predict_regressor', 'train_gnn_baseline', 'finetune_gnn',
+           'check_profile', 'pretrained_encoder', 'transfer_predictor', 'space_features', 'nb201_space_features',
+           'predictor_rounds', 'predictor_ea', 'predictor_topk', 'cl_ea']
 
 # %% ../nbs/55_contrastive.ipynb #8833f30c
 FAMILIES = {"nb101": ("nb101_sample", "cifar10"), "nb101_all": ("nb101_sample", "cifar10"), "nb201": ("nb201", "cifar10"), "nb301": ("nb301_sample", "cifar10"),
@@ -363,38 +359,6 @@ def finetune_gnn(model: CGRegressor, graphs: list[Data], accuracy, config: Contr
     return fit_regressor(copy.deepcopy(model), graphs, rank_normalize(accuracy), config.gnn_finetune_epochs, config.finetune_lr,
                          batch_size=32, seed=seed)
 
-# %% ../nbs/55_contrastive.ipynb #089d40ef
-def finetune_split(target: FamilyData, seed: int, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    "(fine-tune positions, test positions) of the target family for `seed`."
-    size = size or FINETUNE_SIZE[target.name]
-    order = rng(seed, "finetune", target.name).permutation(len(target))
-    return np.sort(order[:size]), np.sort(order[size:])
-
-# %% ../nbs/55_contrastive.ipynb #e996567d
-def evaluate_transfer(predictor: TransferPredictor, target: FamilyData, seeds=range(5)) -> pd.DataFrame:
-    "Spearman rho of CL-fine-tune on the target's test set, one row per fine-tuning seed."
-    X = predictor.features(target.graphs)
-    rows = []
-    for s in seeds:
-        ft, test = finetune_split(target, s)
-        zero_shot = metrics.spearman_rho(predict_mlp(predictor.source_mlp, X[test]), target.accuracy[test])
-        tuned = predictor.finetune(X[ft], target.accuracy[ft], seed=s)
-        rows.append(dict(method="cl-fine-tune", family=target.name, seed=s, spearman=metrics.spearman_rho(predict_mlp(tuned, X[test]), target.accuracy[test]),
-                         spearman_zero_shot=zero_shot, n_test=len(test), n_finetune=len(ft)))
-    return pd.DataFrame(rows)
-
-def evaluate_gnn_baseline(model: CGRegressor, target: FamilyData, config: ContrastiveConfig = ContrastiveConfig(), seeds=range(5)) -> pd.DataFrame:
-    "Spearman rho of GNN-fine-tune on the same splits."
-    rows = []
-    for s in seeds:
-        ft, test = finetune_split(target, s)
-        test_graphs = [target.graphs[i] for i in test]
-        zero_shot = metrics.spearman_rho(predict_regressor(model, test_graphs), target.accuracy[test])
-        tuned = finetune_gnn(model, [target.graphs[i] for i in ft], target.accuracy[ft], config, seed=s)
-        rows.append(dict(method="gnn-fine-tune", family=target.name, seed=s, spearman=metrics.spearman_rho(predict_regressor(tuned, test_graphs), target.accuracy[test]),
-                         spearman_zero_shot=zero_shot, n_test=len(test), n_finetune=len(ft)))
-    return pd.DataFrame(rows)
-
 # %% ../nbs/55_contrastive.ipynb #020c9835
 def check_profile(profile: str) -> ContrastiveConfig:
     "The ContrastiveConfig of `profile`."
@@ -431,45 +395,6 @@ def _transfer_predictor(target: str, profile: str, seed: int, device: str) -> Tr
     sources = [family_data(f) for f in PAPER_FAMILIES if f != target]
     unlabelled = [family_data(f) for f in PAPER_FAMILIES]
     return build_transfer_predictor(pretrained_encoder(profile, seed, device=device), sources, unlabelled, config, seed, device=device)
-
-# %% ../nbs/55_contrastive.ipynb #ce75db03
-ZC_PROXIES = ["synflow", "jacov", "fisher", "grad_norm", "grasp", "snip"]
-
-def _score(v): return v["score"] if isinstance(v, dict) else v
-
-# %% ../nbs/55_contrastive.ipynb #3605ffa4
-@functools.lru_cache(maxsize=None)
-def recorded_zcp(family: str) -> pd.DataFrame:
-    "NASLib's recorded zero-cost scores of the family's architectures (index arch, one column per proxy)."
-    check_choice(family, PAPER_FAMILIES, "family with recorded NASLib scores")
-    rows = {}
-    if family == "nb101":
-        for key, r in json.loads(data_path("nb101/naslib_zc_nasbench101.json").read_text())["nasbench101"]["cifar10"].items():
-            t = [int(x) for x in re.findall(r"-?\d+", key)]
-            rows[encode_nb101(np.array(t[:49]).reshape(7, 7), [NASLIB_NB101_OPS[i] for i in t[49:]])] = {p: _score(r[p]) for p in ZC_PROXIES if p in r}
-    elif family == "nb301":
-        for key, r in json.loads(data_path("nb301/naslib_zc_nasbench301.json").read_text())["cifar10"].items():
-            pairs = [tuple(map(int, p)) for p in re.findall(r"\((\d+), (\d+)\)", key)]
-            arch = encode_nb301([(DARTS_OPS[o], i) for i, o in pairs[:8]], [(DARTS_OPS[o], i) for i, o in pairs[8:]])
-            rows[arch] = {p: _score(r[p]) for p in ZC_PROXIES if p in r}
-    else:
-        from transnas_repro.proxies import naslib_scores
-        df = naslib_scores("nb201", "cifar10")
-        rows = df[[p for p in ZC_PROXIES if p in df]].to_dict(orient="index")
-    out = pd.DataFrame.from_dict(rows, orient="index").replace(-1e8, np.nan)
-    keep = set(family_archs(family))
-    return out[out.index.isin(keep)]
-
-# %% ../nbs/55_contrastive.ipynb #5085c0a9
-def zcp_spearman(family: str) -> pd.DataFrame:
-    "Spearman rho of each recorded proxy with the family's accuracy, over the architectures it was recorded for."
-    scores = recorded_zcp(family)
-    acc = pd.Series(family_accuracy(family, list(scores.index)), index=scores.index)
-    rows = []
-    for p in scores.columns:
-        ok = scores[p].notna() & np.isfinite(scores[p])
-        rows.append(dict(method=p, family=family, spearman=metrics.spearman_rho(scores[p][ok], acc[ok]), n_test=int(ok.sum())))
-    return pd.DataFrame(rows)
 
 # %% ../nbs/55_contrastive.ipynb #b75313da
 CL_EA_SPACES = {"nb201": "nb201", "tnb101_micro": "tnb101_micro", "tnb101_macro": "tnb101_macro"}   # space -> target family
@@ -562,195 +487,3 @@ def cl_ea(oracle: Oracle, seed: int, profile: str = "quick", finetune: int = 40,
     def score_space(labelled, values): return predict_mlp(tp.finetune(X[labelled], values, seed=seed), X)
     if strategy == "topk": predictor_topk(oracle, seed, score_space, finetune, per_round, diverse)
     else: predictor_ea(oracle, seed, score_space, finetune, per_round, population, tournament, generations)
-
-# %% ../nbs/55_contrastive.ipynb #c265f847
-from .experiments import register_experiment, register_trial, Trial, tuning_seeds, search_comparisons
-from .results import summary_row, summary_frame
-
-TABLE1 = {"cl-fine-tune": (0.553, 0.917, 0.892), "gnn-fine-tune": (0.542, 0.884, 0.872), "synflow": (0.361, 0.823, -0.210),
-          "jacov": (0.358, 0.859, -0.190), "fisher": (-0.277, 0.687, -0.305), "grad_norm": (-0.256, 0.714, -0.339),
-          "grasp": (0.245, 0.637, -0.055), "snip": (-0.165, 0.718, -0.336)}
-FAMILY_BENCH = {f: FAMILIES[f][0] for f in PAPER_FAMILIES}
-_BENCH_FAMILY = {b: f for f, b in FAMILY_BENCH.items()}
-
-# %% ../nbs/55_contrastive.ipynb #ea7e64a8
-@register_trial("cl-srcc")
-def srcc_trial(trial: Trial) -> list[dict]:
-    "One target family of Table 1 for one method group: 'cl-fine-tune', 'gnn-fine-tune' or 'zcp' (recorded)."
-    family, profile = _BENCH_FAMILY[trial.bench], trial.config.get("profile", "quick")
-    config, runs = check_profile(profile), range(trial.config.get("runs", 5))
-    t0 = time.perf_counter()
-    if trial.method == "cl-fine-tune":
-        df = evaluate_transfer(transfer_predictor(family, profile, trial.seed), family_data(family), runs)
-    elif trial.method == "gnn-fine-tune":
-        model = train_gnn_baseline([family_data(f) for f in PAPER_FAMILIES if f != family], config, trial.seed)
-        df = evaluate_gnn_baseline(model, family_data(family), config, runs)
-    else:
-        df = zcp_spearman(family).assign(seed=0, n_finetune=0, spearman_zero_shot=np.nan)
-    info = run_info("cpu" if trial.method == "zcp" else None)      # recorded scores: no torch at all
-    return [dict(experiment=trial.experiment, method=r.method, benchmark=trial.bench, task=trial.task, seed=int(r.seed),
-                 spearman=float(r.spearman), spearman_zero_shot=float(r.spearman_zero_shot), n_test=int(r.n_test),
-                 n_finetune=int(r.n_finetune), seconds=time.perf_counter() - t0, source="naslib-recorded" if trial.method == "zcp" else "ours",
-                 package_version=info["package_version"], device=info["device"]) for r in df.itertuples()]
-
-# %% ../nbs/55_contrastive.ipynb #a4cb9ba9
-def srcc_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
-    "Mean, std and n of Spearman rho (and zero-shot rho before fine-tuning) per method, family and task."
-    out = []
-    for (method, bench, task), g in rows.groupby(["method", "benchmark", "task"], sort=False):
-        for metric in ["spearman", "spearman_zero_shot"]:
-            v = g[metric].dropna()
-            if len(v): out.append(summary_row(method, bench, task, metric, v))
-        out.append(summary_row(method, bench, task, "n_test", mean=g.n_test.mean(), n=len(g)))
-    return summary_frame(out, profile)
-
-# %% ../nbs/55_contrastive.ipynb #53b49f99
-def plot_embedding_pca(out_dir, profile: str = "quick", per_family: int = 1000, seed: int = 0):
-    "2-D PCA of the encoder's embeddings, coloured by family and by within-family accuracy rank; returns the PNG path."
-    import matplotlib.pyplot as plt
-    from pathlib import Path
-    from sklearn.decomposition import PCA
-    encoder, parts = pretrained_encoder(profile, seed), []
-    for f in PAPER_FAMILIES:
-        data = capped(family_data(f), per_family, seed, "pca")
-        parts.append(pd.DataFrame(embed(encoder, data.graphs)).assign(family=f, accuracy_rank=rank_normalize(data.accuracy)))
-    df = pd.concat(parts, ignore_index=True)
-    pcs = PCA(2, random_state=seed).fit_transform(df.drop(columns=["family", "accuracy_rank"]).to_numpy())
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    for f in PAPER_FAMILIES:
-        m = (df.family == f).to_numpy(); axes[0].scatter(pcs[m, 0], pcs[m, 1], s=4, alpha=0.5, label=f)
-    axes[0].legend(markerscale=4); axes[0].set_title("CL embeddings by family")
-    sc = axes[1].scatter(pcs[:, 0], pcs[:, 1], c=df.accuracy_rank, s=4, cmap="viridis", alpha=0.6)
-    fig.colorbar(sc, ax=axes[1], label="accuracy rank within family"); axes[1].set_title("by accuracy (rank-normalized)")
-    for ax in axes: ax.set_xlabel("PC 1"); ax.set_ylabel("PC 2")
-    fig.tight_layout()
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out/"embedding_pca.png", dpi=120); plt.close(fig)
-    return out/"embedding_pca.png"
-
-def _plot_srcc(rows, summary, out_dir):
-    import matplotlib.pyplot as plt
-    from pathlib import Path
-    profile = str(rows.profile.iloc[0]) if "profile" in rows and len(rows) else "quick"
-    plot_embedding_pca(out_dir, profile)
-    s = summary[summary.metric == "spearman"]
-    table = s.pivot_table(index="method", columns="benchmark", values="mean")
-    paper = s.pivot_table(index="method", columns="benchmark", values="paper_value")
-    fig, axes = plt.subplots(1, len(table.columns), figsize=(4*len(table.columns), 3.8), sharey=True)
-    for ax, bench in zip(np.atleast_1d(axes), table.columns):
-        y = np.arange(len(table)); ax.barh(y, table[bench], color="tab:blue", label="ours")
-        ax.scatter(paper.reindex(table.index)[bench], y, color="k", marker="|", s=200, label="paper")
-        ax.set_yticks(y, table.index); ax.set_title(bench); ax.axvline(0, color="grey", lw=0.5); ax.set_xlabel("Spearman rho")
-    np.atleast_1d(axes)[0].legend(loc="lower left")
-    fig.tight_layout(); fig.savefig(Path(out_dir)/"srcc.png", dpi=120); plt.close(fig)
-
-# %% ../nbs/55_contrastive.ipynb #378d3ca9
-@register_experiment("cl-srcc", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 1",
-                     cost_quick="about 15 min on 2 busy CPU cores once the CGs are cached (first CG build about 25 min)",
-                     cost_paper="hours on CPU (2000 encoder steps, uncapped sources, 40 GNN epochs)",
-                     description="Spearman rho, leave one family out (NB101 / NB201 / NB301), CL-fine-tune vs GNN-fine-tune vs recorded ZCPs",
-                     summarize=srcc_summary, plot=_plot_srcc,
-                     data=[*source_files("nb101_sample"), *source_files("nb201"), *source_files("nb301_sample"),
-                           "nb201/naslib_zc_nasbench201.json", "nb201/naslib_nb201_zen.zip"],
-                     reported=[dict(method=m, benchmark=FAMILY_BENCH[f], task="cifar10", metric="spearman", value=v)
-                               for m, vals in TABLE1.items() for f, v in zip(PAPER_FAMILIES, vals)])
-def cl_srcc(profile: str) -> list[Trial]:
-    "Table 1 trials: each paper family as the target, for recorded ZCPs, CL-fine-tune and GNN-fine-tune."
-    return [Trial("cl-srcc", m, FAMILY_BENCH[f], "cifar10", 0, 0, dict(profile=profile, runs=5), "cl-srcc")
-            for f in PAPER_FAMILIES for m in ["zcp", "cl-fine-tune", "gnn-fine-tune"]]
-
-# %% ../nbs/55_contrastive.ipynb #850d7ee5
-@register_experiment("cl-search", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 2 (NB201 row)",
-                     cost_quick="about 5 min after cl-srcc (the NB201 space CGs: 2 min once)", cost_paper="the same with the paper encoder",
-                     description="EA with the fine-tuned CL predictor on NB201 CIFAR-10 (test200 split), 90 queries incl. 40 fine-tuning, vs random search and synflow-warm-started REA",
-                     reported=[dict(method="cl-ea", benchmark="nb201", task="cifar10", metric="best_value", value=94.37),
-                               dict(method="random", benchmark="nb201", task="cifar10", metric="best_value", value=93.91)],
-                     compare=lambda rows: search_comparisons(rows, baselines=["random", "proxy-rea"]))
-def cl_search(profile: str) -> list[Trial]:
-    "Table 2 (NB201 row) trials: cl-ea (its tuned default), random search and synflow-warm-started REA (proxy-rea), 90 queries on the test200 split, 10 seeds."
-    extra = {"cl-ea": {"profile": profile}, "random": {}, "proxy-rea": dict(proxy="synflow", pool_size=200)}
-    return [Trial("cl-search", m, "nb201", "cifar10", s, 90, dict(split="test200", **extra[m])) for m in extra for s in range(10)]
-
-# %% ../nbs/55_contrastive.ipynb #eb1295b3
-TUNING_CL_EA = {"ea, per_round 10": dict(strategy="ea", per_round=10), "ea, per_round 5": dict(strategy="ea", per_round=5),
-                "topk": dict(strategy="topk", per_round=10), "topk, per_round 5": dict(strategy="topk", per_round=5),
-                "topk, not diverse": dict(strategy="topk", per_round=10, diverse=False)}   # every setting explicit: defaults move
-
-@register_experiment("tuning-cl-ea", paper="General-purpose transferable predictor (Han et al., SDM 2023)",
-                     table="tuning sweep (seeds 1000-1009): CL-EA's query strategy", cost_quick="~2 min after cl-search's caches",
-                     cost_paper="~2 min after cl-search's caches (the paper encoder: hours on a CPU, once)",
-                     description="CL-EA settings on NB201 CIFAR-10 (test200), 90 queries, on tuning seeds: EA on the predictor vs its diverse top-k",
-                     compare=lambda rows: search_comparisons(rows, baselines=["cl-ea (ea, per_round 10)"]))
-def tuning_cl_ea(profile: str) -> list[Trial]:
-    "Each TUNING_CL_EA setting of cl-ea (the first: the searcher's old default) x 10 tuning seeds, NB201 CIFAR-10 test200, 90 queries."
-    return [Trial("tuning-cl-ea", "cl-ea", "nb201", "cifar10", s, 90, dict(split="test200", profile=profile, variant=v, **cfg),
-                  fn="variant") for v, cfg in TUNING_CL_EA.items() for s in tuning_seeds(10)]
-
-# %% ../nbs/55_contrastive.ipynb #c7a1b2c4
-def finetune_rho(X: np.ndarray,          # (n, d) standardized features of every target architecture
-                 y: np.ndarray,          # (n,) target values, higher is better
-                 source_mlp: nn.Module,  # the MLP trained on the source families
-                 config: ContrastiveConfig,
-                 runs=range(5), n_finetune: int = 50, stream: str = "") -> pd.DataFrame:
-    "Spearman rho on the held-out architectures: cl-fine-tune (source MLP fine-tuned) and target-only (fresh MLP), plus zero-shot."
-    rows = []
-    for s in runs:
-        order = rng(s, "finetune", stream).permutation(len(y)); ft, test = order[:n_finetune], order[n_finetune:]
-        zero = metrics.spearman_rho(predict_mlp(source_mlp, X[test]), y[test])
-        tuned = fit_mlp(copy.deepcopy(source_mlp), X[ft], rank_normalize(y[ft]), config.finetune_epochs, config.finetune_lr, seed=s)
-        set_seed(s)
-        fresh = fit_mlp(mlp(source_mlp[0].in_features), X[ft], rank_normalize(y[ft]), config.finetune_epochs, config.finetune_lr, seed=s)
-        for method, model, z in [("cl-fine-tune", tuned, zero), ("target-only", fresh, np.nan)]:
-            rows.append(dict(method=method, seed=s, spearman=metrics.spearman_rho(predict_mlp(model, X[test]), y[test]),
-                             spearman_zero_shot=z, n_test=len(test), n_finetune=len(ft)))
-    return pd.DataFrame(rows)
-
-# %% ../nbs/55_contrastive.ipynb #9d09768f
-@register_trial("cl-transfer-tnb")
-def tnb_transfer_trial(trial: Trial) -> list[dict]:
-    "cl-transfer-tnb: a TNB space as the target of the paper families' predictor (every task), or NB201 as the target of TNB micro."
-    profile, runs = trial.config["profile"], range(trial.config.get("runs", 5))
-    config, t0 = check_profile(profile), time.perf_counter()
-    if trial.bench == "nb201":                                     # and back: TNB micro (class_object) -> NB201
-        sources = [family_data("tnb101_micro")]
-        tp = build_transfer_predictor(pretrained_encoder(profile, trial.seed), sources, [family_data(f) for f in PAPER_FAMILIES] + sources,
-                                      config, trial.seed)
-        df = evaluate_transfer(tp, family_data("nb201"), runs).assign(method=trial.method, task="cifar10")
-    else:
-        bench, tp = load_benchmark(trial.bench), transfer_predictor(CL_EA_SPACES[trial.bench], profile, trial.seed)
-        X = space_features(trial.bench, profile, trial.seed)
-        parts = []
-        for task in bench.tasks:
-            y = (1 if bench.higher_is_better(task) else -1)*np.array([bench.query(a, task) for a in bench.archs])
-            parts.append(finetune_rho(X, y, tp.source_mlp, config, runs, 50, f"{trial.bench}/{task}").assign(task=task))
-        df = pd.concat(parts, ignore_index=True)
-    info = run_info()
-    return [dict(experiment=trial.experiment, method=r.method, benchmark=trial.bench, task=r.task, seed=int(r.seed), spearman=float(r.spearman),
-                 spearman_zero_shot=float(r.spearman_zero_shot), n_test=int(r.n_test), n_finetune=int(r.n_finetune),
-                 seconds=time.perf_counter() - t0, package_version=info["package_version"], device=info["device"]) for r in df.itertuples()]
-
-# %% ../nbs/55_contrastive.ipynb #dbf405c4
-def _plot_tnb_transfer(rows, summary, out_dir):
-    import matplotlib.pyplot as plt, seaborn as sns
-    from pathlib import Path
-    s = summary[(summary.metric == "spearman") & summary.benchmark.str.startswith("tnb")]
-    zs = summary[(summary.metric == "spearman_zero_shot") & summary.benchmark.str.startswith("tnb")].assign(method="zero-shot")
-    d = pd.concat([s, zs])
-    fig, axes = plt.subplots(1, 2, figsize=(13, 3.4), sharey=True)
-    for ax, bench in zip(axes, ["tnb101_micro", "tnb101_macro"]):
-        t = d[d.benchmark == bench].pivot_table(index="method", columns="task", values="mean")
-        sns.heatmap(t, annot=True, fmt=".2f", cmap="RdBu", vmin=-1, vmax=1, ax=ax, cbar=ax is axes[-1]); ax.set_title(bench)
-        ax.set_xlabel(""); ax.set_ylabel(""); ax.tick_params(axis="x", rotation=30); ax.tick_params(axis="y", rotation=0)
-    fig.tight_layout(); fig.savefig(Path(out_dir)/"tnb_transfer.png", dpi=120); plt.close(fig)
-
-# %% ../nbs/55_contrastive.ipynb #d00ce0f0
-@register_experiment("cl-transfer-tnb", paper="General-purpose transferable predictor (Han et al., SDM 2023)",
-                     table="(not in the paper) transfer to TransNAS-Bench-101 and back",
-                     cost_quick="about 3 min once the quick encoder and the TNB graphs are cached", cost_paper="the same with the paper encoder",
-                     description="the NB101+NB201+NB301 predictor fine-tuned on 50 archs of each TNB task (micro, macro); TNB micro -> NB201",
-                     summarize=srcc_summary, plot=_plot_tnb_transfer)
-def cl_transfer_tnb(profile: str) -> list[Trial]:
-    "cl-transfer-tnb trials: TNB micro and macro as targets (all tasks), and NB201 as the target of TNB micro."
-    fn = "cl-transfer-tnb"
-    return ([Trial("cl-transfer-tnb", "cl-fine-tune", b, "all", 0, 0, dict(profile=profile, runs=5), fn) for b in ["tnb101_micro", "tnb101_macro"]]
-            + [Trial("cl-transfer-tnb", "cl-fine-tune-from-tnb", "nb201", "cifar10", 0, 0, dict(profile=profile, runs=5), fn)])

@@ -1,4 +1,4 @@
-"""Architectures as model inputs: computation graphs of primitive operators traced from any PyTorch network with `torch.fx` (for the contrastive general-purpose predictor), and the classic cell encodings (one-hot, adjacency, path), one architecture or a whole space at a time.
+"""Architectures as model inputs: computation graphs of primitive operators traced from any PyTorch network with `torch.fx` (for the contrastive general-purpose predictor), built per architecture or for a whole space and cached; the classic cell encodings (chapter `12_encodings`) are re-exported.
 
 Docs: https://transnas-repro.github.io/transnas-repro/encoders.html.md"""
 
@@ -7,7 +7,7 @@ Docs: https://transnas-repro.github.io/transnas-repro/encoders.html.md"""
 # %% ../nbs/10_encoders.ipynb #b42bcc9f
 from __future__ import annotations
 import multiprocessing
-import collections, functools, hashlib, itertools, time
+import collections, functools, hashlib, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -19,14 +19,17 @@ import networkx as nx
 from torch_geometric.data import Data
 from .core import cache_dir, check_choice, progress_bar, estimate_note
 from .data import atomic_write, cached_file
-from .benchmarks import decode, load_benchmark, TNB_MICRO_OPS, NB201_OPS, SPACES, space_spec, spaces_of
+from .benchmarks import decode, load_benchmark, TNB_MICRO_OPS, NB201_OPS, SPACES
 from . import networks
+from .encodings import *   # the classic encodings (chapter 12_encodings), re-exported: encoders.encode_all keeps working
+_all_ = ["ENCODINGS", "CELL_EDGES", "op_matrix", "encoding_names", "encode_all", "encode"]
+
 
 # %% auto #0
-__all__ = ['OP_TYPES', 'NUMERIC_FEATURES', 'FEATURE_SCALE', 'FEATURE_NAMES', 'DEFAULT_INPUT_SHAPE', 'ENCODINGS', 'CELL_EDGES',
-           'module_op', 'CGTracer', 'trace', 'RawGraph', 'fx_to_raw', 'raw_graph', 'CG', 'computation_graph',
-           'traceable', 'inline', 'arch_cg', 'same_graph', 'save_cg_file', 'load_cg_file', 'cg_key', 'cg_dataset',
-           'op_matrix', 'encoding_names', 'encode_all', 'encode']
+__all__ = ['OP_TYPES', 'NUMERIC_FEATURES', 'FEATURE_SCALE', 'FEATURE_NAMES', 'DEFAULT_INPUT_SHAPE', 'module_op', 'CGTracer',
+           'trace', 'RawGraph', 'fx_to_raw', 'raw_graph', 'CG', 'computation_graph', 'traceable', 'inline', 'arch_cg',
+           'same_graph', 'save_cg_file', 'load_cg_file', 'cg_key', 'cg_dataset', 'ENCODINGS', 'CELL_EDGES', 'op_matrix',
+           'encoding_names', 'encode_all', 'encode']
 
 # %% ../nbs/10_encoders.ipynb #1d2f1863
 OP_TYPES = ["input", "output", "conv", "dwconv", "deconv", "linear", "batchnorm", "relu", "leakyrelu", "sigmoid", "tanh",
@@ -444,106 +447,3 @@ def cg_dataset(bench_name: str,
                          params=dict(bench=bench_name, task=task, input_shape=list(input_shape), prune_zeros=prune_zeros,
                                      n=len(archs), schema=_CG_SCHEMA))
     return [_to_data(g) for g in graphs]
-
-# %% ../nbs/10_encoders.ipynb #e6f15963
-ENCODINGS = ["onehot", "adjacency", "path"]
-CELL_EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))   # (from, to) of the 6 edges, string order
-_CELL_OPS = {n: list(SPACES[n].ops) for n in ("nb201", "tnb101_micro")}   # the cell spaces, NB201 first (column order)
-_MACRO_LABELS = ["module_1", "module_2", "module_3", "module_4"]   # keep, double channels, halve resolution, both
-_CELL_PATHS = ((3,), (0, 4), (1, 5), (0, 2, 5))                    # input -> output paths as edge positions
-
-# %% ../nbs/10_encoders.ipynb #7dfec62a
-def _line_graph_template(n_slots: int) -> np.ndarray:
-    a = np.zeros((n_slots + 2, n_slots + 2), dtype=np.int8)
-    for k, (src, dst) in enumerate(CELL_EDGES):
-        if src == 0: a[0, 1 + k] = 1
-        if dst == 3: a[1 + k, -1] = 1
-        for l, (src2, _) in enumerate(CELL_EDGES):
-            if src2 == dst: a[1 + k, 1 + l] = 1
-    return a
-_CELL_ADJ, _TRIU = _line_graph_template(6), np.triu_indices(8, 1)
-
-# %% ../nbs/10_encoders.ipynb #35498fae
-def op_matrix(bench: str, archs) -> np.ndarray:
-    "(architectures, 6) integer matrix: op index per cell edge, or module digit per slot (0 = empty) for macro."
-    check_choice(bench, [*_CELL_OPS, *spaces_of("macro")], "benchmark with classic encodings", fix="use nb201, tnb101_micro or tnb101_macro")
-    if space_spec(bench).kind == "macro": return np.array([list(decode(bench, a)) + [0]*(6 - len(decode(bench, a))) for a in archs], dtype=np.int64).reshape(-1, 6)
-    index = {o: i for i, o in enumerate(_CELL_OPS[bench])}
-    return np.array([[index[o] for o in decode(bench, a)] for a in archs], dtype=np.int64).reshape(-1, 6)
-
-# %% ../nbs/10_encoders.ipynb #70edd7fd
-def encoding_names(bench: str, kind: str) -> list[str]:
-    "Name of every column of `encode_all(bench, archs, kind)`."
-    check_choice(kind, _kinds(bench), f"encoding for {bench}")
-    labels = _CELL_OPS[bench] if bench in _CELL_OPS else ["empty", *_MACRO_LABELS]
-    slots = [f"{j}<-{i}" for i, j in CELL_EDGES] if bench in _CELL_OPS else [f"slot{k}" for k in range(6)]
-    onehot = [f"{s}={o}" for s in slots for o in labels]
-    if kind == "onehot": return onehot
-    if kind == "adjacency":
-        nodes = ["input", *slots, "output"]
-        return [f"adj[{nodes[i]},{nodes[j]}]" for i, j in zip(*np.triu_indices(8, 1))] + ([f"{s}={o}" for s in slots for o in labels[1:]]
-                                                                                      if bench not in _CELL_OPS else onehot)
-    ops = _CELL_OPS[bench][1:]
-    return [">".join(p) for L in (1, 2, 3) for p in itertools.product(ops, repeat=L)]
-
-def _kinds(bench): return ENCODINGS if bench in _CELL_OPS else ["onehot", "adjacency"]
-
-# %% ../nbs/10_encoders.ipynb #1a598986
-def encode_all(bench: str,             # nb201, tnb101_micro or tnb101_macro
-               archs=None,              # architecture strings (default: the whole space, official order)
-               kind: str = "adjacency", # one of ENCODINGS (macro: onehot, adjacency)
-              ) -> np.ndarray:
-    "Encoding of every architecture as one float32 matrix (architectures x encoding_names(bench, kind))."
-    archs = load_benchmark(bench).archs if archs is None else archs
-    ops = op_matrix(bench, archs)
-    check_choice(kind, _kinds(bench), f"encoding for {bench}", fix="macro networks are chains: use onehot or adjacency")
-    n = len(ops)
-    if space_spec(bench).kind == "macro":
-        onehot = np.eye(5, dtype=np.float32)[ops]
-        if kind == "onehot": return onehot.reshape(n, -1)
-        alive = np.concatenate([np.ones((n, 1), bool), ops > 0, np.ones((n, 1), bool)], axis=1)
-        length = (ops > 0).sum(1)
-        adj = np.zeros((n, 8, 8), dtype=np.float32)
-        adj[:, :7, 1:8] = np.eye(7, dtype=np.float32)* (alive[:, :7] & alive[:, 1:8])[:, :, None]   # chain within the modules
-        adj[np.arange(n), length, 7] = 1                                                              # last module -> output
-        return np.concatenate([adj[:, _TRIU[0], _TRIU[1]], onehot[:, :, 1:].reshape(n, -1)], axis=1)
-    n_ops = len(_CELL_OPS[bench])
-    onehot = np.eye(n_ops, dtype=np.float32)[ops]
-    if kind == "onehot": return onehot.reshape(n, -1)
-    if kind == "adjacency":
-        alive = np.concatenate([np.ones((n, 1), bool), ops > 0, np.ones((n, 1), bool)], axis=1)
-        adj = _CELL_ADJ[None] * (alive[:, :, None] & alive[:, None, :])
-        return np.concatenate([adj[:, _TRIU[0], _TRIU[1]].astype(np.float32), onehot.reshape(n, -1)], axis=1)
-    m = n_ops - 1                                      # non-none ops, indices 1..m
-    out = np.zeros((n, m + m**2 + m**3), dtype=np.float32)
-    offset = {1: 0, 2: m, 3: m + m**2}
-    for path in _CELL_PATHS:
-        p = ops[:, path]
-        ok = (p > 0).all(1)
-        col = offset[len(path)] + ((p - 1) * (m ** np.arange(len(path) - 1, -1, -1))).sum(1)
-        out[np.flatnonzero(ok), col[ok]] = 1
-    return out
-
-# %% ../nbs/10_encoders.ipynb #b707133f
-def encode(bench: str, arch: str,
-           kind: str = "adjacency",      # one of ENCODINGS
-           as_: str = "vector",          # 'vector' (NumPy) or 'pyg' (adjacency only: torch_geometric Data)
-          ):
-    "One architecture's encoding, as a vector or (adjacency) as a PyG graph."
-    check_choice(as_, ["vector", "pyg"], "output form")
-    vec = encode_all(bench, [arch], kind)[0]
-    if as_ == "vector": return vec
-    if kind != "adjacency":
-        raise ValueError(f"as_='pyg' needs kind='adjacency' (got {kind!r}): one-hot and path encodings are flat vectors. "
-                         "Fix: encode(bench, arch, 'adjacency', as_='pyg'), or arch_cg(bench, arch).to_pyg() for the computation graph.")
-    adj = np.zeros((8, 8), dtype=np.int64); adj[np.triu_indices(8, 1)] = vec[:28]
-    is_macro = space_spec(bench).kind == "macro"
-    labels = ["input", "output", *(_MACRO_LABELS if is_macro else _CELL_OPS[bench])]
-    ops = op_matrix(bench, [arch])[0]
-    names = ["input", *[(_MACRO_LABELS[o - 1] if o else None) if is_macro else _CELL_OPS[bench][o] for o in ops], "output"]
-    keep = [i for i, o in enumerate(names) if o is not None]   # macro: empty slots are not nodes
-    where = {i: k for k, i in enumerate(keep)}
-    src, dst = np.nonzero(adj[np.ix_(keep, keep)])
-    x = torch.zeros(len(keep), len(labels))
-    x[torch.arange(len(keep)), torch.tensor([labels.index(names[i]) for i in keep])] = 1
-    return Data(x=x, edge_index=torch.tensor(np.stack([src, dst]), dtype=torch.long), op_names=[names[i] for i in keep], num_nodes=len(keep))

@@ -83,7 +83,7 @@ class GCNRegressor(nn.Module):
 def _space_graphs(bench: str):
     "Node labels and adjacency of every architecture (cells: arch2vec's graphs; TNB macro: input -> modules -> output chains)."
     if bench != "tnb101_macro": return space_graphs(bench)
-    from transnas_repro.encoders import op_matrix
+    from transnas_repro.encodings import op_matrix
     ops = op_matrix(bench, load_benchmark(bench).archs)              # module digit per slot, 0 = empty
     n, length = len(ops), (ops > 0).sum(1)
     labels = np.concatenate([np.zeros((n, 1)), 2 + ops, np.ones((n, 1))], axis=1).astype(np.int64)   # 0 input, 1 output, 2+digit
@@ -95,7 +95,7 @@ def _space_graphs(bench: str):
 
 def _n_labels(bench: str) -> int:
     "Node labels: input, output and one per op (TNB macro: empty slot plus the module kinds)."
-    from transnas_repro.encoders import _MACRO_LABELS
+    from transnas_repro.encodings import _MACRO_LABELS
     return 2 + (1 + len(_MACRO_LABELS) if space_spec(bench).kind == "macro" else len(CELL_OPS[bench]))
 
 # %% ../nbs/62_ktnas.ipynb #64c9933c
