@@ -305,13 +305,18 @@ def searcher_help(name: str) -> str:
     lines = [f"{name}: {i.get('description') or '(no description)'}", f"  cost: {i.get('cost') or 'not stated'}",
              f"  module: {i['module']}", "  options (--config JSON keys, default):" if opts else "  options: none"]
     lines += [f"    {k} = {v}" for k, v in opts.items()]
-    if i.get("settings"):                             # the dataclass behind **config: imported only now
-        import dataclasses, importlib
+    if i.get("settings"):                             # the dataclass behind **config, read from its source (nothing imported)
         module, cls = i["settings"].split(":")
-        fields = dataclasses.fields(getattr(importlib.import_module(module), cls))
-        lines += [f"  settings ({cls}, --config JSON keys, default):"]
-        lines += [f"    {f.name} = {f.default!r}" for f in fields if f.default is not dataclasses.MISSING]
+        lines += [f"  settings ({cls}, --config JSON keys, default):"] + [f"    {k} = {v}" for k, v in _class_defaults(module, cls).items()]
     return "\n".join(lines)
+
+def _class_defaults(module: str, cls: str) -> dict[str, str]:
+    "Field -> default (source text) of the annotated class attributes of `module.cls`, read with `ast`."
+    import ast, importlib.util
+    tree = ast.parse(open(importlib.util.find_spec(module).origin).read())
+    node = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls), None)
+    if node is None: raise ValueError(f"{module} has no class {cls!r} (named by a searcher's settings=). Fix: settings='module:Class'.")
+    return {n.target.id: ast.unparse(n.value) for n in node.body if isinstance(n, ast.AnnAssign) and n.value is not None}
 
 # %% ../nbs/60_search.ipynb #5beafe6d
 @dataclass
