@@ -15,7 +15,7 @@ import numpy as np
 __all__ = ['DEVICE_ENV', 'DEVICES', 'PROGRESS_ENV', 'PLUGINS_ENV', 'REGISTERING_MODULES', 'set_seed', 'rng', 'hash_key',
            'check_choice', 'DeviceUnavailable', 'cuda_available', 'check_device', 'get_device', 'device_env',
            'torch_device', 'on_device', 'cache_dir', 'progress_on', 'progress_bar', 'estimate_note', 'plugin_modules',
-           'load_plugins', 'scan_registrations', 'Registry', 'run_info', 'import_registering_modules']
+           'load_plugins', 'scan_registrations', 'Registry', 'class_defaults', 'run_info', 'import_registering_modules']
 
 # %% ../nbs/00_core.ipynb #1d30b70d
 def set_seed(seed: int  # the seed for python, numpy and torch
@@ -309,6 +309,14 @@ class Registry(dict):
             try: self._import(name, d); loaded.append(d["module"])
             except ImportError as e: warnings.warn(str(e))
         return sorted(set(loaded))
+
+# %% ../nbs/00_core.ipynb #8e7c125b
+def class_defaults(module: str, cls: str) -> dict[str, str]:
+    "Field -> default (source text) of the annotated class attributes of `module.cls`, read with `ast` (nothing is imported)."
+    tree = ast.parse(Path(importlib.util.find_spec(module).origin).read_text())
+    node = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls), None)
+    if node is None: raise ValueError(f"{module} has no class {cls!r}. Fix: name it as 'module:Class', e.g. 'transnas_repro.ktnas:KTNASConfig'.")
+    return {n.target.id: ast.unparse(n.value) for n in node.body if isinstance(n, ast.AnnAssign) and n.value is not None}
 
 # %% ../nbs/00_core.ipynb #d9952aa8
 def run_info(device: str | None = None  # the device the work ran on (default: get_device()); 'cpu' for CPU-only code

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, asdict
 from typing import Callable, Protocol
 import numpy as np
 import pandas as pd
-from .core import Registry, check_choice, rng, progress_bar
+from .core import Registry, check_choice, rng, progress_bar, class_defaults
 from .benchmarks import Benchmark, load_benchmark, decode, encode, TNB_MICRO_OPS, NB201_OPS, SPACES, space_spec
 from . import metrics
 
@@ -307,16 +307,8 @@ def searcher_help(name: str) -> str:
     lines += [f"    {k} = {v}" for k, v in opts.items()]
     if i.get("settings"):                             # the dataclass behind **config, read from its source (nothing imported)
         module, cls = i["settings"].split(":")
-        lines += [f"  settings ({cls}, --config JSON keys, default):"] + [f"    {k} = {v}" for k, v in _class_defaults(module, cls).items()]
+        lines += [f"  settings ({cls}, --config JSON keys, default):"] + [f"    {k} = {v}" for k, v in class_defaults(module, cls).items()]
     return "\n".join(lines)
-
-def _class_defaults(module: str, cls: str) -> dict[str, str]:
-    "Field -> default (source text) of the annotated class attributes of `module.cls`, read with `ast`."
-    import ast, importlib.util
-    tree = ast.parse(open(importlib.util.find_spec(module).origin).read())
-    node = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls), None)
-    if node is None: raise ValueError(f"{module} has no class {cls!r} (named by a searcher's settings=). Fix: settings='module:Class'.")
-    return {n.target.id: ast.unparse(n.value) for n in node.body if isinstance(n, ast.AnnAssign) and n.value is not None}
 
 # %% ../nbs/60_search.ipynb #5beafe6d
 @dataclass
