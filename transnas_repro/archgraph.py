@@ -18,6 +18,7 @@ from .predictors import (ArchEncoder, TaskEmbedding, RelationPredictor, TaskSamp
                                        anchor_vector, TASK_EMBEDDINGS, PREDICTOR_FORMS)
 from . import metrics, mwas
 from .experiments import register_experiment, Trial, search_trial, search_summary, search_comparisons, tuning_seeds, register_trial
+from .experiments import variant_trial as experiments_variant_trial
 from .results import summary_row, summary_frame
 
 # %% auto #0
@@ -164,8 +165,7 @@ def _torch_threads(n: int):
 def local_picks(model: RelationPredictor, task: int, bench, evaluated: dict, ref: np.ndarray, k: int, higher_is_better: bool) -> list[int]:
     "The `k` unevaluated neighbours of the best evaluated architecture that the predictor's Borda score ranks highest."
     best = max(evaluated, key=lambda i: evaluated[i] if higher_is_better else -evaluated[i])
-    row = getattr(bench, "_row", None) or {a: i for i, a in enumerate(bench.archs)}
-    nb = np.array(sorted({row[a] for a in neighbours(bench, bench.archs[best])} - set(evaluated)), dtype=np.int64)
+    nb = np.array(sorted({bench.index(a) for a in neighbours(bench, bench.archs[best])} - set(evaluated)), dtype=np.int64)
     if not len(nb) or k <= 0: return []
     borda = _check_finite(model.win_rate(torch.from_numpy(nb), torch.from_numpy(ref), task), "local step: Borda scores")
     return [int(i) for i in nb[np.argsort(-borda.numpy(), kind="stable")[:k]]]
@@ -264,11 +264,8 @@ ABLATIONS = {"default": {}, "score head": dict(form="score"), "onehot": dict(emb
 
 @register_trial("archgraph-variant")
 def variant_trial(trial: Trial) -> list[dict]:
-    "A search trial of `arch-graph` with `config['variant']` settings; rows labelled 'arch-graph (<variant>)'."
-    config = dict(trial.config); variant = config.pop("variant")
-    rows = search_trial(Trial(trial.experiment, "arch-graph", trial.bench, trial.task, trial.seed, trial.budget, config))
-    for r in rows: r["method"] = f"arch-graph ({variant})"
-    return rows
+    "A search trial of `arch-graph` with `config['variant']` settings; rows labelled 'arch-graph (<variant>)' (under its own name: trial ids)."
+    return experiments_variant_trial(trial)
 
 def _search_trials(exp_id: str, bench: str, profile: str) -> list[Trial]:
     seeds = range(2 if profile == "quick" else 10)

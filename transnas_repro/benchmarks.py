@@ -21,11 +21,11 @@ from .nb101 import *
 # %% auto #0
 __all__ = ['TNB_METRICS', 'NB201_TASKS', 'BENCHMARKS', 'BENCHMARK_DESCRIPTIONS', 'TNB_MICRO_OPS', 'NB201_OPS', 'NASLIB_NB201_OPS',
            'NASLIB_NB201_EDGE_TO_STRING', 'NB101_OPS', 'NASLIB_NB101_OPS', 'VIS_NB101_OPS', 'DARTS_OPS', 'SPACES',
-           'BENCHMARK_FACTORIES', 'TaskMetric', 'decode', 'encode', 'tnb_macro_archs', 'tnb_micro_archs', 'nb201_archs',
-           'to_naslib', 'from_naslib', 'encode_nb101', 'encode_nb301', 'SpaceSpec', 'space_spec', 'spaces_of',
-           'benchmark_table_path', 'benchmark_table', 'source_files', 'Benchmark', 'register_benchmark',
-           'load_benchmark', 'check_tnb_mapping', 'NB101_LABELS', 'NB101_INTERIOR_OPS', 'NB101_SPACE_SIZE',
-           'NB101_VIS_FILES', 'nb101_module_hash', 'nb101_key', 'nb101_cell', 'enumerate_nb101',
+           'CELL_OPS', 'NASLIB_ZC_FILES', 'BENCHMARK_FACTORIES', 'TaskMetric', 'decode', 'encode', 'tnb_macro_archs',
+           'tnb_micro_archs', 'nb201_archs', 'to_naslib', 'from_naslib', 'encode_nb101', 'encode_nb301', 'SpaceSpec',
+           'space_spec', 'spaces_of', 'benchmark_table_path', 'benchmark_table', 'source_files', 'Benchmark',
+           'register_benchmark', 'load_benchmark', 'check_tnb_mapping', 'NB101_LABELS', 'NB101_INTERIOR_OPS',
+           'NB101_SPACE_SIZE', 'NB101_VIS_FILES', 'nb101_module_hash', 'nb101_key', 'nb101_cell', 'enumerate_nb101',
            'enumerate_nb101_naive', 'nb101_build_fix', 'nb101_space_path', 'nb101_space', 'nb101_join']
 
 # %% ../nbs/02_benchmarks.ipynb #b45022dd
@@ -237,6 +237,9 @@ def space_spec(name: str, default=_MISSING) -> SpaceSpec | None:
 def spaces_of(kind: str) -> list[str]:
     "The built-in spaces of one kind ('cell', 'macro', 'graph', 'darts')."
     return [n for n, s in SPACES.items() if s.kind == kind]
+
+CELL_OPS = {n: list(SPACES[n].ops) for n in spaces_of("cell")}        # cell space -> the ops of an edge
+NASLIB_ZC_FILES = {n: s.naslib_zc for n, s in SPACES.items() if s.naslib_zc}   # space -> NASLib's recorded zero-cost file
 
 # %% ../nbs/02_benchmarks.ipynb #32eb95e3
 _TNB_COLUMNS = {  # task -> (valid column, test column, scale to paper units)

@@ -13,15 +13,15 @@ from torch import nn
 import torch.nn.functional as F
 from .data import cached_file
 from .core import cache_dir, check_choice, rng, set_seed, hash_key, progress_bar, estimate_note
-from .benchmarks import load_benchmark, decode, TNB_MICRO_OPS, NB201_OPS, SPACES, spaces_of
+from .benchmarks import load_benchmark, decode, TNB_MICRO_OPS, NB201_OPS, SPACES, spaces_of, CELL_OPS
+_all_ = ["CELL_OPS"]   # the search-space table's, re-exported
 
 # %% auto #0
-__all__ = ['CELL_OPS', 'CELL_EDGES', 'EMBEDDINGS', 'torch_threads', 'check_cell_bench', 'cell_digraph', 'random_walks',
-           'Node2VecEmbedder', 'arch2vec_graph', 'space_graphs', 'GINLayer', 'Arch2Vec', 'arch2vec_loss',
-           'pretrain_arch2vec', 'Arch2VecEmbedder', 'EncodingEmbedder', 'make_embedder']
+__all__ = ['CELL_EDGES', 'EMBEDDINGS', 'torch_threads', 'check_cell_bench', 'cell_digraph', 'random_walks', 'Node2VecEmbedder',
+           'arch2vec_graph', 'space_graphs', 'GINLayer', 'Arch2Vec', 'arch2vec_loss', 'pretrain_arch2vec',
+           'Arch2VecEmbedder', 'EncodingEmbedder', 'make_embedder', 'CELL_OPS']
 
 # %% ../nbs/11_embeddings.ipynb #aeb2c7f4
-CELL_OPS = {n: list(SPACES[n].ops) for n in spaces_of("cell")}   # the cell spaces of the search-space table
 CELL_EDGES = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)]   # (source, target) of the 6 edges, string order
 
 @contextlib.contextmanager

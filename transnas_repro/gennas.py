@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 from .core import check_choice, rng, run_info, get_device
-from .benchmarks import load_benchmark, source_files, SPACES
+from .benchmarks import load_benchmark, source_files, NASLIB_ZC_FILES
 from . import metrics
 from .results import SUMMARY_COLUMNS, summary_row, summary_frame, final_rows
 from .search import register_searcher, neighbours, evolve, Oracle
@@ -139,7 +139,7 @@ GENNAS_REPORTED = ([dict(method="gennas", benchmark="nb201", task="cifar10", met
                    + [dict(method="gennas", benchmark="nb201", task=t, metric="retrieval_top10", value=v)
                       for t, v in [("cifar10", 71.0), ("cifar100", 58.0), ("ImageNet16-120", 51.0)]]
                    + [dict(method="gennas", benchmark="nb101_sample", task="cifar10", metric="spearman", value=0.85)])
-_ZC_FILES = {n: s.naslib_zc for n, s in SPACES.items() if s.naslib_zc}   # NASLib's recorded zero-cost files (search-space table)
+_ZC_FILES = NASLIB_ZC_FILES   # NASLib's recorded zero-cost files (the search-space table's)
 ZC_PROXIES = ("synflow", "snip", "grasp", "fisher", "grad_norm", "jacov", "nwot", "epe_nas", "l2_norm", "plain", "params", "flops")
 
 def _zc_records(bench_name: str) -> dict:

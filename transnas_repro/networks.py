@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 from .core import check_choice
 from .data import data_path, TNB_TASKS
-from .benchmarks import decode, from_naslib, encode_nb101, load_benchmark, NB201_TASKS, SPACES, space_spec
+from .benchmarks import decode, from_naslib, encode_nb101, load_benchmark, NB201_TASKS, SPACES, space_spec, NASLIB_ZC_FILES
 from .layers import *
 
 # %% auto #0
@@ -363,7 +363,7 @@ def stage_outputs(net: Network, x: torch.Tensor) -> list[torch.Tensor]:
     return net.stage_outputs(x)
 
 # %% ../nbs/05_networks.ipynb #df91d9cd
-_ZC_FILES = {n: s.naslib_zc for n, s in SPACES.items() if s.naslib_zc}   # NASLib's recorded zero-cost files
+_ZC_FILES = NASLIB_ZC_FILES
 NASLIB_NB101_OP_ORDER = ["input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu"]   # NASLib's all_ops
 
 @functools.lru_cache(maxsize=None)

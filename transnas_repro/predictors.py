@@ -13,7 +13,7 @@ from torch import nn
 import torch.nn.functional as F
 from torch_geometric.nn import DenseGCNConv, DenseGINConv
 from .core import check_choice, rng
-from .benchmarks import decode, load_benchmark, TNB_MICRO_OPS, NB201_OPS, SPACES, space_spec, spaces_of
+from .benchmarks import decode, load_benchmark, TNB_MICRO_OPS, NB201_OPS, SPACES, space_spec, spaces_of, CELL_OPS
 
 # %% auto #0
 __all__ = ['CELL_EDGES', 'CELL_BENCHES', 'ENCODABLE', 'ENCODER_KINDS', 'TASK_EMBEDDINGS', 'PREDICTOR_FORMS', 'cell_graph',
@@ -22,7 +22,7 @@ __all__ = ['CELL_EDGES', 'CELL_BENCHES', 'ENCODABLE', 'ENCODER_KINDS', 'TASK_EMB
 
 # %% ../nbs/20_predictors.ipynb #9a738af4
 CELL_EDGES = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)]   # string order of the 6 cell edges
-CELL_BENCHES = {n: list(SPACES[n].ops) for n in spaces_of("cell")}   # from the search-space table
+CELL_BENCHES = CELL_OPS   # the cell spaces of the search-space table
 ENCODABLE = [*CELL_BENCHES, *spaces_of("macro")]
 
 def cell_graph(bench: str,  # 'tnb101_micro' or 'nb201'
