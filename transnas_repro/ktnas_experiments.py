@@ -15,7 +15,7 @@ from .core import check_choice, run_info
 from .benchmarks import load_benchmark, Benchmark
 from .search import Oracle, ledger_columns
 from . import search, metrics
-from .experiments import register_trial
+from .experiments import register_trial, PAPER_BASELINE
 from .ktnas import ktnas_evolve, stop_at_optimum, TNB_PAPER_TASKS, TNB_OTHER_TASKS
 
 # %% auto #0
@@ -169,7 +169,7 @@ def _paper_rows(units: pd.DataFrame, reported: list[dict], metric: str, lower_is
         t = paper_test(v, r["value"])
         lower = lower_is_better(r["benchmark"], r["task"])
         better = "" if not t["significant"] else ("ours" if (t["mean_diff"] < 0) == lower else "paper")
-        out.append(dict(benchmark=r["benchmark"], task=r["task"], method=r["method"], baseline="paper (reported mean)",
+        out.append(dict(benchmark=r["benchmark"], task=r["task"], method=r["method"], baseline=PAPER_BASELINE,
                         metric=metric, **t, better=better))
     return out
 

@@ -13,7 +13,7 @@ import pandas as pd
 import matplotlib
 import matplotlib.pyplot as plt
 from .benchmarks import load_benchmark, space_spec
-from .experiments import (EXPERIMENTS, SUMMARY_COLUMNS, Trial, register_experiment, load_experiment_modules,
+from .experiments import (EXPERIMENTS, SUMMARY_COLUMNS, PAPER_BASELINE, Trial, register_experiment, load_experiment_modules,
                           default_out, search_trial, check_profile, ledger_summary, register_trial)
 from .results import summary_row, summary_frame
 from . import search
@@ -45,7 +45,7 @@ def committed_summaries(experiment_id: str, root: str | Path | None = None) -> d
 def _vs_paper(comp: pd.DataFrame | None, method, bench, task, metric) -> str:
     "The paired test of our runs against a paper's mean, as a cell: p and who is better ('–' when there is none)."
     if comp is None or comp.empty or "baseline" not in comp: return "–"
-    m = comp[(comp.baseline == "paper (reported mean)") & (comp.method == method) & (comp.benchmark == bench)
+    m = comp[(comp.baseline == PAPER_BASELINE) & (comp.method == method) & (comp.benchmark == bench)
              & (comp.task.astype(str) == str(task)) & (comp.metric == metric)]
     if m.empty: return "–"
     r = m.iloc[0]

@@ -12,9 +12,9 @@ from .benchmarks import load_benchmark
 from .results import SUMMARY_COLUMNS, summary_row, summary_frame, final_rows
 
 # %% auto #0
-__all__ = ['LEDGER_METRICS', 'TUNING_SEED_START', 'ledger_summary', 'search_summary', 'attach_reported', 'paired_test',
-           'paper_test', 'default_baselines', 'compare_methods', 'search_comparisons', 'search_paper_tests',
-           'tuning_seeds', 'best_setting']
+__all__ = ['LEDGER_METRICS', 'PAPER_BASELINE', 'TUNING_SEED_START', 'ledger_summary', 'search_summary', 'attach_reported',
+           'paired_test', 'paper_test', 'default_baselines', 'compare_methods', 'search_comparisons',
+           'search_paper_tests', 'tuning_seeds', 'best_setting']
 
 # %% ../nbs/68_stats.ipynb #c939bdee
 def _in_appearance_order(summary: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -178,6 +178,8 @@ def _reported_values(g: pd.DataFrame, r: dict) -> tuple[pd.Series, bool]:
     return g[g.task == r["task"]].best_so_far, not load_benchmark(r["benchmark"]).higher_is_better(r["task"])
 
 # %% ../nbs/68_stats.ipynb #6ce2c781
+PAPER_BASELINE = "paper (reported mean)"   # the `baseline` of a comparison with a paper's mean
+
 def search_paper_tests(rows: pd.DataFrame, reported: list[dict]) -> pd.DataFrame:
     "Our per-seed values against each number a paper gives as a mean over runs (best_value or rank_percentile, per task or 'all')."
     if not reported or "query" not in rows: return compare_methods(rows.iloc[:0])
@@ -191,7 +193,7 @@ def search_paper_tests(rows: pd.DataFrame, reported: list[dict]) -> pd.DataFrame
         if not len(v): continue
         t = paper_test(v, r["value"])
         better = "" if not t["significant"] else ("ours" if (t["mean_diff"] < 0) == lower else "paper")
-        out.append(dict(benchmark=r["benchmark"], method=r["method"], baseline="paper (reported mean)", metric=r["metric"], **t,
+        out.append(dict(benchmark=r["benchmark"], method=r["method"], baseline=PAPER_BASELINE, metric=r["metric"], **t,
                         better=better, task=r["task"]))
     return pd.DataFrame(out)
 
