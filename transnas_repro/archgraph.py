@@ -22,16 +22,20 @@ from .experiments import variant_trial as experiments_variant_trial
 from .results import summary_row, summary_frame
 
 # %% auto #0
-__all__ = ['FINETUNE_MODES', 'RANKINGS', 'TNB_SEARCH_TASKS', 'PAPER_MICRO', 'ARCHGRAPH_REPORTED', 'ABLATIONS', 'TUNING_ARCHGRAPH',
-           'TUNING_LOCAL', 'KENDALL_SETTINGS', 'KENDALL_SIZES', 'MECHANISMS', 'DIAGNOSTICS', 'ArchGraphConfig',
-           'make_config', 'pretrain', 'relation_diagnostics', 'rank_candidates', 'local_picks', 'arch_graph_search',
-           'predictor_kendall', 'variant_trial', 'archgraph_tnb_micro', 'archgraph_tnb_macro', 'archgraph_ablations',
-           'tuning_archgraph', 'tuning_archgraph_local', 'kendall_trial', 'archgraph_kendall', 'mechanism_trial',
-           'mechanism_summary', 'mechanism_plot', 'archgraph_mechanisms']
+__all__ = ['FINETUNE_MODES', 'RANKINGS', 'SOURCE_WEIGHTINGS', 'RELATIONS', 'TNB_SEARCH_TASKS', 'PAPER_MICRO',
+           'ARCHGRAPH_REPORTED', 'ABLATIONS', 'TUNING_ARCHGRAPH', 'TUNING_LOCAL', 'TUNING_SOURCES', 'KENDALL_SETTINGS',
+           'KENDALL_SIZES', 'MECHANISMS', 'VOTE_MECHANISMS', 'MACRO_MECHANISMS', 'DIAGNOSTICS', 'ArchGraphConfig',
+           'make_config', 'pretrain', 'relation_diagnostics', 'vote_matrix', 'rank_candidates', 'source_weights',
+           'local_picks', 'arch_graph_search', 'predictor_kendall', 'variant_trial', 'archgraph_tnb_micro',
+           'archgraph_tnb_macro', 'archgraph_ablations', 'tuning_archgraph', 'tuning_archgraph_local',
+           'tuning_archgraph_sources', 'kendall_trial', 'archgraph_kendall', 'mechanism_trial', 'mechanism_summary',
+           'mechanism_plot', 'archgraph_mechanisms', 'archgraph_vote', 'archgraph_mechanisms_macro']
 
 # %% ../nbs/61_archgraph.ipynb #02f4d774
 FINETUNE_MODES = ["none", "task", "all"]
 RANKINGS = ["mwas", "borda"]
+SOURCE_WEIGHTINGS = ["uniform", "agreement"]
+RELATIONS = ["target", "vote"]
 
 @dataclass
 class ArchGraphConfig:
@@ -58,6 +62,10 @@ class ArchGraphConfig:
     mwas_method: str = "greedy"       # transnas_repro.mwas.solve method (greedy: deterministic, no time limit)
     mwas_time_limit: float | None = None  # seconds per MWAS solve (exact/auto); None: the solver's own rule
     local: int = 0                    # of each round's batch, evaluations spent on the incumbent's unevaluated neighbours (Borda order)
+    source_weighting: str = "uniform" # uniform, or agreement: sources weighted by how well their predicted order matches the target's evaluations
+    source_temperature: float = 0.1   # agreement: weights are softmax(Kendall tau / temperature)
+    relation: str = "target"          # target: the pool's relation graph under the target's task vector (paper); vote: target and sources vote
+    vote_target: float = 0.5          # vote: the target's share of the vote (the sources share the rest); 1/7 on TNB: one task, one vote
     threads: int = 1                  # torch CPU threads during the search
 
 def make_config(**config) -> ArchGraphConfig:
@@ -73,6 +81,11 @@ def make_config(**config) -> ArchGraphConfig:
     check_choice(cfg.finetune, FINETUNE_MODES, "fine-tuning mode")
     check_choice(cfg.ranking, RANKINGS, "Arch-Graph ranking", fix="mwas (the paper's) or borda (the no-MWAS ablation)")
     check_choice(cfg.mwas_method, mwas.METHODS, "MWAS method", fix="one of transnas_repro.mwas.METHODS")
+    check_choice(cfg.relation, RELATIONS, "relation graph", fix="target (the paper's) or vote (the target and each source task vote on every pair)")
+    if not 0 <= cfg.vote_target <= 1: raise ValueError(f"vote_target={cfg.vote_target}: the target's share of the vote is in [0, 1] (default 0.5).")
+    check_choice(cfg.source_weighting, SOURCE_WEIGHTINGS, "source weighting", fix="uniform (the paper's) or agreement")
+    if not cfg.source_temperature > 0:
+        raise ValueError(f"source_temperature={cfg.source_temperature}: the softmax temperature must be > 0 (default 0.1; smaller is sharper).")
     if cfg.pool < 1: raise ValueError(f"pool={cfg.pool}: the candidate pool needs at least 1 architecture (default 100).")
     if not 0 <= cfg.local <= cfg.batch:
         raise ValueError(f"local={cfg.local}: the incumbent's neighbours take 0 to batch={cfg.batch} of each round's evaluations. Fix: pass e.g. local=1.")
@@ -134,6 +147,16 @@ def relation_diagnostics(P: np.ndarray,               # pool x pool win probabil
                 top5_overlap=len(set(order[:5].tolist()) & set(range(5)))/5,     # the pool is in Borda order: Borda's top 5 = 0..4
                 kendall_vs_borda=float(metrics.kendall_tau(-np.argsort(order), -np.arange(len(order)))))
 
+def vote_matrix(model: RelationPredictor, idx: np.ndarray, voters: list, step: str = "vote") -> np.ndarray:
+    "P[a, b] = weight of the voters (task index, weight; weights sum to 1) whose predictor says idx[a] beats idx[b]; a tie counts half."
+    w = np.array([wt for _, wt in voters], dtype=float)
+    if (w < 0).any() or not np.isclose(w.sum(), 1): raise ValueError(f"voter weights {np.round(w, 3).tolist()}: non-negative, summing to 1.")
+    P = np.zeros((len(idx), len(idx)))
+    for (task, wt) in voters:
+        p = _check_finite(model.prob_matrix(torch.from_numpy(np.asarray(idx)), task), f"{step}: relation graph of task {task}").double().numpy()
+        P += wt*((p > 0.5) + 0.5*(p == 0.5))
+    return np.clip(P, 0.0, 1.0)   # the weights' float sum may pass 1 by an ulp
+
 def rank_candidates(model: RelationPredictor,
                     task: int,                  # task index
                     candidates: np.ndarray,     # architecture indices to rank
@@ -144,16 +167,30 @@ def rank_candidates(model: RelationPredictor,
                     seed: int = 0,
                     step: str = "ranking",      # named in errors
                     ranking: str = "mwas",      # mwas, or borda: the pool in Borda order (no relation graph solved)
-                    time_limit: float | None = None):  # seconds per MWAS solve
+                    time_limit: float | None = None,   # seconds per MWAS solve
+                    voters: list | None = None):       # [(task index, weight)]: the relation graph is their weighted vote
     "Candidates ordered best first: Borda pre-selection of a pool, then MWAS on its relation graph; (order, MWASResult or None)."
     borda = _check_finite(model.win_rate(torch.from_numpy(candidates), torch.from_numpy(ref), task), f"{step}: Borda scores")
     top = candidates[np.argsort(-borda.numpy(), kind="stable")[:pool]]
     log = _DIAGNOSTICS.get()
     if ranking == "borda" and log is None: return top, None
-    P = _check_finite(model.prob_matrix(torch.from_numpy(top), task), f"{step}: relation graph").double().numpy()
+    P = (vote_matrix(model, top, voters, step) if voters else
+         _check_finite(model.prob_matrix(torch.from_numpy(top), task), f"{step}: relation graph").double().numpy())
     res = mwas.solve(P, method=method, threshold=threshold, seed=seed, bound="trivial", time_limit=time_limit)   # the order, not a bound
     if log is not None: log.append(relation_diagnostics(P, res, threshold))
     return (top, res) if ranking == "borda" else (top[np.asarray(res.order)], res)
+
+# %% ../nbs/61_archgraph.ipynb #a3e72719
+def source_weights(model: RelationPredictor,
+                   sources: list[TaskSamples],  # the source tasks (their `task` index is used)
+                   target: TaskSamples,         # the target's evaluated cells, values higher-is-better
+                   ref: np.ndarray,             # reference cells of the Borda score
+                   temperature: float = 0.1) -> np.ndarray:
+    "softmax(tau_s / temperature): tau_s is Kendall's tau of source s's predicted Borda scores of the target's cells vs their values."
+    r = torch.from_numpy(np.asarray(ref))
+    tau = np.array([metrics.kendall_tau(model.win_rate(target.idx, r, d.task).numpy(), target.values.numpy()) for d in sources])
+    tau = np.nan_to_num(tau, nan=0.0); z = np.exp((tau - tau.max())/temperature)
+    return z/z.sum()
 
 # %% ../nbs/61_archgraph.ipynb #c7f07741
 @contextlib.contextmanager
@@ -174,6 +211,8 @@ def local_picks(model: RelationPredictor, task: int, bench, evaluated: dict, ref
 def arch_graph_search(oracle: Oracle, seed: int, sources: list[str] | None = None, **config):
     "Arch-Graph: pretrain on the sources, then warm-up, fine-tune, MWAS-rank and evaluate until the budget is spent."
     cfg = make_config(**config)
+    if cfg.pool > len(oracle.bench):
+        raise ValueError(f"pool={cfg.pool} is larger than the {oracle.bench.name} space ({len(oracle.bench)} architectures). Fix: pass pool <= {len(oracle.bench)}.")
     if cfg.warmup > oracle.budget:
         raise ValueError(f"Budget {oracle.budget} is smaller than the warm-up ({cfg.warmup} evaluations). Fix: raise the budget or lower warmup.")
     with _torch_threads(cfg.threads):
@@ -193,16 +232,24 @@ def arch_graph_search(oracle: Oracle, seed: int, sources: list[str] | None = Non
         while not oracle.exhausted:
             round_ += 1
             target = [TaskSamples(t, list(evaluated), list(evaluated.values()), hib)]
+            w = None
+            if cfg.source_weighting == "agreement":
+                w = source_weights(model, source_data, target[0], ref, cfg.source_temperature)
+                if round_ == 1: model.task_embedding.init_from_sources(oracle.task, [bench.tasks[d.task] for d in source_data], w)
             if cfg.finetune != "none":
                 fit_pairs(model, target, cfg.finetune_steps, cfg.finetune_lr, model.task_embedding.target_parameters(),
                           seed=seed + round_, stage=f"fine-tuning the task vector, round {round_}")
             if cfg.finetune == "all":
-                replay = [source_data[k] for k in g.choice(len(source_data), min(cfg.replay, len(source_data)), replace=False)]
+                replay = [source_data[k] for k in g.choice(len(source_data), min(cfg.replay, len(source_data)), replace=False, p=w)]
                 fit_pairs(model, target + replay, cfg.finetune_steps, cfg.finetune_lr, seed=seed + round_,
                           stage=f"fine-tuning the predictor, round {round_}")
             candidates = np.setdiff1d(np.arange(len(bench)), np.fromiter(evaluated, int))
+            voters = None
+            if cfg.relation == "vote":
+                ws = np.full(len(source_data), 1/len(source_data)) if w is None else w
+                voters = [(t, cfg.vote_target)] + [(d.task, (1 - cfg.vote_target)*float(wi)) for d, wi in zip(source_data, ws)]
             order, _ = rank_candidates(model, t, candidates, ref, cfg.pool, cfg.threshold, cfg.mwas_method, seed,
-                                       step=f"round {round_}", ranking=cfg.ranking, time_limit=cfg.mwas_time_limit)
+                                       step=f"round {round_}", ranking=cfg.ranking, time_limit=cfg.mwas_time_limit, voters=voters)
             picks = local_picks(model, t, bench, evaluated, ref, min(cfg.local, oracle.remaining), hib) if cfg.local else []
             picks += [int(i) for i in order if int(i) not in picks][:min(cfg.batch, oracle.remaining) - len(picks)]
             for i in picks: evaluate(i)
@@ -329,6 +376,17 @@ def tuning_archgraph_local(profile: str) -> list[Trial]:
     "Each TUNING_LOCAL setting x 7 TNB micro tasks x tuning seeds (quick 1, paper 3), budget 50."
     return _variant_trials("tuning-archgraph-local", TUNING_LOCAL, tuning_seeds(1 if profile == "quick" else 3))
 
+TUNING_SOURCES = {"default": {}, "agreement 0.1": dict(source_weighting="agreement"),
+                  "agreement 0.03": dict(source_weighting="agreement", source_temperature=0.03)}
+
+@register_experiment("tuning-archgraph-sources", paper="Arch-Graph", table="tuning sweep (seeds 1000-1004): source weighting by agreement",
+                     cost_quick="~3 min, 1 CPU core", cost_paper="~16 min, 1 CPU core (105 searches)",
+                     description="Arch-Graph on TNB micro, 7 tasks, budget 50, sources weighted uniformly or by the agreement of their predicted order with the target's evaluations, on tuning seeds",
+                     compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)"]))
+def tuning_archgraph_sources(profile: str) -> list[Trial]:
+    "Each TUNING_SOURCES setting x 7 TNB micro tasks x tuning seeds (quick 1, paper 5), budget 50."
+    return _variant_trials("tuning-archgraph-sources", TUNING_SOURCES, tuning_seeds(1 if profile == "quick" else 5))
+
 KENDALL_SETTINGS = [("nb201", "cifar10", 0.67), ("tnb101_macro", "class_object", 0.61)]
 KENDALL_SIZES = [25, 50, 100, 200]
 
@@ -380,6 +438,10 @@ def archgraph_kendall(profile: str) -> list[Trial]:
 MECHANISMS = {"default": {}, "borda (no MWAS)": dict(ranking="borda"), "copeland": dict(mwas_method="copeland"),
               "exact MWAS": dict(mwas_method="exact", mwas_time_limit=2.0), "score head": dict(form="score"),
               "no threshold": dict(threshold=None)}
+# where cycles are expected: the target and the six sources vote on every pair, one task one vote, every edge kept
+VOTE_MECHANISMS = {"default": {}, "vote (7 tasks)": dict(relation="vote", vote_target=1/7, threshold=None),
+                   "vote (7 tasks), copeland": dict(relation="vote", vote_target=1/7, threshold=None, mwas_method="copeland")}
+MACRO_MECHANISMS = {"default": {}, "borda (no MWAS)": dict(ranking="borda"), **{k: v for k, v in VOTE_MECHANISMS.items() if k != "default"}}
 DIAGNOSTICS = ["intransitive", "dropped", "top5_overlap", "kendall_vs_borda"]
 
 @register_trial("archgraph-mechanism")
@@ -410,7 +472,7 @@ def mechanism_plot(rows: pd.DataFrame, summary: pd.DataFrame, out) -> list:
     names = [m.removeprefix("arch-graph (").removesuffix(")") for m in rp.method]
     a.barh(names, rp["mean"], xerr=rp["std"]/np.sqrt(rp["n"].clip(lower=1)), color="#4C72B0")
     a.invert_yaxis(); a.set_xlabel("rank percentile of the best found (%, mean of 7 tasks; lower is better)")
-    a.set_title("Arch-Graph variants, TNB micro, budget 50")
+    a.set_title(f"Arch-Graph variants, {', '.join(sorted(rows.benchmark.unique()))}, budget 50")
     d = summary[summary.metric.str.startswith("mwas_")].pivot_table(index="method", columns="metric", values="mean", sort=False)
     if len(d):
         d = d.reindex(rp.method)
@@ -438,3 +500,26 @@ def archgraph_mechanisms(profile: str) -> list[Trial]:
     return [Trial("archgraph-mechanisms", "arch-graph", "tnb101_micro", task, s, 50, dict(variant=v, **cfg),
                   fn="archgraph-mechanism")
             for s in seeds for v, cfg in MECHANISMS.items() for task in TNB_SEARCH_TASKS]
+
+@register_experiment("archgraph-vote", paper="Arch-Graph", table="mechanism study (ours), TNB micro: a relation graph voted by all seven tasks, MWAS vs Copeland",
+                     cost_quick="~4 min, 2 CPU cores (42 searches)", cost_paper="~17 min, 2 CPU cores (210 searches)",
+                     description="Arch-Graph on TNB micro, 7 tasks, budget 50: the relation graph voted by the target and the six sources (where cycles are expected), ordered by MWAS or by Copeland, against the default",
+                     summarize=mechanism_summary, plot=mechanism_plot,
+                     compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)"]))
+def archgraph_vote(profile: str) -> list[Trial]:
+    "Each VOTE_MECHANISMS variant x 7 TNB micro tasks x seeds (quick 2, paper the reported 0-9), seed-major, budget 50."
+    seeds = range(2 if profile == "quick" else 10)
+    return [Trial("archgraph-vote", "arch-graph", "tnb101_micro", task, s, 50, dict(variant=v, **cfg), fn="archgraph-mechanism")
+            for s in seeds for v, cfg in VOTE_MECHANISMS.items() for task in TNB_SEARCH_TASKS]
+
+@register_experiment("archgraph-mechanisms-macro", paper="Arch-Graph", table="mechanism study (ours), TNB macro: MWAS vs Borda sort, one predictor vs a 7-task vote",
+                     cost_quick="~6 min, 2 CPU cores (56 searches)", cost_paper="~35 min, 2 CPU cores (280 searches)",
+                     description="Arch-Graph on TNB macro, 7 tasks, budget 50: the MWAS against a Borda sort, and a relation graph voted by all seven tasks (with MWAS and with Copeland)",
+                     summarize=mechanism_summary, plot=mechanism_plot,
+                     compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)"]))
+def archgraph_mechanisms_macro(profile: str) -> list[Trial]:
+    "Each MACRO_MECHANISMS variant x 7 TNB macro tasks x seeds (quick 2, paper the reported 0-9), seed-major, budget 50."
+    seeds = range(2 if profile == "quick" else 10)
+    return [Trial("archgraph-mechanisms-macro", "arch-graph", "tnb101_macro", task, s, 50, dict(variant=v, **cfg), fn="archgraph-mechanism")
+            for s in seeds for v, cfg in MACRO_MECHANISMS.items() for task in TNB_SEARCH_TASKS]
+

@@ -140,10 +140,13 @@ class TaskEmbedding(nn.Module):
         if self.kind not in ("anchor", "task2vec"): raise ValueError(f"{self.kind!r} task embeddings have no features to set.")
         self.feat[self.index(task)] = torch.as_tensor(np.asarray(vector, dtype=np.float32))
 
-    def init_from_sources(self, target: str, sources: list[str]):
-        "Start the target's free vector (learned) at the mean of the sources' vectors."
+    def init_from_sources(self, target: str, sources: list[str], weights=None):
+        "Start the target's free vector (learned) at the mean of the sources' vectors (weighted by `weights` when given)."
         if self.kind == "learned":
-            with torch.no_grad(): self.table[self.index(target)] = self.table[[self.index(s) for s in sources]].mean(0)
+            w = torch.full((len(sources),), 1/len(sources)) if weights is None else torch.as_tensor(np.asarray(weights, dtype=np.float32))
+            if len(w) != len(sources) or (w < 0).any() or not torch.isclose(w.sum(), torch.tensor(1.0)):
+                raise ValueError(f"weights {np.round(np.asarray(w), 3).tolist()}: one non-negative weight per source ({len(sources)}), summing to 1.")
+            with torch.no_grad(): self.table[self.index(target)] = w @ self.table[[self.index(s) for s in sources]]
 
     def target_parameters(self) -> list[nn.Parameter]:
         "Parameters fitted on the target task's samples when the rest of the predictor is frozen."
