@@ -513,13 +513,13 @@ def archgraph_vote(profile: str) -> list[Trial]:
             for s in seeds for v, cfg in VOTE_MECHANISMS.items() for task in TNB_SEARCH_TASKS]
 
 @register_experiment("archgraph-mechanisms-macro", paper="Arch-Graph", table="mechanism study (ours), TNB macro: MWAS vs Borda sort vs a 7-task vote",
-                     cost_quick="~5 min, 2 CPU cores (42 searches)", cost_paper="~40 min on 1 busy CPU core (210 searches)",
+                     cost_quick="~5 min, 2 CPU cores (42 searches)", cost_paper="~25 min on 1 busy CPU core (105 searches)",
                      description="Arch-Graph on TNB macro, 7 tasks, budget 50: the MWAS against a Borda sort, and a relation graph voted by all seven tasks",
                      summarize=mechanism_summary, plot=mechanism_plot,
                      compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)"]))
 def archgraph_mechanisms_macro(profile: str) -> list[Trial]:
-    "Each MACRO_MECHANISMS variant x 7 TNB macro tasks x seeds (quick 2, paper the reported 0-9), seed-major, budget 50."
-    seeds = range(2 if profile == "quick" else 10)
+    "Each MACRO_MECHANISMS variant x 7 TNB macro tasks x seeds (quick 2, paper the reported 0-4: CPU time), seed-major, budget 50."
+    seeds = range(2 if profile == "quick" else 5)
     return [Trial("archgraph-mechanisms-macro", "arch-graph", "tnb101_macro", task, s, 50, dict(variant=v, **cfg), fn="archgraph-mechanism")
             for s in seeds for v, cfg in MACRO_MECHANISMS.items() for task in TNB_SEARCH_TASKS]
 

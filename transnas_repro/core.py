@@ -187,7 +187,7 @@ def _options(fn: ast.AST) -> dict[str, str]:
     out.update({x.arg: ast.unparse(d) for x, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
     return out
 
-REGISTERING_MODULES = ("search", "experiments", "proxies", "gennas", "contrastive", "contrastive_experiments", "archgraph", "ktnas", "ktnas_experiments", "ktnas_darts", "overview")
+REGISTERING_MODULES = ("search", "experiments", "proxies", "gennas", "contrastive", "contrastive_experiments", "archgraph", "ktnas", "ktnas_experiments", "ktnas_darts", "overview", "gennas_nb101")
 
 def scan_registrations(decorator: str,                  # decorator name, e.g. 'register_searcher'
                        package: str = "transnas_repro",  # package whose modules are read

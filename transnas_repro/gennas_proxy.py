@@ -158,7 +158,7 @@ def proxy_train(model: RegressionNet,            # wrapped backbone
     return dict(score=score, diverged=diverged, curve=curve, train_curve=train_curve, seconds=time.perf_counter() - t0)
 
 # %% ../nbs/52_gennas_proxy.ipynb #438dfd2f
-GENNAS_STEM = {"nb101_sample": 16}   # stem width of the authors' GenNAS wrapper where it differs from the benchmark's network
+GENNAS_STEM = {"nb101_sample": 16, "nb101": 16}   # stem width of the authors' GenNAS wrapper where it differs from the benchmark's network
 
 def backbone_stem(bench_name: str, stem: int | None = None) -> int | None:
     "The stem width GenNAS builds `bench_name` with: `stem`, else the authors' (GENNAS_STEM), else None (the benchmark's network)."
@@ -174,7 +174,7 @@ def make_backbone(bench_name: str, arch: str,
     from transnas_repro.networks import build_network, NB101Body
     from transnas_repro.benchmarks import decode
     stem = backbone_stem(bench_name, stem)
-    if bench_name == "nb101_sample" and stem is not None: return NB101Body(*decode(bench_name, arch), stem_channels=stem)
+    if bench_name in GENNAS_STEM and stem is not None: return NB101Body(*decode(bench_name, arch), stem_channels=stem)
     return build_network(bench_name, arch)
 
 # %% ../nbs/52_gennas_proxy.ipynb #bc1d8977
