@@ -142,11 +142,15 @@ class TaskEmbedding(nn.Module):
 
     def init_from_sources(self, target: str, sources: list[str], weights=None):
         "Start the target's free vector (learned) at the mean of the sources' vectors (weighted by `weights` when given)."
-        if self.kind == "learned":
-            w = torch.full((len(sources),), 1/len(sources)) if weights is None else torch.as_tensor(np.asarray(weights, dtype=np.float32))
-            if len(w) != len(sources) or (w < 0).any() or not torch.isclose(w.sum(), torch.tensor(1.0)):
-                raise ValueError(f"weights {np.round(np.asarray(w), 3).tolist()}: one non-negative weight per source ({len(sources)}), summing to 1.")
-            with torch.no_grad(): self.table[self.index(target)] = w @ self.table[[self.index(s) for s in sources]]
+        if self.kind != "learned": return
+        rows = self.table[[self.index(s) for s in sources]]
+        if weights is None:    # the plain mean, bit for bit as before weights existed (searches are chaotic in the last bit)
+            with torch.no_grad(): self.table[self.index(target)] = rows.mean(0)
+            return
+        w = torch.as_tensor(np.asarray(weights, dtype=np.float32))
+        if len(w) != len(sources) or (w < 0).any() or not torch.isclose(w.sum(), torch.tensor(1.0)):
+            raise ValueError(f"weights {np.round(np.asarray(w), 3).tolist()}: one non-negative weight per source ({len(sources)}), summing to 1.")
+        with torch.no_grad(): self.table[self.index(target)] = w @ rows
 
     def target_parameters(self) -> list[nn.Parameter]:
         "Parameters fitted on the target task's samples when the rest of the predictor is frozen."
