@@ -116,7 +116,13 @@ def test_bad_names():
 
 
 # paper scale: the families, the fixed NB101 test set and the ledger (issue #17 item 2)
+from transnas_repro.benchmarks import nb101_space_path
+from transnas_repro.data import cache_problem
+needs_nb101 = pytest.mark.skipif(cache_problem(nb101_space_path(), "nb101 space") is not None,
+                                 reason="no full NB101 space in the user cache (transnas-repro data build nb101)")
 
+@needs_nb101
+@pytest.mark.needs_data
 def test_paper_scale_ledger_counts_labelled_sources_only():
     sizes = dict(nb101_full=30001, nb201=4096, nb301=725, nb301_unlabelled=11221)
     for target in C.PAPER_FAMILIES:
@@ -140,6 +146,8 @@ def test_unlabelled_family_has_no_labels_and_is_refused_as_a_source():
     with pytest.raises(ValueError, match="never count as labels"): C.labelled_only([unl.subset([0, 1])])   # subset keeps the flag
 
 
+@needs_nb101
+@pytest.mark.needs_data
 def test_nb101_full_split_is_fixed_5000_and_disjoint():
     n = len(C.family_archs("nb101_full"))
     fam = C.FamilyData("nb101_full", [""]*n, [None]*n, np.zeros((n, 11)), np.zeros(n))
