@@ -113,3 +113,45 @@ def test_predictor_ea_spends_budget_on_distinct_archs():
 def test_bad_names():
     with pytest.raises(ValueError, match="nb201"): C.family_archs("nb202")
     with pytest.raises(ValueError, match="quick"): C.check_profile("fast")
+
+
+# paper scale: the families, the fixed NB101 test set and the ledger (issue #17 item 2)
+from transnas_repro.benchmarks import nb101_space_path
+from transnas_repro.data import cache_problem
+needs_nb101 = pytest.mark.skipif(cache_problem(nb101_space_path(), "nb101 space") is not None,
+                                 reason="no full NB101 space in the user cache (transnas-repro data build nb101)")
+
+@needs_nb101
+@pytest.mark.needs_data
+def test_paper_scale_ledger_counts_labelled_sources_only():
+    sizes = dict(nb101_full=30001, nb201=4096, nb301=725, nb301_unlabelled=11221)
+    for target in C.PAPER_FAMILIES:
+        seen = C.pretraining_counts(target, "paper", "paper")
+        labelled = {k: v for k, v in seen.items() if not k.startswith("unlabelled")}
+        sources = [C.SCALES["paper"]["source"][f] for f in C.PAPER_FAMILIES if f != target]
+        assert labelled == {f"labelled {s} computation graphs (transfer predictor)": sizes[s] for s in sources}
+        assert seen["unlabelled nb301_unlabelled computation graphs (contrastive encoder)"] == 11221
+        assert not any("nb301_unlabelled" in k for k in labelled)          # an unlabelled family is never a label
+        gnn = C.pretraining_counts(target, "paper", "paper", encoder=False, what="GNN baseline")
+        assert all(k.startswith("labelled") for k in gnn) and sum(gnn.values()) == sum(labelled.values())
+    # the quick profile's counts are those of the small families, capped as before
+    assert sum(v for k, v in C.pretraining_counts("nb201").items() if k.startswith("labelled")) == 500 + 725
+
+
+def test_unlabelled_family_has_no_labels_and_is_refused_as_a_source():
+    with pytest.raises(ValueError, match="unlabelled"): C.family_accuracy("nb301_unlabelled")
+    fam = fake_family(4)
+    unl = C.FamilyData("nb301_unlabelled", fam.archs, fam.graphs, fam.spectra, np.full(4, np.nan), False)
+    with pytest.raises(ValueError, match="never count as labels"): C.train_gnn_baseline([fam, unl])
+    with pytest.raises(ValueError, match="never count as labels"): C.labelled_only([unl.subset([0, 1])])   # subset keeps the flag
+
+
+@needs_nb101
+@pytest.mark.needs_data
+def test_nb101_full_split_is_fixed_5000_and_disjoint():
+    n = len(C.family_archs("nb101_full"))
+    fam = C.FamilyData("nb101_full", [""]*n, [None]*n, np.zeros((n, 11)), np.zeros(n))
+    (ft0, te0), (ft1, te1) = CE.finetune_split(fam, 0), CE.finetune_split(fam, 1)
+    assert n == 30001 and len(te0) == 5000 == len(set(te0)) and len(ft0) == 50
+    assert np.array_equal(te0, te1) and not np.array_equal(ft0, ft1)
+    assert not set(ft0) & set(te0) and not set(ft1) & set(te1)

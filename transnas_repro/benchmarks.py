@@ -138,19 +138,23 @@ def to_naslib(bench: str, arch: str) -> tuple:
     if bench == "tnb101_macro": return tuple(parts) + (0,)*(6 - len(parts))
     if bench == "nb201":
         return tuple(NASLIB_NB201_OPS.index(parts[NASLIB_NB201_EDGE_TO_STRING[k]]) for k in range(6))
-    check_choice(bench, ["tnb101_micro", "tnb101_macro", "nb201"], "benchmark with a NASLib tuple codec")
+    check_choice(bench, ["tnb101_micro", "tnb101_macro", "nb201"], "benchmark with a NASLib tuple codec (to_naslib)")
 
 def from_naslib(bench: str, t) -> str:
-    "Canonical string for a NASLib op-index tuple (or its string form '(1, 0, 2, ...)')."
+    "Canonical string for a NASLib op-index tuple (or its string form '(1, 0, 2, ...)'; NB301: the genotype's 16 (input, op) pairs, nested or flat)."
     if isinstance(t, str): t = tuple(int(x) for x in re.findall(r"-?\d+", t))
-    t = tuple(int(x) for x in t)
+    t = tuple(int(x) for x in np.ravel(t))
+    if bench == "nb301_sample":                   # normal cell, then reduction cell: 8 (input node, DARTS_OPS index) pairs each
+        if len(t) != 32: raise ValueError(f"An NB301 genotype has 16 (input, op) pairs (32 numbers), got {len(t)} numbers: {t}.")
+        pairs = [(DARTS_OPS[o], i) for i, o in zip(t[0::2], t[1::2])]
+        return encode_nb301(pairs[:8], pairs[8:])
     if bench == "tnb101_micro": return encode(bench, [TNB_MICRO_OPS[i] for i in t])
     if bench == "tnb101_macro": return encode(bench, [d for d in t if d])
     if bench == "nb201":
         ops = [None]*6
         for k, i in enumerate(t): ops[NASLIB_NB201_EDGE_TO_STRING[k]] = NASLIB_NB201_OPS[i]
         return encode(bench, ops)
-    check_choice(bench, ["tnb101_micro", "tnb101_macro", "nb201"], "benchmark with a NASLib tuple codec")
+    check_choice(bench, ["tnb101_micro", "tnb101_macro", "nb201", "nb301_sample"], "benchmark with a NASLib tuple codec")
 
 # %% ../nbs/02_benchmarks.ipynb #05f7d0d7
 NB101_OPS = ["input", "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3", "output"]
@@ -307,9 +311,7 @@ def _load_nb301() -> pd.DataFrame:
     zc = json.loads(data_path("nb301/naslib_zc_nasbench301.json").read_text())["cifar10"]
     rows = []
     for key, rec in zc.items():
-        pairs = [tuple(map(int, p)) for p in re.findall(r"\((\d+), (\d+)\)", key)]
-        normal, reduce = [(DARTS_OPS[o], i) for i, o in pairs[:8]], [(DARTS_OPS[o], i) for i, o in pairs[8:]]
-        rows.append({"arch": encode_nb301(normal, reduce), "valid/cifar10": rec["val_accuracy"], "params": rec["params"]["score"]*1e6})
+        rows.append({"arch": from_naslib("nb301_sample", key), "valid/cifar10": rec["val_accuracy"], "params": rec["params"]["score"]*1e6})
     out = pd.DataFrame(rows); out["official_id"] = np.arange(len(out))
     return out
 

@@ -6,7 +6,7 @@ Docs: https://transnas-repro.github.io/transnas-repro/contrastive.html.md"""
 
 # %% ../nbs/55_contrastive.ipynb #e1118d27
 from __future__ import annotations
-import copy, json, hashlib, functools
+import copy, json, hashlib, functools, warnings
 from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg
@@ -15,40 +15,64 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch_geometric.data import Data, Batch
 from torch_geometric.nn import GraphConv, global_mean_pool
-from .core import set_seed, rng, cache_dir, check_choice, get_device, torch_device, on_device
-from .data import cached_file
-from .benchmarks import load_benchmark
+from .core import set_seed, rng, cache_dir, check_choice, get_device, torch_device, on_device, progress_bar
+from .data import cached_file, cache_problem, data_path
+from .benchmarks import load_benchmark, from_naslib
 from . import encoders, search
 from .search import register_searcher, Oracle, neighbours
 
 # %% auto #0
-__all__ = ['FAMILIES', 'PAPER_FAMILIES', 'FINETUNE_SIZE', 'N_EIGENVALUES', 'IN_DIM', 'SPECTRAL_SCALES', 'ENCODER_FIELDS',
-           'PROFILE_CONFIGS', 'EMBED_BATCH', 'CL_EA_SPACES', 'CL_EA_STRATEGIES', 'family_archs', 'family_accuracy',
-           'laplacian_spectrum', 'graph_spectra', 'FamilyData', 'slim', 'family_data', 'small_family', 'CGEncoder',
-           'mlp', 'CGRegressor', 'spectral_supcon_loss', 'ContrastiveConfig', 'spectral_neighbours', 'train_encoder',
-           'embed', 'rank_normalize', 'fit_mlp', 'predict_mlp', 'capped', 'TransferPredictor',
+__all__ = ['FAMILIES', 'PAPER_FAMILIES', 'FINETUNE_SIZE', 'UNLABELLED_FAMILIES', 'TEST_SIZE', 'TEST_SEED', 'N_EIGENVALUES',
+           'CG_CHUNK', 'CHUNKED_FAMILIES', 'IN_DIM', 'SPECTRAL_SCALES', 'ENCODER_FIELDS', 'PROFILE_CONFIGS',
+           'EMBED_BATCH', 'SCALES', 'PROFILE_SCALE', 'CL_EA_SPACES', 'CL_EA_STRATEGIES', 'unlabelled_archs',
+           'family_archs', 'family_accuracy', 'laplacian_spectrum', 'graph_spectra', 'FamilyData', 'slim', 'cg_chunks',
+           'cg_chunk_status', 'chunked_cgs', 'family_data', 'small_family', 'CGEncoder', 'mlp', 'CGRegressor',
+           'spectral_supcon_loss', 'ContrastiveConfig', 'spectral_neighbours', 'train_encoder', 'embed',
+           'rank_normalize', 'fit_mlp', 'predict_mlp', 'capped', 'labelled_only', 'TransferPredictor',
            'build_transfer_predictor', 'fit_regressor', 'predict_regressor', 'train_gnn_baseline', 'finetune_gnn',
-           'check_profile', 'pretrained_encoder', 'transfer_predictor', 'space_features', 'nb201_space_features',
-           'predictor_rounds', 'predictor_ea', 'predictor_topk', 'cl_ea']
+           'check_profile', 'check_scale', 'scale_families', 'pretraining_counts', 'pretrained_encoder',
+           'transfer_predictor', 'space_features', 'nb201_space_features', 'predictor_rounds', 'predictor_ea',
+           'predictor_topk', 'declare_cl_pretraining', 'cl_ea']
 
 # %% ../nbs/55_contrastive.ipynb #8833f30c
 FAMILIES = {"nb101": ("nb101_sample", "cifar10"), "nb101_all": ("nb101_sample", "cifar10"), "nb201": ("nb201", "cifar10"), "nb301": ("nb301_sample", "cifar10"),
-            "nb201_all": ("nb201", "cifar10"), "tnb101_micro": ("tnb101_micro", "class_object")}
+            "nb201_all": ("nb201", "cifar10"), "tnb101_micro": ("tnb101_micro", "class_object"),
+            "nb101_full": ("nb101", "cifar10"),               # paper scale: the 30,001 labelled NB101 cells of nasbench-vis
+            "nb301_unlabelled": ("nb301_sample", None)}       # paper scale: NASLib's 11,221 NB301 genotypes, no accuracy
 PAPER_FAMILIES = ["nb101", "nb201", "nb301"]
-FINETUNE_SIZE = {"nb101": 50, "nb101_all": 50, "nb201": 40, "nb301": 50, "nb201_all": 40, "tnb101_micro": 50}   # the paper's labelled target archs
+FINETUNE_SIZE = {"nb101": 50, "nb101_all": 50, "nb201": 40, "nb301": 50, "nb201_all": 40, "tnb101_micro": 50,
+                 "nb101_full": 50}   # the paper's labelled target archs
+UNLABELLED_FAMILIES = {"nb301_unlabelled": "nb301/naslib_archs_nasbench301.json"}   # family -> its genotype file: CGs for the encoder only
+TEST_SIZE, TEST_SEED = {"nb101_full": 5000}, 0   # a fixed test set (the paper's 5k NB101), drawn once; others test on all but the fine-tune cells
 
 # %% ../nbs/55_contrastive.ipynb #26c63844
+@functools.lru_cache(maxsize=None)
+def unlabelled_archs(family: str) -> tuple[str, ...]:
+    "The distinct genotypes of an unlabelled family in its file's index order, decoded as the benchmark decodes its own (duplicates dropped, with a warning)."
+    raw = json.loads(data_path(UNLABELLED_FAMILIES[check_choice(family, UNLABELLED_FAMILIES, "unlabelled family")]).read_text())
+    archs = [from_naslib(FAMILIES[family][0], raw[k]) for k in sorted(raw, key=int)]
+    distinct = tuple(dict.fromkeys(archs))
+    if len(distinct) < len(archs):
+        warnings.warn(f"{UNLABELLED_FAMILIES[family]}: {len(archs) - len(distinct)} of its {len(archs)} genotypes are duplicates; "
+                      f"the family keeps the {len(distinct)} distinct ones.", stacklevel=2)
+    return distinct
+
 def family_archs(family: str  # one of FAMILIES
                 ) -> list[str]:
-    "The architectures of `family` (NB201: the 4,096 cells without 'none'; NB101: the 500 NASLib-scored; *_all: all)."
-    bench = load_benchmark(FAMILIES[check_choice(family, FAMILIES, "family", fix="use one of the family names above")][0])
+    "The architectures of `family` (NB201: the 4,096 cells without 'none'; NB101: the 500 NASLib-scored; *_all, nb101_full: all; unlabelled: its genotype file)."
+    check_choice(family, FAMILIES, "family", fix="use one of the family names above")
+    if family in UNLABELLED_FAMILIES: return list(unlabelled_archs(family))
+    bench = load_benchmark(FAMILIES[family][0])
     if family == "nb201": return [a for a in bench.archs if "none" not in a]
     if family == "nb101": return [a for a in bench.archs if bench.extras.loc[a, "source"] == "naslib"]
     return list(bench.archs)
 
 def family_accuracy(family: str, archs: list[str] | None = None, split: str = "valid") -> np.ndarray:
-    "Accuracy (paper units) of `archs` (default all of the family) on the family's task."
+    "Accuracy (paper units) of `archs` (default all of the family) on the family's task; an unlabelled family has none (refused)."
     bench_name, task = FAMILIES[check_choice(family, FAMILIES, "family")]
+    if family in UNLABELLED_FAMILIES or task is None:
+        raise ValueError(f"Family {family!r} is unlabelled: its CGs feed only the contrastive encoder (and the standardizer), never a "
+                         f"regressor. Fix: take labels from a labelled family ({', '.join(f for f in FAMILIES if f not in UNLABELLED_FAMILIES)}).")
     bench = load_benchmark(bench_name)
     return np.array([bench.query(a, task, split) for a in (archs or family_archs(family))])
 
@@ -84,13 +108,16 @@ class FamilyData:
     archs: list
     graphs: list        # PyG Data with x, edge_index
     spectra: np.ndarray # (n, N_EIGENVALUES)
-    accuracy: np.ndarray
+    accuracy: np.ndarray  # NaN everywhere for an unlabelled family
+    labelled: bool = True # False: CGs for the encoder only (no accuracy)
     def __len__(self): return len(self.archs)
-    def __repr__(self): return f"FamilyData({self.name!r}: {len(self)} CGs, mean {np.mean([g.num_nodes for g in self.graphs]):.0f} nodes)"
+    def __repr__(self): return (f"FamilyData({self.name!r}: {len(self)} CGs{'' if self.labelled else ' (unlabelled)'}, "
+                                f"mean {np.mean([g.num_nodes for g in self.graphs]):.0f} nodes)")
     def subset(self, index) -> "FamilyData":
         "The family restricted to positions `index`."
         index = np.asarray(index)
-        return FamilyData(self.name, [self.archs[i] for i in index], [self.graphs[i] for i in index], self.spectra[index], self.accuracy[index])
+        return FamilyData(self.name, [self.archs[i] for i in index], [self.graphs[i] for i in index], self.spectra[index], self.accuracy[index],
+                          self.labelled)
 
 # %% ../nbs/55_contrastive.ipynb #fd7fef16
 def slim(g: Data) -> Data:
@@ -104,16 +131,47 @@ def _spectra_cached(name: str, graphs: list[Data], archs: list[str]) -> np.ndarr
                        lambda p: np.load(p, allow_pickle=False), kind="graph spectra",
                        params=dict(family=name, n=len(archs), eigenvalues=N_EIGENVALUES, schema=encoders._CG_SCHEMA))
 
+# %% ../nbs/55_contrastive.ipynb #8aa1aa65
+CG_CHUNK = 2000
+CHUNKED_FAMILIES = {"nb101_full", "nb301_unlabelled"}   # their CGs are cached in chunks (hours to build; resumable)
+
+def cg_chunks(archs, chunk: int = CG_CHUNK) -> list[list[str]]:
+    "`archs` cut into consecutive chunks of `chunk` (the last one shorter)."
+    archs = list(archs)
+    return [archs[i:i + chunk] for i in range(0, len(archs), chunk)]
+
+def cg_chunk_status(bench_name: str, archs, chunk: int = CG_CHUNK) -> "pd.DataFrame":
+    "One row per chunk: its position, size, cache file and state ('sound' or why it cannot be used: 'missing', a checksum failure...)."
+    import pandas as pd
+    rows = []
+    for k, c in enumerate(cg_chunks(archs, chunk)):
+        path = encoders.cg_path(bench_name, c)
+        rows.append(dict(chunk=k, first=k*chunk, n=len(c), file=path.name, state=cache_problem(path, "computation graphs") or "sound"))
+    return pd.DataFrame(rows)
+
+def chunked_cgs(bench_name: str, archs, chunk: int = CG_CHUNK,
+                n_jobs: int = 1,   # workers within a chunk (cg_dataset)
+               ) -> list[Data]:
+    "CGs of `archs` (in order), built and cached chunk by chunk: finished chunks are reused, missing or unsound ones (re)built."
+    out, parts = [], cg_chunks(archs, chunk)
+    with progress_bar(len(parts), f"CG chunks of {bench_name} ({chunk} each)", unit="chunk") as bar:
+        for c in parts:
+            out += encoders.cg_dataset(bench_name, c, n_jobs=n_jobs); bar.update(1)
+    return out
+
 # %% ../nbs/55_contrastive.ipynb #076356e3
 @functools.lru_cache(maxsize=None)
 def family_data(family: str,     # one of FAMILIES
                 n_jobs: int = 2, # CG build workers (first call only)
                ) -> FamilyData:
-    "The whole family: CGs (cached), spectra (cached) and accuracies."
+    "The whole family: CGs (cached; CHUNKED_FAMILIES chunk by chunk), spectra (cached) and accuracies (NaN for an unlabelled family)."
     archs = family_archs(family)
     bench_name, _ = FAMILIES[family]
-    graphs = [slim(g) for g in encoders.cg_dataset(bench_name, archs, n_jobs=n_jobs)]
-    return FamilyData(family, archs, graphs, _spectra_cached(family, graphs, archs), family_accuracy(family, archs))
+    build = chunked_cgs if family in CHUNKED_FAMILIES else encoders.cg_dataset
+    graphs = [slim(g) for g in build(bench_name, archs, n_jobs=n_jobs)]
+    labelled = family not in UNLABELLED_FAMILIES
+    accuracy = family_accuracy(family, archs) if labelled else np.full(len(archs), np.nan)
+    return FamilyData(family, archs, graphs, _spectra_cached(family, graphs, archs), accuracy, labelled)
 
 def small_family(family: str, n: int, seed: int = 0) -> FamilyData:
     "A family of `n` sampled architectures built in this process without the disk cache (examples, tests)."
@@ -290,6 +348,13 @@ def capped(f: FamilyData, cap: int | None, seed: int, stream: str) -> FamilyData
     if cap is None or len(f) <= cap: return f
     return f.subset(np.sort(rng(seed, stream, f.name).choice(len(f), cap, replace=False)))
 
+def labelled_only(sources: list[FamilyData]) -> list[FamilyData]:
+    "`sources`, refused if one has no labels (an unlabelled family's CGs feed only the encoder and the standardizer)."
+    if bad := [f.name for f in sources if not f.labelled or np.isnan(np.asarray(f.accuracy, dtype=float)).any()]:
+        raise ValueError(f"Unlabelled families given as labelled sources: {bad}. Their CGs have no accuracy and must never count as labels. "
+                         f"Fix: pass them as `unlabelled` (encoder, standardizer) only.")
+    return sources
+
 # %% ../nbs/55_contrastive.ipynb #8a16ee1a
 @dataclass
 class TransferPredictor:
@@ -313,7 +378,7 @@ def build_transfer_predictor(encoder: CGEncoder, sources: list[FamilyData], unla
     "Standardize embeddings with `unlabelled` CGs and train the MLP on the labelled `sources` (capped per config), on `device`."
     E_all = np.concatenate([embed(encoder, f.graphs, device=device) for f in unlabelled])
     mean, std = E_all.mean(0), E_all.std(0) + 1e-6
-    sources = [capped(f, config.source_cap, seed, "source") for f in sources]
+    sources = [capped(f, config.source_cap, seed, "source") for f in labelled_only(sources)]
     X = np.concatenate([_standardize(embed(encoder, f.graphs, device=device), mean, std) for f in sources])
     y = np.concatenate([rank_normalize(f.accuracy) for f in sources])
     set_seed(seed)
@@ -347,7 +412,7 @@ def predict_regressor(model: CGRegressor, graphs: list[Data], batch_size: int | 
 # %% ../nbs/55_contrastive.ipynb #b2c21e44
 def train_gnn_baseline(sources: list[FamilyData], config: ContrastiveConfig = ContrastiveConfig(), seed: int = 0) -> CGRegressor:
     "The GNN-fine-tune baseline before fine-tuning: a CGRegressor trained on the labelled sources."
-    sources = [capped(f, config.source_cap, seed, "source") for f in sources]
+    sources = [capped(f, config.source_cap, seed, "source") for f in labelled_only(sources)]
     graphs = [g for f in sources for g in f.graphs]
     y = np.concatenate([rank_normalize(f.accuracy) for f in sources])
     set_seed(seed)
@@ -363,6 +428,33 @@ def finetune_gnn(model: CGRegressor, graphs: list[Data], accuracy, config: Contr
 def check_profile(profile: str) -> ContrastiveConfig:
     "The ContrastiveConfig of `profile`."
     return PROFILE_CONFIGS[check_choice(profile, PROFILE_CONFIGS, "profile", fix="quick or paper")]
+
+SCALES = {"sample": {role: {f: f for f in PAPER_FAMILIES} for role in ("encoder", "source", "target")},
+          "paper": dict(encoder=dict(nb101="nb101_full", nb201="nb201", nb301="nb301_unlabelled"),   # unlabelled CGs
+                        source=dict(nb101="nb101_full", nb201="nb201", nb301="nb301"),              # labelled, all of them
+                        target=dict(nb101="nb101_full", nb201="nb201", nb301="nb301"))}             # fine-tune + test
+PROFILE_SCALE = {"quick": "sample", "paper": "paper"}   # the families each profile's cl-srcc and cl-search trials use
+
+def check_scale(scale: str) -> str:
+    "`scale`, checked: which families play each role of a paper family (encoder, source, target)."
+    return check_choice(scale, SCALES, "family scale", fix="sample (the small families) or paper (the paper's data sizes)")
+
+def scale_families(scale: str, role: str) -> tuple[str, ...]:
+    "The families of `role` ('encoder', 'source', 'target') for the paper families, in PAPER_FAMILIES order."
+    return tuple(SCALES[check_scale(scale)][role][f] for f in PAPER_FAMILIES)
+
+def pretraining_counts(target: str, profile: str = "quick", scale: str = "sample", encoder: bool = True,
+                       what: str = "transfer predictor") -> dict[str, int]:
+    "What a predictor for `target` learnt from before any target label: labelled source CGs (labels) and, with `encoder`, the encoder's CGs ('unlabelled ...': not labels)."
+    config, roles, out = check_profile(profile), SCALES[check_scale(scale)], {}
+    for f in PAPER_FAMILIES:
+        if f != target:
+            source = roles["source"][f]; n = len(family_archs(source))
+            out[f"labelled {source} computation graphs ({what})"] = min(n, config.source_cap or n)
+        if encoder:
+            enc = roles["encoder"][f]; n = len(family_archs(enc))
+            out[f"unlabelled {enc} computation graphs (contrastive encoder)"] = min(n, config.train_cap or n)
+    return out
 
 def _on(device: str) -> str: return "" if device == "cpu" else f"-{device}"     # cache-name suffix: a GPU's results get their own files
 
@@ -385,33 +477,37 @@ def _pretrained_encoder(profile: str, seed: int, families: tuple, device: str) -
     return encoder.eval()
 
 # %% ../nbs/55_contrastive.ipynb #eb77a002
-def transfer_predictor(target: str, profile: str = "quick", seed: int = 0, device: str | None = None) -> TransferPredictor:
-    "Encoder of `profile` + MLP trained on the paper families other than `target` (on `device`, default get_device())."
-    return _transfer_predictor(target, profile, seed, get_device(device))
+def transfer_predictor(target: str, profile: str = "quick", seed: int = 0, device: str | None = None,
+                       scale: str = "sample",  # the families of each role (SCALES): 'sample' or 'paper'
+                      ) -> TransferPredictor:
+    "Encoder of `profile` (on the scale's encoder families) + MLP trained on the scale's labelled source families other than `target` (on `device`, default get_device())."
+    return _transfer_predictor(target, profile, seed, get_device(device), check_scale(scale))
 
 @functools.lru_cache(maxsize=None)
-def _transfer_predictor(target: str, profile: str, seed: int, device: str) -> TransferPredictor:
-    config = check_profile(profile)
-    sources = [family_data(f) for f in PAPER_FAMILIES if f != target]
-    unlabelled = [family_data(f) for f in PAPER_FAMILIES]
-    return build_transfer_predictor(pretrained_encoder(profile, seed, device=device), sources, unlabelled, config, seed, device=device)
+def _transfer_predictor(target: str, profile: str, seed: int, device: str, scale: str = "sample") -> TransferPredictor:
+    config, roles = check_profile(profile), SCALES[scale]
+    sources = [family_data(roles["source"][f]) for f in PAPER_FAMILIES if f != target]
+    unlabelled = [family_data(f) for f in scale_families(scale, "encoder")]
+    return build_transfer_predictor(pretrained_encoder(profile, seed, scale_families(scale, "encoder"), device=device), sources, unlabelled,
+                                    config, seed, device=device)
 
 # %% ../nbs/55_contrastive.ipynb #b75313da
 CL_EA_SPACES = {"nb201": "nb201", "tnb101_micro": "tnb101_micro", "tnb101_macro": "tnb101_macro"}   # space -> target family
 
-def space_features(bench_name: str = "nb201", profile: str = "quick", seed: int = 0, device: str | None = None) -> np.ndarray:
+def space_features(bench_name: str = "nb201", profile: str = "quick", seed: int = 0, device: str | None = None, scale: str = "sample") -> np.ndarray:
     "Standardized embeddings of every architecture of a searchable space (in `bench.archs` order) under the profile's predictor (cached on disk)."
     check_choice(bench_name, CL_EA_SPACES, "space for cl-ea", fix="use nb201, tnb101_micro or tnb101_macro")
-    return _space_features(bench_name, profile, seed, get_device(device))
+    return _space_features(bench_name, profile, seed, get_device(device), check_scale(scale))
 
 @functools.lru_cache(maxsize=None)
-def _space_features(bench_name: str, profile: str, seed: int, device: str) -> np.ndarray:
-    tp = transfer_predictor(CL_EA_SPACES[bench_name], profile, seed, device)
-    path = cache_dir("contrastive")/f"{bench_name}-space-{check_profile(profile).key(ENCODER_FIELDS)}-s{seed}{_on(device)}.npy"
+def _space_features(bench_name: str, profile: str, seed: int, device: str, scale: str = "sample") -> np.ndarray:
+    tp = transfer_predictor(CL_EA_SPACES[bench_name], profile, seed, device, scale)
+    at = "" if scale == "sample" else f"-{scale}"         # the sample scale keeps its old file names
+    path = cache_dir("contrastive")/f"{bench_name}-space-{check_profile(profile).key(ENCODER_FIELDS)}{at}-s{seed}{_on(device)}.npy"
     archs = list(load_benchmark(bench_name).archs)
     build = lambda: tp.features([slim(g) for g in encoders.cg_dataset(bench_name, archs)], device=device)   # no spectra needed here
     return cached_file(path, build, lambda a, f: np.save(f, a, allow_pickle=False), lambda p: np.load(p, allow_pickle=False),
-                       kind="space embeddings", params=dict(bench=bench_name, profile=profile, seed=seed, n=len(archs),
+                       kind="space embeddings", params=dict(bench=bench_name, profile=profile, seed=seed, n=len(archs), **({} if scale == "sample" else {"scale": scale}),
                                                            **({} if device == "cpu" else {"device": device})))
 
 def nb201_space_features(profile: str = "quick", seed: int = 0) -> np.ndarray:
@@ -470,20 +566,22 @@ def predictor_topk(oracle: Oracle, seed: int, score_space, finetune: int = 40, p
 # %% ../nbs/55_contrastive.ipynb #31ca8505
 CL_EA_STRATEGIES = ["ea", "topk"]
 
+def declare_cl_pretraining(oracle: Oracle, target: str, profile: str = "quick", scale: str = "sample"):
+    "Put in the search's ledger what the predictor saw: the labelled source families (labels), every encoder family's graphs ('unlabelled ...')."
+    for what, n in pretraining_counts(target, profile, scale).items(): oracle.declare_pretraining(what, n)
+
 @register_searcher("cl-ea", uses_device=True)
 def cl_ea(oracle: Oracle, seed: int, profile: str = "quick", finetune: int = 40, per_round: int = 5,
-          strategy: str = "topk", diverse: bool = True, population: int = 50, tournament: int = 10, generations: int = 20):
+          strategy: str = "topk", diverse: bool = True, population: int = 50, tournament: int = 10, generations: int = 20,
+          scale: str = "sample"):
     "The fine-tuned contrastive predictor as fitness (NB201, TNB micro or macro): an EA on it, or its diverse top-k; fine-tuning samples count as queries."
     if oracle.bench.name not in CL_EA_SPACES:
         raise ValueError(f"cl-ea searches {', '.join(CL_EA_SPACES)} (spaces whose every architecture has a computation graph); "
                          f"got {oracle.bench.name!r}. Fix: run it on one of those.")
     check_choice(strategy, CL_EA_STRATEGIES, "cl-ea strategy", fix="ea (an EA on the predictor) or topk (its best unqueried cells)")
     target, config = CL_EA_SPACES[oracle.bench.name], check_profile(profile)
-    tp, X = transfer_predictor(target, profile), space_features(oracle.bench.name, profile)
-    for f in PAPER_FAMILIES:     # what the predictor saw: the labelled source families, and every family's graphs unlabelled
-        n = len(family_archs(f))
-        if f != target: oracle.declare_pretraining(f"labelled {f} computation graphs (transfer predictor)", min(n, config.source_cap or n))
-        oracle.declare_pretraining(f"unlabelled {f} computation graphs (contrastive encoder)", min(n, config.train_cap or n))
+    tp, X = transfer_predictor(target, profile, scale=scale), space_features(oracle.bench.name, profile, scale=scale)
+    declare_cl_pretraining(oracle, target, profile, scale)
     def score_space(labelled, values): return predict_mlp(tp.finetune(X[labelled], values, seed=seed), X)
     if strategy == "topk": predictor_topk(oracle, seed, score_space, finetune, per_round, diverse)
     else: predictor_ea(oracle, seed, score_space, finetune, per_round, population, tournament, generations)

@@ -14,7 +14,8 @@ from .core import set_seed, rng, check_choice, run_info
 from .data import data_path
 from .benchmarks import load_benchmark, encode_nb101, encode_nb301, NASLIB_NB101_OPS, DARTS_OPS, source_files
 from . import metrics
-from .contrastive import (FAMILIES, PAPER_FAMILIES, FINETUNE_SIZE, CL_EA_SPACES, FamilyData, family_archs, family_accuracy,
+from .contrastive import (FAMILIES, PAPER_FAMILIES, FINETUNE_SIZE, TEST_SIZE, TEST_SEED, SCALES, PROFILE_SCALE, check_scale,
+                                        scale_families, pretraining_counts, CL_EA_SPACES, FamilyData, family_archs, family_accuracy,
                                         family_data, capped, embed, rank_normalize, mlp, fit_mlp, predict_mlp, CGRegressor, predict_regressor,
                                         train_gnn_baseline, finetune_gnn, TransferPredictor, build_transfer_predictor, ContrastiveConfig, check_profile,
                                         pretrained_encoder, transfer_predictor, space_features)
@@ -29,8 +30,12 @@ __all__ = ['ZC_PROXIES', 'TABLE1', 'FAMILY_BENCH', 'TUNING_CL_EA', 'finetune_spl
 
 # %% ../nbs/56_contrastive_experiments.ipynb #089d40ef
 def finetune_split(target: FamilyData, seed: int, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    "(fine-tune positions, test positions) of the target family for `seed`."
+    "(fine-tune positions, test positions) of the target family for `seed`; a TEST_SIZE family tests on one fixed set (seed TEST_SEED) and fine-tunes on cells outside it."
     size = size or FINETUNE_SIZE[target.name]
+    if target.name in TEST_SIZE:
+        test = np.sort(rng(TEST_SEED, "test", target.name).choice(len(target), TEST_SIZE[target.name], replace=False))
+        rest = np.setdiff1d(np.arange(len(target)), test)
+        return np.sort(rng(seed, "finetune", target.name).choice(rest, size, replace=False)), test
     order = rng(seed, "finetune", target.name).permutation(len(target))
     return np.sort(order[:size]), np.sort(order[size:])
 
@@ -103,27 +108,33 @@ TABLE1 = {"cl-fine-tune": (0.553, 0.917, 0.892), "gnn-fine-tune": (0.542, 0.884,
           "jacov": (0.358, 0.859, -0.190), "fisher": (-0.277, 0.687, -0.305), "grad_norm": (-0.256, 0.714, -0.339),
           "grasp": (0.245, 0.637, -0.055), "snip": (-0.165, 0.718, -0.336)}
 FAMILY_BENCH = {f: FAMILIES[f][0] for f in PAPER_FAMILIES}
-_BENCH_FAMILY = {b: f for f, b in FAMILY_BENCH.items()}
+_BENCH_FAMILY = {b: f for f, b in FAMILY_BENCH.items()} | {FAMILIES[SCALES["paper"]["target"][f]][0]: f for f in PAPER_FAMILIES}   # + nb101
 
 # %% ../nbs/56_contrastive_experiments.ipynb #ea7e64a8
 @register_trial("cl-srcc", path="transnas_repro.contrastive:srcc_trial")   # its old module: the trial ids stay
 def srcc_trial(trial: Trial) -> list[dict]:
-    "One target family of Table 1 for one method group: 'cl-fine-tune', 'gnn-fine-tune' or 'zcp' (recorded)."
+    "One target family of Table 1 for one method group: 'cl-fine-tune', 'gnn-fine-tune' or 'zcp' (recorded); config `scale` picks the families (SCALES)."
     family, profile = _BENCH_FAMILY[trial.bench], trial.config.get("profile", "quick")
-    config, runs = check_profile(profile), range(trial.config.get("runs", 5))
+    scale = check_scale(trial.config.get("scale", "sample"))
+    config, runs, roles = check_profile(profile), range(trial.config.get("runs", 5)), SCALES[scale]
     t0 = time.perf_counter()
     if trial.method == "cl-fine-tune":
-        df = evaluate_transfer(transfer_predictor(family, profile, trial.seed), family_data(family), runs)
+        df = evaluate_transfer(transfer_predictor(family, profile, trial.seed, scale=scale), family_data(roles["target"][family]), runs)
+        seen = pretraining_counts(family, profile, scale)
     elif trial.method == "gnn-fine-tune":
-        model = train_gnn_baseline([family_data(f) for f in PAPER_FAMILIES if f != family], config, trial.seed)
-        df = evaluate_gnn_baseline(model, family_data(family), config, runs)
+        model = train_gnn_baseline([family_data(roles["source"][f]) for f in PAPER_FAMILIES if f != family], config, trial.seed)
+        df = evaluate_gnn_baseline(model, family_data(roles["target"][family]), config, runs)
+        seen = pretraining_counts(family, profile, scale, encoder=False, what="GNN baseline")
     else:
-        df = zcp_spearman(family).assign(seed=0, n_finetune=0, spearman_zero_shot=np.nan)
+        df, seen = zcp_spearman(family).assign(seed=0, n_finetune=0, spearman_zero_shot=np.nan), {}
+    labels = int(sum(n for k, n in seen.items() if not k.startswith("unlabelled")))   # the ledger: unlabelled CGs are no labels
     info = run_info("cpu" if trial.method == "zcp" else None)      # recorded scores: no torch at all
     return [dict(experiment=trial.experiment, method=r.method, benchmark=trial.bench, task=trial.task, seed=int(r.seed),
                  spearman=float(r.spearman), spearman_zero_shot=float(r.spearman_zero_shot), n_test=int(r.n_test),
                  n_finetune=int(r.n_finetune), seconds=time.perf_counter() - t0, source="naslib-recorded" if trial.method == "zcp" else "ours",
-                 package_version=info["package_version"], device=info["device"]) for r in df.itertuples()]
+                 package_version=info["package_version"], device=info["device"], pretrained_labels=labels,
+                 ledger=json.dumps(dict(pretrained_on=seen, target_finetune_labels=int(r.n_finetune), test_cells=int(r.n_test)), sort_keys=True))
+            for r in df.itertuples()]
 
 # %% ../nbs/56_contrastive_experiments.ipynb #a4cb9ba9
 def srcc_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
@@ -137,14 +148,15 @@ def srcc_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     return summary_frame(out, profile)
 
 # %% ../nbs/56_contrastive_experiments.ipynb #53b49f99
-def plot_embedding_pca(out_dir, profile: str = "quick", per_family: int = 1000, seed: int = 0):
-    "2-D PCA of the encoder's embeddings, coloured by family and by within-family accuracy rank; returns the PNG path."
+def plot_embedding_pca(out_dir, profile: str = "quick", per_family: int = 1000, seed: int = 0, scale: str | None = None):
+    "2-D PCA of the encoder's embeddings (of the scale's labelled target families; default scale: the profile's), coloured by family and by within-family accuracy rank; returns the PNG path."
     import matplotlib.pyplot as plt
     from pathlib import Path
     from sklearn.decomposition import PCA
-    encoder, parts = pretrained_encoder(profile, seed), []
-    for f in PAPER_FAMILIES:
-        data = capped(family_data(f), per_family, seed, "pca")
+    scale = check_scale(scale or PROFILE_SCALE.get(profile, "sample"))
+    encoder, parts = pretrained_encoder(profile, seed, scale_families(scale, "encoder")), []
+    for f, name in zip(PAPER_FAMILIES, scale_families(scale, "target")):
+        data = capped(family_data(name), per_family, seed, "pca")
         parts.append(pd.DataFrame(embed(encoder, data.graphs)).assign(family=f, accuracy_rank=rank_normalize(data.accuracy)))
     df = pd.concat(parts, ignore_index=True)
     pcs = PCA(2, random_state=seed).fit_transform(df.drop(columns=["family", "accuracy_rank"]).to_numpy())
@@ -179,28 +191,39 @@ def _plot_srcc(rows, summary, out_dir):
 # %% ../nbs/56_contrastive_experiments.ipynb #378d3ca9
 @register_experiment("cl-srcc", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 1",
                      cost_quick="about 15 min on 2 busy CPU cores once the CGs are cached (first CG build about 25 min)",
-                     cost_paper="hours on CPU (2000 encoder steps, uncapped sources, 40 GNN epochs)",
+                     cost_paper=("about 5-6 h on 2 busy CPU cores, one process (measured per graph, benchmarks/cg_build_speed_paper.csv): "
+                                 "the paper-scale CGs once, about 3.8 h (30,001 NB101 at 0.30 s + 11,221 NB301 at 0.40 s per graph, "
+                                 "cached in resumable chunks of 2,000), then the encoder about 40 min (2000 steps at 1.2 s) and the "
+                                 "GNN baselines about 50 min (40 epochs over 4,821 / 30,726 / 34,097 source graphs at about 1 ms per "
+                                 "graph-epoch) and the source MLPs about 7 min (300 epochs at 0.6 s per 30,726 rows)"),
                      description="Spearman rho, leave one family out (NB101 / NB201 / NB301), CL-fine-tune vs GNN-fine-tune vs recorded ZCPs",
                      summarize=srcc_summary, plot=_plot_srcc,
                      data=[*source_files("nb101_sample"), *source_files("nb201"), *source_files("nb301_sample"),
-                           "nb201/naslib_zc_nasbench201.json", "nb201/naslib_nb201_zen.zip"],
+                           "nb201/naslib_zc_nasbench201.json", "nb201/naslib_nb201_zen.zip",
+                           *source_files("nb101"), "nb301/naslib_archs_nasbench301.json"],     # the paper profile's families
                      reported=[dict(method=m, benchmark=FAMILY_BENCH[f], task="cifar10", metric="spearman", value=v)
-                               for m, vals in TABLE1.items() for f, v in zip(PAPER_FAMILIES, vals)])
+                               for m, vals in TABLE1.items() for f, v in zip(PAPER_FAMILIES, vals)]
+                              + [dict(method=m, benchmark="nb101", task="cifar10", metric="spearman", value=TABLE1[m][0])
+                                 for m in ["cl-fine-tune", "gnn-fine-tune"]])                  # the paper profile's NB101 target
 def cl_srcc(profile: str) -> list[Trial]:
-    "Table 1 trials: each paper family as the target, for recorded ZCPs, CL-fine-tune and GNN-fine-tune."
-    return [Trial("cl-srcc", m, FAMILY_BENCH[f], "cifar10", 0, 0, dict(profile=profile, runs=5), "cl-srcc")
+    "Table 1 trials: each paper family as the target, for recorded ZCPs, CL-fine-tune and GNN-fine-tune, on the families of the profile's scale."
+    scale = PROFILE_SCALE[profile]
+    extra = {} if scale == "sample" else dict(scale=scale)         # the quick trials keep their ids
+    bench = lambda f, m: FAMILY_BENCH[f] if m == "zcp" else FAMILIES[SCALES[scale]["target"][f]][0]   # ZCPs: recorded for the samples only
+    return [Trial("cl-srcc", m, bench(f, m), "cifar10", 0, 0, dict(profile=profile, runs=5, **extra), "cl-srcc")
             for f in PAPER_FAMILIES for m in ["zcp", "cl-fine-tune", "gnn-fine-tune"]]
 
 # %% ../nbs/56_contrastive_experiments.ipynb #850d7ee5
 @register_experiment("cl-search", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 2 (NB201 row)",
-                     cost_quick="about 5 min after cl-srcc (the NB201 space CGs: 2 min once)", cost_paper="the same with the paper encoder",
+                     cost_quick="about 5 min after cl-srcc (the NB201 space CGs: 2 min once)", cost_paper="after cl-srcc's paper caches (its paper-scale CGs and encoder): the NB201 space embeddings under it (about 15 s) and the 30 trials, about 5 min as in quick",
                      description="EA with the fine-tuned CL predictor on NB201 CIFAR-10 (test200 split), 90 queries incl. 40 fine-tuning, vs random search and synflow-warm-started REA",
                      reported=[dict(method="cl-ea", benchmark="nb201", task="cifar10", metric="best_value", value=94.37),
                                dict(method="random", benchmark="nb201", task="cifar10", metric="best_value", value=93.91)],
                      compare=lambda rows: search_comparisons(rows, baselines=["random", "proxy-rea"]))
 def cl_search(profile: str) -> list[Trial]:
     "Table 2 (NB201 row) trials: cl-ea (its tuned default), random search and synflow-warm-started REA (proxy-rea), 90 queries on the test200 split, 10 seeds."
-    extra = {"cl-ea": {"profile": profile}, "random": {}, "proxy-rea": dict(proxy="synflow", pool_size=200)}
+    scale = PROFILE_SCALE[profile]
+    extra = {"cl-ea": dict(profile=profile, **({} if scale == "sample" else dict(scale=scale))), "random": {}, "proxy-rea": dict(proxy="synflow", pool_size=200)}
     return [Trial("cl-search", m, "nb201", "cifar10", s, 90, dict(split="test200", **extra[m])) for m in extra for s in range(10)]
 
 # %% ../nbs/56_contrastive_experiments.ipynb #eb1295b3

@@ -80,6 +80,9 @@ FILES: dict[str, DataFile] = {f.name: f for f in [
         ("20k", "7eaca9658aebf16443d3df5b38e61fe75d85787abc485cfc9a2088328443c3e9")]],
     DataFile("nb301/naslib_zc_nasbench301.json", _NASLIB.format(commit="6639fd1579010457885c641553c55b0c153045aa") + "naslib/data/zc_nasbench301.json",
              "537e9abd6f0b14fdffdfcb3c07b18a037647b5c80808b3b2cf9a51b1b491aba1"),
+    # NB301 genotypes without accuracies: the unlabelled NB301 graphs of the contrastive encoder (paper scale)
+    DataFile("nb301/naslib_archs_nasbench301.json", _NASLIB.format(commit="4e3528ed3259ec6ef9c5bbfc27ff716997076aab") + "naslib/data/archs/archs_nasbench301.json",
+             "6b68ff99698cfa490cc47001fa5d1664ffc2aac50599ca6cabc79fe87855d4b5"),
 ]}
 
 # %% ../nbs/01_data.ipynb #bd026871

@@ -28,8 +28,8 @@ _all_ = ["ENCODINGS", "CELL_EDGES", "op_matrix", "encoding_names", "encode_all",
 # %% auto #0
 __all__ = ['OP_TYPES', 'NUMERIC_FEATURES', 'FEATURE_SCALE', 'FEATURE_NAMES', 'DEFAULT_INPUT_SHAPE', 'module_op', 'CGTracer',
            'trace', 'RawGraph', 'fx_to_raw', 'raw_graph', 'CG', 'computation_graph', 'traceable', 'inline', 'arch_cg',
-           'same_graph', 'save_cg_file', 'load_cg_file', 'cg_key', 'cg_dataset', 'ENCODINGS', 'CELL_EDGES', 'op_matrix',
-           'encoding_names', 'encode_all', 'encode']
+           'same_graph', 'save_cg_file', 'load_cg_file', 'cg_key', 'cg_path', 'cg_dataset', 'ENCODINGS', 'CELL_EDGES',
+           'op_matrix', 'encoding_names', 'encode_all', 'encode']
 
 # %% ../nbs/10_encoders.ipynb #1d2f1863
 OP_TYPES = ["input", "output", "conv", "dwconv", "deconv", "linear", "batchnorm", "relu", "leakyrelu", "sigmoid", "tanh",
@@ -411,6 +411,12 @@ def cg_key(bench, archs, task, input_shape, prune_zeros) -> str:
     h.update("\n".join(archs).encode())
     return h.hexdigest()[:16]
 
+def cg_path(bench, archs, task=None, input_shape=None, prune_zeros: bool = True) -> Path:
+    "The cache file of the CG dataset of `archs` (what `cg_dataset` reads and writes)."
+    task = task or networks.DEFAULT_TASK[bench]
+    input_shape = tuple(input_shape or DEFAULT_INPUT_SHAPE[bench])
+    return cache_dir("cg")/f"{bench}-{cg_key(bench, list(archs), task, input_shape, prune_zeros)}.pt"
+
 # %% ../nbs/10_encoders.ipynb #f4eb8adc
 def cg_dataset(bench_name: str,
                archs: list[str] | None = None,  # default: the whole space
@@ -442,7 +448,7 @@ def cg_dataset(bench_name: str,
         if verbose: print(f"built {len(archs)} CGs in {time.perf_counter() - t0:.1f} s")
         return [CG(*built[a], name=a) for a in archs]
     if not cache: return [_to_data(g) for g in build()]
-    path = cache_dir("cg")/f"{bench_name}-{cg_key(bench_name, archs, task, input_shape, prune_zeros)}.pt"
+    path = cg_path(bench_name, archs, task, input_shape, prune_zeros)
     graphs = cached_file(path, build, save_cg_file, lambda p: load_cg_file(p, as_data=False), kind="computation graphs",
                          params=dict(bench=bench_name, task=task, input_shape=list(input_shape), prune_zeros=prune_zeros,
                                      n=len(archs), schema=_CG_SCHEMA))
