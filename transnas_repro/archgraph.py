@@ -502,13 +502,13 @@ def archgraph_mechanisms(profile: str) -> list[Trial]:
             for s in seeds for v, cfg in MECHANISMS.items() for task in TNB_SEARCH_TASKS]
 
 @register_experiment("archgraph-vote", paper="Arch-Graph", table="mechanism study (ours), TNB micro: a relation graph voted by all seven tasks, MWAS vs Copeland",
-                     cost_quick="~4 min, 2 CPU cores (42 searches)", cost_paper="~17 min, 2 CPU cores (210 searches)",
+                     cost_quick="~4 min, 2 CPU cores (42 searches)", cost_paper="~12 min, 2 CPU cores (105 searches)",
                      description="Arch-Graph on TNB micro, 7 tasks, budget 50: the relation graph voted by the target and the six sources (where cycles are expected), ordered by MWAS or by Copeland, against the default",
                      summarize=mechanism_summary, plot=mechanism_plot,
                      compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)"]))
 def archgraph_vote(profile: str) -> list[Trial]:
-    "Each VOTE_MECHANISMS variant x 7 TNB micro tasks x seeds (quick 2, paper the reported 0-9), seed-major, budget 50."
-    seeds = range(2 if profile == "quick" else 10)
+    "Each VOTE_MECHANISMS variant x 7 TNB micro tasks x seeds (quick 2, paper the reported 0-4: CPU time), seed-major, budget 50."
+    seeds = range(2 if profile == "quick" else 5)
     return [Trial("archgraph-vote", "arch-graph", "tnb101_micro", task, s, 50, dict(variant=v, **cfg), fn="archgraph-mechanism")
             for s in seeds for v, cfg in VOTE_MECHANISMS.items() for task in TNB_SEARCH_TASKS]
 
