@@ -433,7 +433,7 @@ SCALES = {"sample": {role: {f: f for f in PAPER_FAMILIES} for role in ("encoder"
           "paper": dict(encoder=dict(nb101="nb101_full", nb201="nb201", nb301="nb301_unlabelled"),   # unlabelled CGs
                         source=dict(nb101="nb101_full", nb201="nb201", nb301="nb301"),              # labelled, all of them
                         target=dict(nb101="nb101_full", nb201="nb201", nb301="nb301"))}             # fine-tune + test
-PROFILE_SCALE = {"quick": "sample", "paper": "paper"}   # the families each profile's cl-srcc and cl-search trials use
+PROFILE_SCALE = {"quick": "sample", "paper": "sample"}  # cl-srcc / cl-search (their committed runs); cl-srcc-full / cl-search-full: "paper"
 
 def check_scale(scale: str) -> str:
     "`scale`, checked: which families play each role of a paper family (encoder, source, target)."

@@ -25,8 +25,9 @@ from .results import summary_row, summary_frame
 
 # %% auto #0
 __all__ = ['ZC_PROXIES', 'TABLE1', 'FAMILY_BENCH', 'TUNING_CL_EA', 'finetune_split', 'evaluate_transfer', 'evaluate_gnn_baseline',
-           'recorded_zcp', 'zcp_spearman', 'srcc_trial', 'srcc_summary', 'plot_embedding_pca', 'cl_srcc', 'cl_search',
-           'tuning_cl_ea', 'finetune_rho', 'tnb_transfer_trial', 'cl_transfer_tnb']
+           'recorded_zcp', 'zcp_spearman', 'srcc_trial', 'srcc_summary', 'plot_embedding_pca', 'cl_srcc',
+           'cl_srcc_full', 'cl_search', 'cl_search_full', 'tuning_cl_ea', 'finetune_rho', 'tnb_transfer_trial',
+           'cl_transfer_tnb']
 
 # %% ../nbs/56_contrastive_experiments.ipynb #089d40ef
 def finetune_split(target: FamilyData, seed: int, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -172,11 +173,11 @@ def plot_embedding_pca(out_dir, profile: str = "quick", per_family: int = 1000, 
     fig.savefig(out/"embedding_pca.png", dpi=120); plt.close(fig)
     return out/"embedding_pca.png"
 
-def _plot_srcc(rows, summary, out_dir):
+def _plot_srcc(rows, summary, out_dir, scale: str = "sample"):
     import matplotlib.pyplot as plt
     from pathlib import Path
     profile = str(rows.profile.iloc[0]) if "profile" in rows and len(rows) else "quick"
-    plot_embedding_pca(out_dir, profile)
+    plot_embedding_pca(out_dir, profile, scale=scale)
     s = summary[summary.metric == "spearman"]
     table = s.pivot_table(index="method", columns="benchmark", values="mean")
     paper = s.pivot_table(index="method", columns="benchmark", values="paper_value")
@@ -191,40 +192,66 @@ def _plot_srcc(rows, summary, out_dir):
 # %% ../nbs/56_contrastive_experiments.ipynb #378d3ca9
 @register_experiment("cl-srcc", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 1",
                      cost_quick="about 15 min on 2 busy CPU cores once the CGs are cached (first CG build about 25 min)",
-                     cost_paper=("about 5-6 h on 2 busy CPU cores, one process (measured per graph, benchmarks/cg_build_speed_paper.csv): "
-                                 "the paper-scale CGs once, about 3.8 h (30,001 NB101 at 0.30 s + 11,221 NB301 at 0.40 s per graph, "
-                                 "cached in resumable chunks of 2,000), then the encoder about 40 min (2000 steps at 1.2 s) and the "
-                                 "GNN baselines about 50 min (40 epochs over 4,821 / 30,726 / 34,097 source graphs at about 1 ms per "
-                                 "graph-epoch) and the source MLPs about 7 min (300 epochs at 0.6 s per 30,726 rows)"),
+                     cost_paper="hours on CPU (2000 encoder steps, uncapped sources, 40 GNN epochs)",
                      description="Spearman rho, leave one family out (NB101 / NB201 / NB301), CL-fine-tune vs GNN-fine-tune vs recorded ZCPs",
                      summarize=srcc_summary, plot=_plot_srcc,
                      data=[*source_files("nb101_sample"), *source_files("nb201"), *source_files("nb301_sample"),
+                           "nb201/naslib_zc_nasbench201.json", "nb201/naslib_nb201_zen.zip"],
+                     reported=[dict(method=m, benchmark=FAMILY_BENCH[f], task="cifar10", metric="spearman", value=v)
+                               for m, vals in TABLE1.items() for f, v in zip(PAPER_FAMILIES, vals)])
+def cl_srcc(profile: str) -> list[Trial]:
+    "Table 1 trials on the small families (scale 'sample'): each paper family as the target, for recorded ZCPs, CL-fine-tune and GNN-fine-tune."
+    return _srcc_trials("cl-srcc", profile, PROFILE_SCALE[profile])
+
+def _srcc_trials(exp_id: str, profile: str, scale: str) -> list[Trial]:
+    extra = {} if scale == "sample" else dict(scale=scale)         # the sample trials keep their ids
+    bench = lambda f, m: FAMILY_BENCH[f] if m == "zcp" else FAMILIES[SCALES[scale]["target"][f]][0]   # ZCPs: recorded for the samples only
+    return [Trial(exp_id, m, bench(f, m), "cifar10", 0, 0, dict(profile=profile, runs=5, **extra), "cl-srcc")
+            for f in PAPER_FAMILIES for m in ["zcp", "cl-fine-tune", "gnn-fine-tune"]]
+
+@register_experiment("cl-srcc-full", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 1 at the paper's data scale",
+                     cost_quick=("the paper-scale CGs once, about 3.8 h on one CPU core (30,001 NB101 at 0.30 s + 11,221 NB301 at 0.40 s per graph, "
+                                 "benchmarks/cg_build_speed_paper.csv; cached in resumable chunks of 2,000), then about 30 min"),
+                     cost_paper=("about 5-6 h on 2 busy CPU cores, one process: the CGs as in quick, then the encoder about 40 min (2000 steps "
+                                 "at 1.2 s), the GNN baselines about 50 min (40 epochs over 4,821 / 30,726 / 34,097 source graphs at about "
+                                 "1 ms per graph-epoch) and the source MLPs about 7 min (300 epochs at 0.6 s per 30,726 rows)"),
+                     description="cl-srcc on the paper's data sizes (SCALES['paper']): 30,001 labelled NB101 cells, the 11,221 unlabelled NB301 genotypes, a fixed 5,000-cell NB101 test set",
+                     summarize=srcc_summary, plot=lambda r, s, o: _plot_srcc(r, s, o, scale="paper"),
+                     data=[*source_files("nb101_sample"), *source_files("nb201"), *source_files("nb301_sample"),
                            "nb201/naslib_zc_nasbench201.json", "nb201/naslib_nb201_zen.zip",
-                           *source_files("nb101"), "nb301/naslib_archs_nasbench301.json"],     # the paper profile's families
+                           *source_files("nb101"), "nb301/naslib_archs_nasbench301.json"],
                      reported=[dict(method=m, benchmark=FAMILY_BENCH[f], task="cifar10", metric="spearman", value=v)
                                for m, vals in TABLE1.items() for f, v in zip(PAPER_FAMILIES, vals)]
                               + [dict(method=m, benchmark="nb101", task="cifar10", metric="spearman", value=TABLE1[m][0])
-                                 for m in ["cl-fine-tune", "gnn-fine-tune"]])                  # the paper profile's NB101 target
-def cl_srcc(profile: str) -> list[Trial]:
-    "Table 1 trials: each paper family as the target, for recorded ZCPs, CL-fine-tune and GNN-fine-tune, on the families of the profile's scale."
-    scale = PROFILE_SCALE[profile]
-    extra = {} if scale == "sample" else dict(scale=scale)         # the quick trials keep their ids
-    bench = lambda f, m: FAMILY_BENCH[f] if m == "zcp" else FAMILIES[SCALES[scale]["target"][f]][0]   # ZCPs: recorded for the samples only
-    return [Trial("cl-srcc", m, bench(f, m), "cifar10", 0, 0, dict(profile=profile, runs=5, **extra), "cl-srcc")
-            for f in PAPER_FAMILIES for m in ["zcp", "cl-fine-tune", "gnn-fine-tune"]]
+                                 for m in ["cl-fine-tune", "gnn-fine-tune"]])                  # the NB101 target is the nb101 benchmark here
+def cl_srcc_full(profile: str) -> list[Trial]:
+    "Table 1 trials on the paper-scale families (scale 'paper'), the profile setting the encoder and training lengths."
+    return _srcc_trials("cl-srcc-full", profile, "paper")
 
 # %% ../nbs/56_contrastive_experiments.ipynb #850d7ee5
 @register_experiment("cl-search", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 2 (NB201 row)",
-                     cost_quick="about 5 min after cl-srcc (the NB201 space CGs: 2 min once)", cost_paper="after cl-srcc's paper caches (its paper-scale CGs and encoder): the NB201 space embeddings under it (about 15 s) and the 30 trials, about 5 min as in quick",
+                     cost_quick="about 5 min after cl-srcc (the NB201 space CGs: 2 min once)", cost_paper="the same with the paper encoder",
                      description="EA with the fine-tuned CL predictor on NB201 CIFAR-10 (test200 split), 90 queries incl. 40 fine-tuning, vs random search and synflow-warm-started REA",
                      reported=[dict(method="cl-ea", benchmark="nb201", task="cifar10", metric="best_value", value=94.37),
                                dict(method="random", benchmark="nb201", task="cifar10", metric="best_value", value=93.91)],
                      compare=lambda rows: search_comparisons(rows, baselines=["random", "proxy-rea"]))
 def cl_search(profile: str) -> list[Trial]:
     "Table 2 (NB201 row) trials: cl-ea (its tuned default), random search and synflow-warm-started REA (proxy-rea), 90 queries on the test200 split, 10 seeds."
-    scale = PROFILE_SCALE[profile]
+    return _cl_search_trials("cl-search", profile, PROFILE_SCALE[profile])
+
+def _cl_search_trials(exp_id: str, profile: str, scale: str) -> list[Trial]:
     extra = {"cl-ea": dict(profile=profile, **({} if scale == "sample" else dict(scale=scale))), "random": {}, "proxy-rea": dict(proxy="synflow", pool_size=200)}
-    return [Trial("cl-search", m, "nb201", "cifar10", s, 90, dict(split="test200", **extra[m])) for m in extra for s in range(10)]
+    return [Trial(exp_id, m, "nb201", "cifar10", s, 90, dict(split="test200", **extra[m])) for m in extra for s in range(10)]
+
+@register_experiment("cl-search-full", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 2 (NB201 row) at the paper's data scale",
+                     cost_quick="after cl-srcc-full's quick caches: about 5 min", cost_paper="after cl-srcc-full's paper caches (its CGs and encoder): about 5 min",
+                     description="cl-search with the CL predictor pretrained at the paper's data scale (SCALES['paper'])",
+                     reported=[dict(method="cl-ea", benchmark="nb201", task="cifar10", metric="best_value", value=94.37),
+                               dict(method="random", benchmark="nb201", task="cifar10", metric="best_value", value=93.91)],
+                     compare=lambda rows: search_comparisons(rows, baselines=["random", "proxy-rea"]))
+def cl_search_full(profile: str) -> list[Trial]:
+    "cl-search's trials with cl-ea's predictor at the paper scale."
+    return _cl_search_trials("cl-search-full", profile, "paper")
 
 # %% ../nbs/56_contrastive_experiments.ipynb #eb1295b3
 TUNING_CL_EA = {"ea, per_round 10": dict(strategy="ea", per_round=10), "ea, per_round 5": dict(strategy="ea", per_round=5),
