@@ -447,28 +447,28 @@ def _trials(experiment: str, profile: str, data: dict | None, methods: dict, see
 
 # %% ../nbs/63_ktnas_darts.ipynb #ff4abb74
 @register_experiment("ktnas-darts-cifar", paper="KTNAS", table="Table IV (DARTS space, CIFAR-10 + CIFAR-100)",
-                     cost_quick="COST_CIFAR", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
+                     cost_quick="about 11.7 CPU-minutes for the 3 seeds on 1 thread (measured: 3.9 a seed, search + 8 short final trainings; 30 wall-minutes on a busy shared 2-core machine; hardened digits, a pipeline proof)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
                      description="multi-task supernet GA with transfer rank, then final training of each task's genotype", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_cifar(profile: str, data: dict | None = None) -> list[Trial]:
     "Table IV: KTNAS on CIFAR-10 + CIFAR-100 (quick: the hardened digits 0-4 + 5-9, 3 seeds)."
     return _trials("ktnas-darts-cifar", profile, data, {"ktnas": {}}, range(3 if profile == "quick" else 5))
 
 @register_experiment("ktnas-darts-mnist", paper="KTNAS", table="Table V (MNIST + Fashion-MNIST)",
-                     cost_quick="COST_ONE", cost_paper="GPU; your MNIST and Fashion-MNIST idx folders",
+                     cost_quick="about 4 CPU-minutes, 1 seed on 1 thread (hardened digits tasks: the ktnas-darts-cifar quick computation)", cost_paper="GPU; your MNIST and Fashion-MNIST idx folders",
                      description="KTNAS on MNIST + Fashion-MNIST", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_mnist(profile: str, data: dict | None = None) -> list[Trial]:
     "Table V trials (quick: the digits tasks)."
     return _trials("ktnas-darts-mnist", profile, data, {"ktnas": {}}, range(1 if profile == "quick" else 5))
 
 @register_experiment("ktnas-darts-medmnist", paper="KTNAS", table="Table VI (MedMNIST Path, OrganA/C/S)",
-                     cost_quick="COST_ONE", cost_paper="GPU; your four MedMNIST .npz files",
+                     cost_quick="about 4 CPU-minutes, 1 seed on 1 thread (hardened digits tasks: the ktnas-darts-cifar quick computation)", cost_paper="GPU; your four MedMNIST .npz files",
                      description="KTNAS on four MedMNIST tasks", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_medmnist(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VI trials (quick: the digits tasks)."
     return _trials("ktnas-darts-medmnist", profile, data, {"ktnas": {}}, range(1 if profile == "quick" else 5))
 
 @register_experiment("tuning-ktnas-darts-quick", paper="KTNAS", table="tuning sweep (seeds 1000-1002): the quick profile's digits design",
-                     cost_quick="COST_TUNING", cost_paper="the same trials as quick (CPU)",
+                     cost_quick="about 23 CPU-minutes on 1 thread (2 designs x 3 tuning seeds; measured 3.7 and 4.0 a seed)", cost_paper="the same trials as quick (CPU)",
                      description="which hardened-digits design and short final training lets the quick profile tell a found genotype from random ones",
                      summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def tuning_ktnas_darts_quick(profile: str) -> list[Trial]:
@@ -479,7 +479,7 @@ def tuning_ktnas_darts_quick(profile: str) -> list[Trial]:
 
 # %% ../nbs/63_ktnas_darts.ipynb #e123c7aa
 @register_experiment("ktnas-darts-ablation", paper="KTNAS", table="Table VII (arch2vec x transfer rank, C10/C100)",
-                     cost_quick="COST_ABL", cost_paper="4 x the ktnas-darts-cifar paper cost (GPU)",
+                     cost_quick="about 16 CPU-minutes on 1 thread (4 variants x 1 seed, hardened digits tasks)", cost_paper="4 x the ktnas-darts-cifar paper cost (GPU)",
                      description="arch2vec on/off x transfer rank on/off", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_ablation(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VII trials: the four variants of ABLATION_VARIANTS."
@@ -487,7 +487,7 @@ def ktnas_darts_ablation(profile: str, data: dict | None = None) -> list[Trial]:
 
 # %% ../nbs/63_ktnas_darts.ipynb #767759b9
 @register_experiment("ktnas-darts-sensitivity", paper="KTNAS", table="Table VIII (sensitivity to r, m, n; C10/C100)",
-                     cost_quick="COST_SENS", cost_paper="7 x the ktnas-darts-cifar paper cost (GPU)",
+                     cost_quick="about 27 CPU-minutes on 1 thread (7 settings x 1 seed, hardened digits tasks)", cost_paper="7 x the ktnas-darts-cifar paper cost (GPU)",
                      description="elite ratio r, negative window m and transferred n, one at a time around r=20%, m=5, n=4", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_sensitivity(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VIII trials: each SENSITIVITY_VARIANTS setting (one changed from the default)."
