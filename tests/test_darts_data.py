@@ -68,7 +68,7 @@ def test_rows_record_folders_and_fingerprints(cifar, monkeypatch):
     c10, c100 = cifar
     trial = EXPERIMENTS.get("ktnas-darts-cifar")("paper", data={"cifar10": str(c10), "cifar100": str(c100)})[0]
     seen = {}
-    def fake_tasks(profile, experiment, data, seed):
+    def fake_tasks(profile, experiment, data, seed, quick=None):
         seen.update(data); return {"cifar10": None, "cifar100": None}
     geno = K.to_string(K.random_genotype(K.rng(0)))
     monkeypatch.setattr(K, "_load_tasks", fake_tasks)

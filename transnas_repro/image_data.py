@@ -17,7 +17,7 @@ from .core import check_choice, rng
 # %% auto #0
 __all__ = ['LAYOUTS', 'DATASETS', 'ImageSplits', 'read_cifar', 'read_idx_images', 'read_medmnist', 'read_dataset',
            'parse_data_option', 'write_fake_cifar', 'write_fake_idx', 'write_fake_medmnist', 'to_tensor', 'TaskData',
-           'digits_tasks', 'task_data']
+           'harden', 'digits_tasks', 'task_data']
 
 # %% ../nbs/07_image_data.ipynb #c088e51e
 @dataclass
@@ -178,8 +178,25 @@ class TaskData:
     test: tuple
     n_classes: int
 
-def digits_tasks(size: int = 16, seed: int = 0) -> dict[str, TaskData]:
-    "The quick profile's two tasks from sklearn's digits: 'digits0-4' and 'digits5-9', upsampled to `size`."
+def harden(x: torch.Tensor,           # images (N, 3, S, S) in [-1, 1]
+           g: np.random.Generator,   # the draws (one generator per task and seed: deterministic)
+           noise: float = 0.0,       # std of additive Gaussian noise, one grey value per pixel (the 3 channels alike)
+           occlude: int = 0,         # side of one square per image set to the background (-1) at a random place; 0: off
+          ) -> torch.Tensor:
+    "Noisy, partly occluded copies of `x` (clipped to [-1, 1]): what makes the quick profile's digits hard enough to tell genotypes apart."
+    n, _, h, w = x.shape; x = x.clone()
+    if noise > 0: x = x + torch.from_numpy(g.normal(0.0, noise, (n, 1, h, w))).float()
+    if occlude > 0:
+        ys, xs = g.integers(0, h - occlude + 1, n), g.integers(0, w - occlude + 1, n)
+        for i in range(n): x[i, :, ys[i]:ys[i] + occlude, xs[i]:xs[i] + occlude] = -1.0
+    return x.clamp(-1.0, 1.0)
+
+def digits_tasks(size: int = 16, seed: int = 0,
+                 n_train: int | None = None,  # training images per task (None: 60 %)
+                 n_val: int | None = None,    # validation (search fitness) images per task (None: 20 %); the rest is the test split
+                 noise: float = 0.0, occlude: int = 0,   # `harden`, applied to every split with draws fixed by `seed`
+                ) -> dict[str, TaskData]:
+    "The quick profile's two tasks from sklearn's digits: 'digits0-4' and 'digits5-9', upsampled to `size`, optionally hardened."
     from sklearn.datasets import load_digits
     X, y = load_digits(return_X_y=True)
     X = (X.reshape(-1, 1, 8, 8)*255/16).astype(np.uint8)
@@ -187,9 +204,12 @@ def digits_tasks(size: int = 16, seed: int = 0) -> dict[str, TaskData]:
     for name, lo in (("digits0-4", 0), ("digits5-9", 5)):
         keep = np.flatnonzero((y >= lo) & (y < lo + 5))
         order = rng(seed, "digits-split", name).permutation(keep)
-        n = len(order); a, b = int(0.6*n), int(0.8*n)
-        part = lambda idx: (to_tensor(X[idx], size), torch.from_numpy(y[idx] - lo))
-        out[name] = TaskData(name, part(order[:a]), part(order[a:b]), part(order[b:]), 5)
+        n = len(order); a = int(0.6*n) if n_train is None else n_train; b = a + (int(0.8*n) - int(0.6*n) if n_val is None else n_val)
+        if b >= n: raise ValueError(f"n_train={n_train}, n_val={n_val}: {name} has {n} images, none would be left to test on. Fix: smaller splits.")
+        g = rng(seed, "digits-harden", name)
+        x = harden(to_tensor(X[order], size), g, noise, occlude) if noise > 0 or occlude > 0 else to_tensor(X[order], size)
+        labels = torch.from_numpy(y[order] - lo)
+        out[name] = TaskData(name, (x[:a], labels[:a]), (x[a:b], labels[a:b]), (x[b:], labels[b:]), 5)
     return out
 
 def task_data(splits: ImageSplits, val_fraction: float = 0.1, seed: int = 0, size: int | None = None, name: str = "") -> TaskData:

@@ -22,13 +22,15 @@ from .embeddings import torch_threads
 from .image_data import TaskData, digits_tasks
 from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labels
 from .experiments import Trial, register_experiment, DataRequired, input_fingerprint, register_trial
+from .stats import compare_methods, tuning_seeds
 
 # %% auto #0
-__all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'SENSITIVITY_VARIANTS', 'TABLE_VIII', 'QUICK_SEARCH', 'QUICK_FINAL', 'PAPER_TASKS',
-           'PAPER_RESULTS', 'SuperCell', 'Supernet', 'DartsSearchConfig', 'train_supernet_epoch', 'fitness',
-           'ktnas_darts_search', 'FinalTrainConfig', 'cutout', 'augment', 'accuracy', 'train_final', 'check_data',
-           'darts_trial', 'darts_summary', 'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist',
-           'ktnas_darts_ablation', 'ktnas_darts_sensitivity']
+__all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'SENSITIVITY_VARIANTS', 'TABLE_VIII', 'TUNING_DARTS_QUICK', 'QUICK', 'QUICK_TASKS',
+           'QUICK_SEARCH', 'QUICK_FINAL', 'QUICK_RANDOM', 'PAPER_TASKS', 'PAPER_RESULTS', 'SuperCell', 'Supernet',
+           'DartsSearchConfig', 'train_supernet_epoch', 'fitness', 'ktnas_darts_search', 'FinalTrainConfig', 'cutout',
+           'augment', 'accuracy', 'train_final', 'check_data', 'darts_trial', 'darts_summary', 'darts_comparisons',
+           'pair_table', 'darts_pairs', 'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist',
+           'tuning_ktnas_darts_quick', 'ktnas_darts_ablation', 'ktnas_darts_sensitivity']
 
 # %% ../nbs/63_ktnas_darts.ipynb #432a8a51
 class SuperCell(nn.Module):
@@ -286,9 +288,22 @@ def train_final(genotype, task: TaskData, config: FinalTrainConfig | None = None
     return dict(test_accuracy=accuracy(net, test), params_m=n_params, paper_params_m=paper_params_m, log=log, model=net)
 
 # %% ../nbs/63_ktnas_darts.ipynb #a8d96c23
-QUICK_SEARCH = dict(population=8, generations=8, channels=8, batch_size=64, val_batch_size=1000, n_transfer=2,
-                    drop_path_start=50, embedding_kw=dict(n_pretrain=1000, epochs=5, dims=32))
-QUICK_FINAL = dict(epochs=30, batch_size=64, channels=8, layers=5, cutout=4, augment="crop", lr=0.05)
+# Quick-profile designs, tried on tuning seeds 1000-1002 (`tuning-ktnas-darts-quick`, figures/tuning/ktnas-darts-quick/quick/);
+# QUICK is the one chosen there: the larger mean found - random difference, both designs costing under 5 CPU-minutes a seed.
+# Each is complete (tasks, search, final training, random genotypes per task), so a later choice never changes a
+# tuning trial's id. The digits are hardened (200 training images a task, noise; `image_data.harden`) so that accuracy
+# does not saturate; the final training drops the auxiliary head (auxiliary_weight=0) to run below 32 px.
+_SEARCH = dict(population=8, generations=10, channels=8, batch_size=32, val_batch_size=1000, n_transfer=2,
+               drop_path_start=50, embedding_kw=dict(n_pretrain=1000, epochs=5, dims=32))
+_FINAL = dict(batch_size=32, channels=8, layers=5, lr=0.05, auxiliary_weight=0.0)
+TUNING_DARTS_QUICK = {
+    "16px-n200-noise0.5": dict(tasks=dict(size=16, n_train=200, n_val=150, noise=0.5, occlude=0), search=_SEARCH,
+                               final=dict(_FINAL, epochs=15, cutout=4, augment="crop"), n_random=3),
+    "8px-n200-noise0.5": dict(tasks=dict(size=8, n_train=200, n_val=150, noise=0.5, occlude=0), search=_SEARCH,
+                              final=dict(_FINAL, epochs=30, cutout=0, augment="none"), n_random=3),
+}
+QUICK = TUNING_DARTS_QUICK["16px-n200-noise0.5"]
+QUICK_TASKS, QUICK_SEARCH, QUICK_FINAL, QUICK_RANDOM = QUICK["tasks"], QUICK["search"], QUICK["final"], QUICK["n_random"]
 PAPER_TASKS = {"ktnas-darts-cifar": ["cifar10", "cifar100"], "ktnas-darts-mnist": ["mnist", "fashion_mnist"],
                "ktnas-darts-medmnist": ["pathmnist", "organamnist", "organcmnist", "organsmnist"], "ktnas-darts-ablation": ["cifar10", "cifar100"],
                "ktnas-darts-sensitivity": ["cifar10", "cifar100"]}
@@ -318,8 +333,8 @@ def check_data(experiment: str, profile: str, data: dict | None) -> tuple[dict |
     return {t: input_fingerprint(paths[t]) for t in need}, paths
 
 # %% ../nbs/63_ktnas_darts.ipynb #2102829d
-def _load_tasks(profile: str, experiment: str, data: dict | None, seed: int) -> dict[str, TaskData]:
-    if profile == "quick": return digits_tasks(size=16, seed=seed)
+def _load_tasks(profile: str, experiment: str, data: dict | None, seed: int, quick: dict | None = None) -> dict[str, TaskData]:
+    if profile == "quick": return digits_tasks(seed=seed, **(quick or QUICK)["tasks"])
     from transnas_repro.image_data import read_dataset, task_data
     need = PAPER_TASKS[experiment]; data = data or {}
     missing = [t for t in need if t not in data]
@@ -328,28 +343,35 @@ def _load_tasks(profile: str, experiment: str, data: dict | None, seed: int) -> 
     return {t: task_data(read_dataset(t, data[t]), seed=seed, name=t) for t in need}
 
 # %% ../nbs/63_ktnas_darts.ipynb #63e38cdf
+def _random_genotypes(seed: int, task: str, n: int) -> list[str]:
+    "The `n` random genotypes a quick trial trains beside the found one (the first is the one earlier versions drew)."
+    return [to_string(random_genotype(rng(seed, "random-baseline", task) if i == 0 else rng(seed, "random-baseline", task, i))) for i in range(n)]
+
 @register_trial("ktnas-darts")
 def darts_trial(trial: Trial) -> list[dict]:
-    "One search seed of a ktnas-darts experiment and the final training of its genotypes (and, in quick, of a random genotype)."
+    "One search seed of a ktnas-darts experiment and the final training of its genotypes (and, in quick, of `n_random` random genotypes)."
     c = dict(trial.config); profile = c.pop("profile"); fingerprints = c.pop("data", None); variant = c.pop("variant", {})
+    q = (c.pop("quick", None) or QUICK) if profile == "quick" else None   # quick: the design (tasks, search, final, n_random) is in the trial's config
     data = trial.inputs.get("data")   # the folders: not in the trial id (a moved copy resumes); their fingerprints are, through config
-    tasks = _load_tasks(profile, trial.experiment, data, trial.seed)
-    final_tasks = digits_tasks(size=32, seed=trial.seed) if profile == "quick" else tasks   # the auxiliary head needs 32 px
-    scfg = DartsSearchConfig(**{**(QUICK_SEARCH if profile == "quick" else {}), **variant})
-    t0 = time.perf_counter()
-    with torch_threads(1) if profile == "quick" else _nullcontext(): res = ktnas_darts_search(tasks, scfg, seed=trial.seed)
-    search_s, rows, info = time.perf_counter() - t0, [], run_info()
-    for t, task in final_tasks.items():
-        fcfg = FinalTrainConfig(**QUICK_FINAL) if profile == "quick" else FinalTrainConfig(channels=KTNAS_CHANNELS.get(t, 48))
-        cands = {"found": res["best"][t]}
-        if profile == "quick": cands["random"] = to_string(random_genotype(rng(trial.seed, "random-baseline", t)))
-        for kind, geno in cands.items():
-            t1 = time.perf_counter()
-            out = train_final(geno, task, fcfg, seed=trial.seed, paper_params_m=KTNAS_PARAMS_M.get(t), verbose=False,
-                              checkpoint=c.get("checkpoint_dir") and Path(c["checkpoint_dir"])/f"{trial.trial_id}-{t}-{kind}.pt")
+    tasks = _load_tasks(profile, trial.experiment, data, trial.seed, q)
+    scfg = DartsSearchConfig(**{**(q["search"] if q else {}), **variant})
+    threads = torch_threads(1) if q else _nullcontext()   # quick: one thread, so its seconds are CPU-seconds
+    t0, c0 = time.perf_counter(), time.process_time()
+    with threads: res = ktnas_darts_search(tasks, scfg, seed=trial.seed)
+    search_s, search_cpu, rows, info = time.perf_counter() - t0, time.process_time() - c0, [], run_info()
+    for t, task in tasks.items():
+        fcfg = FinalTrainConfig(**q["final"]) if q else FinalTrainConfig(channels=KTNAS_CHANNELS.get(t, 48))
+        cands = [("found", 0, res["best"][t])] + ([("random", i, g) for i, g in enumerate(_random_genotypes(trial.seed, t, q["n_random"]))] if q else [])
+        for kind, i, geno in cands:
+            t1, c1 = time.perf_counter(), time.process_time()
+            with torch_threads(1) if q else _nullcontext():
+                out = train_final(geno, task, fcfg, seed=trial.seed, paper_params_m=KTNAS_PARAMS_M.get(t), verbose=False,
+                                  checkpoint=c.get("checkpoint_dir") and Path(c["checkpoint_dir"])/f"{trial.trial_id}-{t}-{kind}{i or ''}.pt")
             rows.append(dict(experiment=trial.experiment, method=trial.method, benchmark="darts", task=t, seed=trial.seed, genotype_kind=kind,
-                             genotype=geno, search_fitness=res["best_fitness"][t] if kind == "found" else np.nan, test_accuracy=out["test_accuracy"],
-                             params_m=out["params_m"], search_seconds=search_s, train_seconds=time.perf_counter() - t1, profile=profile,
+                             genotype_index=i, genotype=geno, search_fitness=res["best_fitness"][t] if kind == "found" else np.nan,
+                             test_accuracy=out["test_accuracy"], params_m=out["params_m"], search_seconds=search_s,
+                             train_seconds=time.perf_counter() - t1,
+                             search_cpu_seconds=search_cpu, train_cpu_seconds=time.process_time() - c1, profile=profile,
                              package_version=info["package_version"], device=info["device"], config=json.dumps(asdict(scfg), default=str),
                              data=json.dumps(data or {}, sort_keys=True), data_fingerprint=json.dumps(fingerprints or {}, sort_keys=True)))
     return rows
@@ -358,9 +380,10 @@ class _nullcontext:
     def __enter__(self): return self
     def __exit__(self, *a): return False
 
+
 # %% ../nbs/63_ktnas_darts.ipynb #7bfc083e
 def darts_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
-    "Mean / std / n of test accuracy per method, task and genotype kind, with the paper's number where it has one."
+    "Mean / std / n of test accuracy per method, task and genotype kind, with the paper's number where it has one; and the minutes per seed."
     out = []
     for (m, t, k), grp in rows.groupby(["method", "task", "genotype_kind"]):
         paper = PAPER_RESULTS.get(grp.experiment.iloc[0], {}).get(t) if profile == "paper" and k == "found" else None
@@ -368,49 +391,104 @@ def darts_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
         if profile == "paper" and table is not None: paper = dict(zip(["cifar10", "cifar100"], table.get(m, (None, None)))).get(t) if k == "found" else None
         out.append(dict(method=f"{m} ({k})", benchmark="darts", task=t, metric="test_accuracy", mean=grp.test_accuracy.mean(),
                         std=grp.test_accuracy.std(ddof=1) if len(grp) > 1 else np.nan, n=len(grp), profile=profile, paper_value=paper))
+    for metric, (s_col, t_col) in {"minutes": ("search_seconds", "train_seconds"), "cpu_minutes": ("search_cpu_seconds", "train_cpu_seconds")}.items():
+        if not {s_col, t_col, "seed"} <= set(rows): continue      # what one seed cost: its search plus all its final trainings (wall, CPU)
+        for m, grp in rows.groupby("method"):
+            per_seed = grp.groupby("seed").apply(lambda s: (s[s_col].iloc[0] + s[t_col].sum())/60, include_groups=False)
+            out.append(dict(method=m, benchmark="darts", task="all (one seed)", metric=metric, mean=per_seed.mean(),
+                            std=per_seed.std(ddof=1) if len(per_seed) > 1 else np.nan, n=len(per_seed), profile=profile, paper_value=None))
     return pd.DataFrame(out)
 
+# %% ../nbs/63_ktnas_darts.ipynb #d4c0a1e2
+def darts_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
+    "Per method (variant, design): found vs the mean random genotype, paired on (task, seed); mean difference, CI, Wilcoxon p, pairs in favour."
+    out = []
+    if not {"genotype_kind", "test_accuracy", "seed", "task"} <= set(rows): return compare_methods(pd.DataFrame())
+    for m, grp in rows.groupby("method", sort=False):
+        if set(grp.genotype_kind) < {"found", "random"}: continue
+        units = grp.assign(method=grp.method + " (" + grp.genotype_kind + ")")
+        comp = compare_methods(units, keys=["task", "seed"], value="test_accuracy", lower_is_better=False, baselines=[f"{m} (random)"])
+        wide = units.pivot_table(index=["task", "seed"], columns="method", values="test_accuracy", aggfunc="mean").dropna()
+        d = wide[f"{m} (found)"] - wide[f"{m} (random)"]
+        out.append(comp.assign(task="all (pairs: task x seed)", favour=int((d > 0).sum()), against=int((d < 0).sum())))
+    return pd.concat(out, ignore_index=True) if out else compare_methods(pd.DataFrame())
+
+# %% ../nbs/63_ktnas_darts.ipynb #d4c0a1e6
+def pair_table(rows: pd.DataFrame) -> pd.DataFrame:
+    "One row per method, task and seed with both kinds: found, the random genotypes' mean and count, found - random."
+    if not {"genotype_kind", "test_accuracy", "seed", "task", "method"} <= set(rows): return pd.DataFrame()
+    g = rows.groupby(["method", "task", "seed", "genotype_kind"]).test_accuracy
+    wide = g.mean().unstack("genotype_kind")
+    if not {"found", "random"} <= set(wide): return pd.DataFrame()
+    out = pd.DataFrame(dict(found=wide["found"], random_mean=wide["random"], random_n=g.size().unstack("genotype_kind")["random"])).dropna()
+    return out.assign(diff=out.found - out.random_mean).reset_index()
+
+def darts_pairs(rows: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path) -> list[Path]:
+    "Output hook: `pairs.csv` and a per-pair table at the end of `summary.md` (nothing when no run has random genotypes)."
+    from transnas_repro.plots import to_markdown
+    out_dir = Path(out_dir); path = out_dir/"pairs.csv"; pairs = pair_table(rows)
+    if pairs.empty: path.unlink(missing_ok=True); return []
+    pairs.round(4).to_csv(path, index=False)
+    md = out_dir/"summary.md"
+    if md.exists():
+        md.write_text(md.read_text() + "\n## Per pair: found vs random genotypes\n\nTest accuracy % of the found genotype and the mean of "
+                      "the random genotypes trained the same way (`random_n` of them), per task and seed; `diff` = found - random. "
+                      "Machine-readable: `pairs.csv`.\n\n" + to_markdown(pairs.round(2), index=False) + "\n")
+    return [path]
+
 # %% ../nbs/63_ktnas_darts.ipynb #e1128d58
-def _trials(experiment: str, profile: str, data: dict | None, methods: dict, seeds) -> list[Trial]:
+def _trials(experiment: str, profile: str, data: dict | None, methods: dict, seeds, quick: dict | None = None) -> list[Trial]:
+    "The trials of `methods` (name -> search variant) x `seeds`; a quick trial carries its whole design (`quick`, default QUICK) in its config."
     fingerprints, paths = check_data(experiment, profile, data)
+    extra = dict(quick=copy.deepcopy(quick or QUICK)) if profile == "quick" else {}   # paper configs: as they were (their ids unchanged)
     return [Trial(experiment, m, "darts", "+".join(PAPER_TASKS[experiment]) if profile == "paper" else "digits0-4+digits5-9", s, 0,
-                  dict(profile=profile, data=fingerprints, variant=v), "ktnas-darts",
+                  dict(profile=profile, data=fingerprints, variant=v, **extra), "ktnas-darts",
                   inputs=dict(data=paths) if paths else {}) for m, v in methods.items() for s in seeds]
 
 # %% ../nbs/63_ktnas_darts.ipynb #ff4abb74
 @register_experiment("ktnas-darts-cifar", paper="KTNAS", table="Table IV (DARTS space, CIFAR-10 + CIFAR-100)",
-                     cost_quick="about 19 min per seed on 1 busy CPU core (measured: search 2 min, 4 final trainings 16 min; digits tasks, a pipeline proof)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
-                     description="multi-task supernet GA with transfer rank, then final training of each task's genotype", summarize=darts_summary)
+                     cost_quick="about 11.7 CPU-minutes for the 3 seeds on 1 thread (measured: 3.9 a seed, search + 8 short final trainings; 30 wall-minutes on a busy shared 2-core machine; hardened digits, a pipeline proof)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
+                     description="multi-task supernet GA with transfer rank, then final training of each task's genotype", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_cifar(profile: str, data: dict | None = None) -> list[Trial]:
-    "Table IV: KTNAS on CIFAR-10 + CIFAR-100 (quick: digits 0-4 + 5-9, 1 seed)."
-    return _trials("ktnas-darts-cifar", profile, data, {"ktnas": {}}, range(1 if profile == "quick" else 5))
+    "Table IV: KTNAS on CIFAR-10 + CIFAR-100 (quick: the hardened digits 0-4 + 5-9, 3 seeds)."
+    return _trials("ktnas-darts-cifar", profile, data, {"ktnas": {}}, range(3 if profile == "quick" else 5))
 
 @register_experiment("ktnas-darts-mnist", paper="KTNAS", table="Table V (MNIST + Fashion-MNIST)",
-                     cost_quick="about 19 min per seed on 1 busy CPU core (digits tasks)", cost_paper="GPU; your MNIST and Fashion-MNIST idx folders",
-                     description="KTNAS on MNIST + Fashion-MNIST", summarize=darts_summary)
+                     cost_quick="about 4 CPU-minutes, 1 seed on 1 thread (hardened digits tasks: the ktnas-darts-cifar quick computation)", cost_paper="GPU; your MNIST and Fashion-MNIST idx folders",
+                     description="KTNAS on MNIST + Fashion-MNIST", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_mnist(profile: str, data: dict | None = None) -> list[Trial]:
     "Table V trials (quick: the digits tasks)."
     return _trials("ktnas-darts-mnist", profile, data, {"ktnas": {}}, range(1 if profile == "quick" else 5))
 
 @register_experiment("ktnas-darts-medmnist", paper="KTNAS", table="Table VI (MedMNIST Path, OrganA/C/S)",
-                     cost_quick="about 19 min per seed on 1 busy CPU core (digits tasks)", cost_paper="GPU; your four MedMNIST .npz files",
-                     description="KTNAS on four MedMNIST tasks", summarize=darts_summary)
+                     cost_quick="about 4 CPU-minutes, 1 seed on 1 thread (hardened digits tasks: the ktnas-darts-cifar quick computation)", cost_paper="GPU; your four MedMNIST .npz files",
+                     description="KTNAS on four MedMNIST tasks", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_medmnist(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VI trials (quick: the digits tasks)."
     return _trials("ktnas-darts-medmnist", profile, data, {"ktnas": {}}, range(1 if profile == "quick" else 5))
 
+@register_experiment("tuning-ktnas-darts-quick", paper="KTNAS", table="tuning sweep (seeds 1000-1002): the quick profile's digits design",
+                     cost_quick="about 23 CPU-minutes on 1 thread (2 designs x 3 tuning seeds; measured 3.7 and 4.0 a seed)", cost_paper="the same trials as quick (CPU)",
+                     description="which hardened-digits design and short final training lets the quick profile tell a found genotype from random ones",
+                     summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
+def tuning_ktnas_darts_quick(profile: str) -> list[Trial]:
+    "Each TUNING_DARTS_QUICK design x tuning seeds 1000-1002: search, final training of the found and the random genotypes."
+    return [Trial("tuning-ktnas-darts-quick", name, "darts", "digits0-4+digits5-9", s, 0,
+                  dict(profile="quick", data=None, variant={}, quick=copy.deepcopy(design)), "ktnas-darts")
+            for name, design in TUNING_DARTS_QUICK.items() for s in tuning_seeds(3)]
+
 # %% ../nbs/63_ktnas_darts.ipynb #e123c7aa
 @register_experiment("ktnas-darts-ablation", paper="KTNAS", table="Table VII (arch2vec x transfer rank, C10/C100)",
-                     cost_quick="about 75 min on 1 busy CPU core (4 variants x 1 seed, digits tasks)", cost_paper="4 x the ktnas-darts-cifar paper cost (GPU)",
-                     description="arch2vec on/off x transfer rank on/off", summarize=darts_summary)
+                     cost_quick="about 16 CPU-minutes on 1 thread (4 variants x 1 seed, hardened digits tasks)", cost_paper="4 x the ktnas-darts-cifar paper cost (GPU)",
+                     description="arch2vec on/off x transfer rank on/off", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_ablation(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VII trials: the four variants of ABLATION_VARIANTS."
     return _trials("ktnas-darts-ablation", profile, data, ABLATION_VARIANTS, range(1 if profile == "quick" else 5))
 
 # %% ../nbs/63_ktnas_darts.ipynb #767759b9
 @register_experiment("ktnas-darts-sensitivity", paper="KTNAS", table="Table VIII (sensitivity to r, m, n; C10/C100)",
-                     cost_quick="about 2.2 h on 1 busy CPU core (7 settings x 1 seed, digits tasks)", cost_paper="7 x the ktnas-darts-cifar paper cost (GPU)",
-                     description="elite ratio r, negative window m and transferred n, one at a time around r=20%, m=5, n=4", summarize=darts_summary)
+                     cost_quick="about 27 CPU-minutes on 1 thread (7 settings x 1 seed, hardened digits tasks)", cost_paper="7 x the ktnas-darts-cifar paper cost (GPU)",
+                     description="elite ratio r, negative window m and transferred n, one at a time around r=20%, m=5, n=4", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_sensitivity(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VIII trials: each SENSITIVITY_VARIANTS setting (one changed from the default)."
     return _trials("ktnas-darts-sensitivity", profile, data, SENSITIVITY_VARIANTS, range(1 if profile == "quick" else 5))
