@@ -496,10 +496,12 @@ def mechanism_plot(rows: pd.DataFrame, summary: pd.DataFrame, out) -> list:
                      compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)"]))
 def archgraph_mechanisms(profile: str) -> list[Trial]:
     "Each MECHANISMS variant x 7 TNB micro tasks x seeds (quick 2, paper the reported 0-9), seed-major (a partial run has whole seeds), budget 50."
-    seeds = range(2 if profile == "quick" else 10)
-    return [Trial("archgraph-mechanisms", "arch-graph", "tnb101_micro", task, s, 50, dict(variant=v, **cfg),
-                  fn="archgraph-mechanism")
-            for s in seeds for v, cfg in MECHANISMS.items() for task in TNB_SEARCH_TASKS]
+    return _mechanism_trials("archgraph-mechanisms", "tnb101_micro", MECHANISMS, range(2 if profile == "quick" else 10))
+
+def _mechanism_trials(exp_id: str, bench: str, variants: dict, seeds) -> list[Trial]:
+    "Each variant x 7 tasks of `bench` x seeds, seed-major (a partial run has whole seeds), budget 50, with the relation-graph diagnostics."
+    return [Trial(exp_id, "arch-graph", bench, task, s, 50, dict(variant=v, **cfg), fn="archgraph-mechanism")
+            for s in seeds for v, cfg in variants.items() for task in TNB_SEARCH_TASKS]
 
 @register_experiment("archgraph-vote", paper="Arch-Graph", table="mechanism study (ours), TNB micro: a relation graph voted by all seven tasks, MWAS vs Copeland",
                      cost_quick="~4 min, 2 CPU cores (42 searches)", cost_paper="~12 min, 2 CPU cores (105 searches)",
@@ -508,9 +510,7 @@ def archgraph_mechanisms(profile: str) -> list[Trial]:
                      compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)", "arch-graph (vote (7 tasks), copeland)"]))
 def archgraph_vote(profile: str) -> list[Trial]:
     "Each VOTE_MECHANISMS variant x 7 TNB micro tasks x seeds (quick 2, paper the reported 0-4: CPU time), seed-major, budget 50."
-    seeds = range(2 if profile == "quick" else 5)
-    return [Trial("archgraph-vote", "arch-graph", "tnb101_micro", task, s, 50, dict(variant=v, **cfg), fn="archgraph-mechanism")
-            for s in seeds for v, cfg in VOTE_MECHANISMS.items() for task in TNB_SEARCH_TASKS]
+    return _mechanism_trials("archgraph-vote", "tnb101_micro", VOTE_MECHANISMS, range(2 if profile == "quick" else 5))
 
 @register_experiment("archgraph-mechanisms-macro", paper="Arch-Graph", table="mechanism study (ours), TNB macro: MWAS vs Borda sort vs a 7-task vote",
                      cost_quick="~5 min, 2 CPU cores (42 searches)", cost_paper="~25 min on 1 busy CPU core (105 searches)",
@@ -519,7 +519,5 @@ def archgraph_vote(profile: str) -> list[Trial]:
                      compare=lambda rows: search_comparisons(rows, baselines=["arch-graph (default)"]))
 def archgraph_mechanisms_macro(profile: str) -> list[Trial]:
     "Each MACRO_MECHANISMS variant x 7 TNB macro tasks x seeds (quick 2, paper the reported 0-4: CPU time), seed-major, budget 50."
-    seeds = range(2 if profile == "quick" else 5)
-    return [Trial("archgraph-mechanisms-macro", "arch-graph", "tnb101_macro", task, s, 50, dict(variant=v, **cfg), fn="archgraph-mechanism")
-            for s in seeds for v, cfg in MACRO_MECHANISMS.items() for task in TNB_SEARCH_TASKS]
+    return _mechanism_trials("archgraph-mechanisms-macro", "tnb101_macro", MACRO_MECHANISMS, range(2 if profile == "quick" else 5))
 
