@@ -71,7 +71,7 @@ def _nb101_search_summary(rows, profile):
     return summary_frame(g.agg(mean="mean", std="std", n="size").reset_index(), profile)
 
 @register_experiment("gennas-task-search-nb101", paper="GenNAS", table="proxy-task search on the authors' 20 labelled NB101 cells",
-                     cost_quick="~15 CPU-min (8 configs x 20 cells + 2 x 50 held-out cells, 10 steps)",
+                     cost_quick="~6 min on 1 busy CPU core (measured: 8 configs x 20 cells + 2 x 50 held-out cells, 10 steps)",
                      cost_paper="450 configs x 20 cells x 100 steps + 2 x 1000 held-out cells (GPU: hours)",
                      description="GenNAS proxy-task search driven by the authors' 20 labelled NB101 cells; found vs committed config on held-out nb101 cells",
                      summarize=_nb101_search_summary, plot=lambda *a: [],
