@@ -331,7 +331,8 @@ def _write_outputs(exp, trials, rows, out, profile, label, note) -> pd.DataFrame
                         source=f"{exp.paper}, {exp.table}")
     comp = exp.compare(rows) if exp.compare else search_comparisons(rows)
     if not (len(comp) and "baseline" in comp and (comp.baseline == PAPER_BASELINE).any()):   # the paper's means are tested
-        comp = pd.concat([comp, search_paper_tests(rows, exp.reported)], ignore_index=True)  # once, by its own test or here
+        tests = search_paper_tests(rows, exp.reported)                                     # once, by its own test or here
+        if len(tests): comp = pd.concat([comp, tests], ignore_index=True) if len(comp) else tests   # an empty frame would make every column text
     write_comparisons(comp, out)
     (exp.plot or plots.default_plot)(rows, summary, out)
     return summary

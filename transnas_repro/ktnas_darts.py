@@ -28,8 +28,8 @@ from .stats import compare_methods, tuning_seeds
 __all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'SENSITIVITY_VARIANTS', 'TABLE_VIII', 'TUNING_DARTS_QUICK', 'QUICK', 'QUICK_TASKS',
            'QUICK_SEARCH', 'QUICK_FINAL', 'QUICK_RANDOM', 'PAPER_TASKS', 'PAPER_RESULTS', 'SuperCell', 'Supernet',
            'DartsSearchConfig', 'train_supernet_epoch', 'fitness', 'ktnas_darts_search', 'FinalTrainConfig', 'cutout',
-           'augment', 'accuracy', 'train_final', 'check_data', 'darts_trial', 'darts_summary', 'darts_comparisons',
-           'pair_table', 'darts_pairs', 'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist',
+           'augment', 'accuracy', 'train_final', 'check_data', 'darts_trial', 'darts_summary', 'pair_table',
+           'darts_pairs', 'darts_comparisons', 'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist',
            'tuning_ktnas_darts_quick', 'ktnas_darts_ablation', 'ktnas_darts_sensitivity']
 
 # %% ../nbs/63_ktnas_darts.ipynb #432a8a51
@@ -399,20 +399,6 @@ def darts_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
                             std=per_seed.std(ddof=1) if len(per_seed) > 1 else np.nan, n=len(per_seed), profile=profile, paper_value=None))
     return pd.DataFrame(out)
 
-# %% ../nbs/63_ktnas_darts.ipynb #d4c0a1e2
-def darts_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
-    "Per method (variant, design): found vs the mean random genotype, paired on (task, seed); mean difference, CI, Wilcoxon p, pairs in favour."
-    out = []
-    if not {"genotype_kind", "test_accuracy", "seed", "task"} <= set(rows): return compare_methods(pd.DataFrame())
-    for m, grp in rows.groupby("method", sort=False):
-        if set(grp.genotype_kind) < {"found", "random"}: continue
-        units = grp.assign(method=grp.method + " (" + grp.genotype_kind + ")")
-        comp = compare_methods(units, keys=["task", "seed"], value="test_accuracy", lower_is_better=False, baselines=[f"{m} (random)"])
-        wide = units.pivot_table(index=["task", "seed"], columns="method", values="test_accuracy", aggfunc="mean").dropna()
-        d = wide[f"{m} (found)"] - wide[f"{m} (random)"]
-        out.append(comp.assign(task="all (pairs: task x seed)", favour=int((d > 0).sum()), against=int((d < 0).sum())))
-    return pd.concat(out, ignore_index=True) if out else compare_methods(pd.DataFrame())
-
 # %% ../nbs/63_ktnas_darts.ipynb #d4c0a1e6
 def pair_table(rows: pd.DataFrame) -> pd.DataFrame:
     "One row per method, task and seed with both kinds: found, the random genotypes' mean and count, found - random."
@@ -435,6 +421,19 @@ def darts_pairs(rows: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path) 
                       "the random genotypes trained the same way (`random_n` of them), per task and seed; `diff` = found - random. "
                       "Machine-readable: `pairs.csv`.\n\n" + to_markdown(pairs.round(2), index=False) + "\n")
     return [path]
+
+# %% ../nbs/63_ktnas_darts.ipynb #d4c0a1e2
+def darts_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
+    "Per method (variant, design): found vs the mean random genotype, paired on (task, seed); mean difference, CI, Wilcoxon p, pairs in favour."
+    out = []
+    if not {"genotype_kind", "test_accuracy", "seed", "task"} <= set(rows): return compare_methods(pd.DataFrame())
+    for m, grp in rows.groupby("method", sort=False):
+        if set(grp.genotype_kind) < {"found", "random"}: continue
+        units = grp.assign(method=grp.method + " (" + grp.genotype_kind + ")")
+        comp = compare_methods(units, keys=["task", "seed"], value="test_accuracy", lower_is_better=False, baselines=[f"{m} (random)"])
+        d = pair_table(grp)["diff"]
+        out.append(comp.assign(task="all (pairs: task x seed)", favour=int((d > 0).sum()), against=int((d < 0).sum())))
+    return pd.concat(out, ignore_index=True) if out else compare_methods(pd.DataFrame())
 
 # %% ../nbs/63_ktnas_darts.ipynb #e1128d58
 def _trials(experiment: str, profile: str, data: dict | None, methods: dict, seeds, quick: dict | None = None) -> list[Trial]:
