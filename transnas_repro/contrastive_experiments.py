@@ -24,10 +24,10 @@ from .results import summary_row, summary_frame
 
 
 # %% auto #0
-__all__ = ['ZC_PROXIES', 'TABLE1', 'FAMILY_BENCH', 'TUNING_CL_EA', 'finetune_split', 'evaluate_transfer', 'evaluate_gnn_baseline',
-           'recorded_zcp', 'zcp_spearman', 'srcc_trial', 'srcc_summary', 'plot_embedding_pca', 'cl_srcc',
-           'cl_srcc_full', 'cl_search', 'cl_search_full', 'tuning_cl_ea', 'finetune_rho', 'tnb_transfer_trial',
-           'cl_transfer_tnb']
+__all__ = ['ZC_PROXIES', 'TABLE1', 'FAMILY_BENCH', 'TABLE1_REPORTED', 'CL_SEARCH_REPORTED', 'TUNING_CL_EA', 'finetune_split',
+           'evaluate_transfer', 'evaluate_gnn_baseline', 'recorded_zcp', 'zcp_spearman', 'srcc_trial', 'srcc_summary',
+           'plot_embedding_pca', 'cl_srcc', 'cl_srcc_full', 'cl_search', 'cl_search_full', 'tuning_cl_ea',
+           'finetune_rho', 'tnb_transfer_trial', 'cl_transfer_tnb']
 
 # %% ../nbs/56_contrastive_experiments.ipynb #089d40ef
 def finetune_split(target: FamilyData, seed: int, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -190,6 +190,11 @@ def _plot_srcc(rows, summary, out_dir, scale: str = "sample"):
     fig.tight_layout(); fig.savefig(Path(out_dir)/"srcc.png", dpi=120); plt.close(fig)
 
 # %% ../nbs/56_contrastive_experiments.ipynb #378d3ca9
+TABLE1_REPORTED = [dict(method=m, benchmark=FAMILY_BENCH[f], task="cifar10", metric="spearman", value=v)
+                   for m, vals in TABLE1.items() for f, v in zip(PAPER_FAMILIES, vals)]          # Table 1 beside cl-srcc and cl-srcc-full
+CL_SEARCH_REPORTED = [dict(method="cl-ea", benchmark="nb201", task="cifar10", metric="best_value", value=94.37),
+                      dict(method="random", benchmark="nb201", task="cifar10", metric="best_value", value=93.91)]   # Table 2, NB201 row
+
 @register_experiment("cl-srcc", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 1",
                      cost_quick="about 15 min on 2 busy CPU cores once the CGs are cached (first CG build about 25 min)",
                      cost_paper="hours on CPU (2000 encoder steps, uncapped sources, 40 GNN epochs)",
@@ -197,8 +202,7 @@ def _plot_srcc(rows, summary, out_dir, scale: str = "sample"):
                      summarize=srcc_summary, plot=_plot_srcc,
                      data=[*source_files("nb101_sample"), *source_files("nb201"), *source_files("nb301_sample"),
                            "nb201/naslib_zc_nasbench201.json", "nb201/naslib_nb201_zen.zip"],
-                     reported=[dict(method=m, benchmark=FAMILY_BENCH[f], task="cifar10", metric="spearman", value=v)
-                               for m, vals in TABLE1.items() for f, v in zip(PAPER_FAMILIES, vals)])
+                     reported=TABLE1_REPORTED)
 def cl_srcc(profile: str) -> list[Trial]:
     "Table 1 trials on the small families (scale 'sample'): each paper family as the target, for recorded ZCPs, CL-fine-tune and GNN-fine-tune."
     return _srcc_trials("cl-srcc", profile, PROFILE_SCALE[profile])
@@ -220,8 +224,7 @@ def _srcc_trials(exp_id: str, profile: str, scale: str) -> list[Trial]:
                      data=[*source_files("nb101_sample"), *source_files("nb201"), *source_files("nb301_sample"),
                            "nb201/naslib_zc_nasbench201.json", "nb201/naslib_nb201_zen.zip",
                            *source_files("nb101"), "nb301/naslib_archs_nasbench301.json"],
-                     reported=[dict(method=m, benchmark=FAMILY_BENCH[f], task="cifar10", metric="spearman", value=v)
-                               for m, vals in TABLE1.items() for f, v in zip(PAPER_FAMILIES, vals)]
+                     reported=TABLE1_REPORTED
                               + [dict(method=m, benchmark="nb101", task="cifar10", metric="spearman", value=TABLE1[m][0])
                                  for m in ["cl-fine-tune", "gnn-fine-tune"]])                  # the NB101 target is the nb101 benchmark here
 def cl_srcc_full(profile: str) -> list[Trial]:
@@ -232,8 +235,7 @@ def cl_srcc_full(profile: str) -> list[Trial]:
 @register_experiment("cl-search", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 2 (NB201 row)",
                      cost_quick="about 5 min after cl-srcc (the NB201 space CGs: 2 min once)", cost_paper="the same with the paper encoder",
                      description="EA with the fine-tuned CL predictor on NB201 CIFAR-10 (test200 split), 90 queries incl. 40 fine-tuning, vs random search and synflow-warm-started REA",
-                     reported=[dict(method="cl-ea", benchmark="nb201", task="cifar10", metric="best_value", value=94.37),
-                               dict(method="random", benchmark="nb201", task="cifar10", metric="best_value", value=93.91)],
+                     reported=CL_SEARCH_REPORTED,
                      compare=lambda rows: search_comparisons(rows, baselines=["random", "proxy-rea"]))
 def cl_search(profile: str) -> list[Trial]:
     "Table 2 (NB201 row) trials: cl-ea (its tuned default), random search and synflow-warm-started REA (proxy-rea), 90 queries on the test200 split, 10 seeds."
@@ -246,8 +248,7 @@ def _cl_search_trials(exp_id: str, profile: str, scale: str) -> list[Trial]:
 @register_experiment("cl-search-full", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 2 (NB201 row) at the paper's data scale",
                      cost_quick="after cl-srcc-full's quick caches: about 5 min", cost_paper="after cl-srcc-full's paper caches (its CGs and encoder): about 5 min",
                      description="cl-search with the CL predictor pretrained at the paper's data scale (SCALES['paper'])",
-                     reported=[dict(method="cl-ea", benchmark="nb201", task="cifar10", metric="best_value", value=94.37),
-                               dict(method="random", benchmark="nb201", task="cifar10", metric="best_value", value=93.91)],
+                     reported=CL_SEARCH_REPORTED,
                      compare=lambda rows: search_comparisons(rows, baselines=["random", "proxy-rea"]))
 def cl_search_full(profile: str) -> list[Trial]:
     "cl-search's trials with cl-ea's predictor at the paper scale."
