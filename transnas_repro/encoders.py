@@ -368,6 +368,7 @@ def arch_cg(bench_name: str,                 # benchmark name (see networks.BENC
             input_shape=None,                # default DEFAULT_INPUT_SHAPE[bench_name]
             prune_zeros: bool = True,
             fast: bool = True,               # cell spaces: assemble from cached pieces instead of tracing the network
+            memo: bool = True,               # traced networks: MemoShapeProp (False: torch's ShapeProp; the same graph, slower)
            ) -> CG:
     "Computation graph of `arch`'s network (body and task head) in benchmark `bench_name`."
     check_choice(bench_name, networks.BENCH_TASKS, "benchmark", fix="pass one of the benchmark names above")
@@ -377,7 +378,7 @@ def arch_cg(bench_name: str,                 # benchmark name (see networks.BENC
         raw = _cell_raw(bench_name, decode(bench_name, arch), task, input_shape)
     else:
         with torch.device("meta"): net = networks.build_network(bench_name, arch, task)
-        raw = raw_graph(traceable(net), input_shape)
+        raw = raw_graph(traceable(net), input_shape, memo=memo)
     return CG(*_simplify(raw, prune_zeros), name=arch)
 
 # %% ../nbs/10_encoders.ipynb #d1763410
