@@ -214,8 +214,8 @@ def _srcc_trials(exp_id: str, profile: str, scale: str) -> list[Trial]:
             for f in PAPER_FAMILIES for m in ["zcp", "cl-fine-tune", "gnn-fine-tune"]]
 
 @register_experiment("cl-srcc-full", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 1 at the paper's data scale",
-                     cost_quick=("the paper-scale CGs once, about 3.8 h on one CPU core (30,001 NB101 at 0.30 s + 11,221 NB301 at 0.40 s per graph, "
-                                 "benchmarks/cg_build_speed_paper.csv; cached in resumable chunks of 2,000), then about 30 min"),
+                     cost_quick=("the paper-scale CGs once, about 1.7 h on one busy CPU core (measured with MemoShapeProp beside two other jobs on 2 cores: "
+                                 "26,001 NB101 CGs in 57 min, 11,221 NB301 CGs in 44 min; benchmarks/cg_shape_memo.csv; cached in resumable chunks of 2,000), then about 30 min"),
                      cost_paper=("about 5-6 h on 2 busy CPU cores, one process: the CGs as in quick, then the encoder about 40 min (2000 steps "
                                  "at 1.2 s), the GNN baselines about 50 min (40 epochs over 4,821 / 30,726 / 34,097 source graphs at about "
                                  "1 ms per graph-epoch) and the source MLPs about 7 min (300 epochs at 0.6 s per 30,726 rows)"),
