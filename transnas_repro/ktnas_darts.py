@@ -27,11 +27,11 @@ from .stats import compare_methods, tuning_seeds
 # %% auto #0
 __all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'SENSITIVITY_VARIANTS', 'TABLE_VIII', 'TUNING_DARTS_QUICK', 'TUNING_DARTS_QUICK_V2',
            'QUICK', 'QUICK_TASKS', 'QUICK_SEARCH', 'QUICK_FINAL', 'QUICK_RANDOM', 'PAPER_TASKS', 'PAPER_RESULTS',
-           'SuperCell', 'Supernet', 'DartsSearchConfig', 'train_supernet_epoch', 'fitness', 'ktnas_darts_search',
-           'FinalTrainConfig', 'cutout', 'augment', 'accuracy', 'train_final', 'check_data', 'darts_trial',
-           'darts_summary', 'pair_table', 'darts_pairs', 'darts_comparisons', 'ktnas_darts_cifar', 'ktnas_darts_mnist',
-           'ktnas_darts_medmnist', 'tuning_ktnas_darts_quick', 'tuning_ktnas_darts_quick_v2', 'ktnas_darts_ablation',
-           'ktnas_darts_sensitivity']
+           'QUICK_NODE2VEC', 'SuperCell', 'Supernet', 'DartsSearchConfig', 'train_supernet_epoch', 'fitness',
+           'ktnas_darts_search', 'FinalTrainConfig', 'cutout', 'augment', 'accuracy', 'train_final', 'check_data',
+           'darts_trial', 'darts_summary', 'pair_table', 'darts_pairs', 'darts_comparisons', 'ktnas_darts_cifar',
+           'ktnas_darts_mnist', 'ktnas_darts_medmnist', 'tuning_ktnas_darts_quick', 'tuning_ktnas_darts_quick_v2',
+           'ktnas_darts_ablation', 'ktnas_darts_sensitivity']
 
 # %% ../nbs/63_ktnas_darts.ipynb #432a8a51
 class SuperCell(nn.Module):
@@ -463,21 +463,21 @@ def _trials(experiment: str, profile: str, data: dict | None, methods: dict, see
 
 # %% ../nbs/63_ktnas_darts.ipynb #ff4abb74
 @register_experiment("ktnas-darts-cifar", paper="KTNAS", table="Table IV (DARTS space, CIFAR-10 + CIFAR-100)",
-                     cost_quick="about 11.7 CPU-minutes for the 3 seeds on 1 thread (measured: 3.9 a seed, search + 8 short final trainings; 30 wall-minutes on a busy shared 2-core machine; hardened digits, a pipeline proof)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
+                     cost_quick="about 10.3 CPU-minutes for the 3 seeds on 1 thread (measured: 3.4 a seed, search + 8 short final trainings of 20 epochs; 16 wall-minutes on a shared 2-core machine; hardened digits, a pipeline proof)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
                      description="multi-task supernet GA with transfer rank, then final training of each task's genotype", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_cifar(profile: str, data: dict | None = None) -> list[Trial]:
     "Table IV: KTNAS on CIFAR-10 + CIFAR-100 (quick: the hardened digits 0-4 + 5-9, 3 seeds)."
     return _trials("ktnas-darts-cifar", profile, data, {"ktnas": {}}, range(3 if profile == "quick" else 5))
 
 @register_experiment("ktnas-darts-mnist", paper="KTNAS", table="Table V (MNIST + Fashion-MNIST)",
-                     cost_quick="about 4 CPU-minutes, 1 seed on 1 thread (hardened digits tasks: the ktnas-darts-cifar quick computation)", cost_paper="GPU; your MNIST and Fashion-MNIST idx folders",
+                     cost_quick="about 3.9 CPU-minutes, 1 seed on 1 thread (measured; hardened digits tasks: the ktnas-darts-cifar quick computation of seed 0)", cost_paper="GPU; your MNIST and Fashion-MNIST idx folders",
                      description="KTNAS on MNIST + Fashion-MNIST", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_mnist(profile: str, data: dict | None = None) -> list[Trial]:
     "Table V trials (quick: the digits tasks)."
     return _trials("ktnas-darts-mnist", profile, data, {"ktnas": {}}, range(1 if profile == "quick" else 5))
 
 @register_experiment("ktnas-darts-medmnist", paper="KTNAS", table="Table VI (MedMNIST Path, OrganA/C/S)",
-                     cost_quick="about 4 CPU-minutes, 1 seed on 1 thread (hardened digits tasks: the ktnas-darts-cifar quick computation)", cost_paper="GPU; your four MedMNIST .npz files",
+                     cost_quick="about 3.9 CPU-minutes, 1 seed on 1 thread (measured; hardened digits tasks: the ktnas-darts-cifar quick computation of seed 0)", cost_paper="GPU; your four MedMNIST .npz files",
                      description="KTNAS on four MedMNIST tasks", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_medmnist(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VI trials (quick: the digits tasks)."
@@ -504,16 +504,22 @@ def tuning_ktnas_darts_quick_v2(profile: str) -> list[Trial]:
             for name, design in TUNING_DARTS_QUICK_V2.items() for s in tuning_seeds(3)]
 
 # %% ../nbs/63_ktnas_darts.ipynb #e123c7aa
+# The quick search's `embedding_kw` are reduced arch2vec settings (QUICK["search"]), which node2vec does not take; a quick
+# node2vec variant that builds its embedder (transfer rank) carries reduced node2vec settings of its own in its variant
+# (so they are in its trial id): 32 dimensions like the quick arch2vec, 3 re-embeddings, walks of 40 steps.
+QUICK_NODE2VEC = dict(dims=32, re_embeddings=3, walk_length=40)
 @register_experiment("ktnas-darts-ablation", paper="KTNAS", table="Table VII (arch2vec x transfer rank, C10/C100)",
-                     cost_quick="about 16 CPU-minutes on 1 thread (4 variants x 1 seed, hardened digits tasks)", cost_paper="4 x the ktnas-darts-cifar paper cost (GPU)",
+                     cost_quick="about 16 CPU-minutes on 1 thread (measured 15.6: 4 variants x 1 seed, 2.9-4.3 a variant; hardened digits tasks)", cost_paper="4 x the ktnas-darts-cifar paper cost (GPU)",
                      description="arch2vec on/off x transfer rank on/off", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_ablation(profile: str, data: dict | None = None) -> list[Trial]:
-    "Table VII trials: the four variants of ABLATION_VARIANTS."
-    return _trials("ktnas-darts-ablation", profile, data, ABLATION_VARIANTS, range(1 if profile == "quick" else 5))
+    "Table VII trials: the four variants of ABLATION_VARIANTS (quick: node2vec with transfer rank at QUICK_NODE2VEC's reduced settings)."
+    variants = ABLATION_VARIANTS if profile != "quick" else {
+        m: dict(v, embedding_kw=QUICK_NODE2VEC) if v["embedding"] == "node2vec" and v["transfer"] == "rank" else v for m, v in ABLATION_VARIANTS.items()}
+    return _trials("ktnas-darts-ablation", profile, data, variants, range(1 if profile == "quick" else 5))
 
 # %% ../nbs/63_ktnas_darts.ipynb #767759b9
 @register_experiment("ktnas-darts-sensitivity", paper="KTNAS", table="Table VIII (sensitivity to r, m, n; C10/C100)",
-                     cost_quick="about 27 CPU-minutes on 1 thread (7 settings x 1 seed, hardened digits tasks)", cost_paper="7 x the ktnas-darts-cifar paper cost (GPU)",
+                     cost_quick="about 25 CPU-minutes on 1 thread (7 settings x 1 seed, hardened digits tasks; estimated from the ablation's 2.9-4.3 a variant, not yet run)", cost_paper="7 x the ktnas-darts-cifar paper cost (GPU)",
                      description="elite ratio r, negative window m and transferred n, one at a time around r=20%, m=5, n=4", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_sensitivity(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VIII trials: each SENSITIVITY_VARIANTS setting (one changed from the default)."
