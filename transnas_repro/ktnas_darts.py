@@ -489,9 +489,13 @@ def ktnas_darts_medmnist(profile: str, data: dict | None = None) -> list[Trial]:
                      summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def tuning_ktnas_darts_quick(profile: str) -> list[Trial]:
     "Each TUNING_DARTS_QUICK design x tuning seeds 1000-1002: search, final training of the found and the random genotypes."
-    return [Trial("tuning-ktnas-darts-quick", name, "darts", "digits0-4+digits5-9", s, 0,
+    return _sweep_trials("tuning-ktnas-darts-quick", TUNING_DARTS_QUICK)
+
+def _sweep_trials(experiment: str, designs: dict) -> list[Trial]:
+    "One trial per (quick design, tuning seed 1000-1002), the design complete in its config."
+    return [Trial(experiment, name, "darts", "digits0-4+digits5-9", s, 0,
                   dict(profile="quick", data=None, variant={}, quick=copy.deepcopy(design)), "ktnas-darts")
-            for name, design in TUNING_DARTS_QUICK.items() for s in tuning_seeds(3)]
+            for name, design in designs.items() for s in tuning_seeds(3)]
 
 @register_experiment("tuning-ktnas-darts-quick-v2", paper="KTNAS", table="tuning sweep 2 (seeds 1000-1002): a steadier final training for the quick profile",
                      cost_quick="about 23 CPU-minutes on 1 thread (2 designs x 3 tuning seeds; measured 4.1 and 3.6 a seed)", cost_paper="the same trials as quick (CPU)",
@@ -499,9 +503,7 @@ def tuning_ktnas_darts_quick(profile: str) -> list[Trial]:
                      summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def tuning_ktnas_darts_quick_v2(profile: str) -> list[Trial]:
     "Each TUNING_DARTS_QUICK_V2 design x tuning seeds 1000-1002 (the first sweep's trials and outputs are left as they were)."
-    return [Trial("tuning-ktnas-darts-quick-v2", name, "darts", "digits0-4+digits5-9", s, 0,
-                  dict(profile="quick", data=None, variant={}, quick=copy.deepcopy(design)), "ktnas-darts")
-            for name, design in TUNING_DARTS_QUICK_V2.items() for s in tuning_seeds(3)]
+    return _sweep_trials("tuning-ktnas-darts-quick-v2", TUNING_DARTS_QUICK_V2)
 
 # %% ../nbs/63_ktnas_darts.ipynb #e123c7aa
 # The quick search's `embedding_kw` are reduced arch2vec settings (QUICK["search"]), which node2vec does not take; a quick
