@@ -216,9 +216,8 @@ def _srcc_trials(exp_id: str, profile: str, scale: str) -> list[Trial]:
 @register_experiment("cl-srcc-full", paper="General-purpose transferable predictor (Han et al., SDM 2023)", table="Table 1 at the paper's data scale",
                      cost_quick=("the paper-scale CGs once, about 1.7 h on one busy CPU core (measured with MemoShapeProp beside two other jobs on 2 cores: "
                                  "26,001 NB101 CGs in 57 min, 11,221 NB301 CGs in 44 min; benchmarks/cg_shape_memo.csv; cached in resumable chunks of 2,000), then about 30 min"),
-                     cost_paper=("about 5-6 h on 2 busy CPU cores, one process: the CGs as in quick, then the encoder about 40 min (2000 steps "
-                                 "at 1.2 s), the GNN baselines about 50 min (40 epochs over 4,821 / 30,726 / 34,097 source graphs at about "
-                                 "1 ms per graph-epoch) and the source MLPs about 7 min (300 epochs at 0.6 s per 30,726 rows)"),
+                     cost_paper=("about 2.5 h on 2 CPU cores: the CGs as in quick (1.7 h), then measured 44 min in one process for the encoder, "
+                                 "the three CL fine-tunes, cl-search-full and the three GNN baselines (3-11 min each)"),
                      description="cl-srcc on the paper's data sizes (SCALES['paper']): 30,001 labelled NB101 cells, the 11,221 unlabelled NB301 genotypes, a fixed 5,000-cell NB101 test set",
                      summarize=srcc_summary, plot=lambda r, s, o: _plot_srcc(r, s, o, scale="paper"),
                      data=[*source_files("nb101_sample"), *source_files("nb201"), *source_files("nb301_sample"),
