@@ -48,6 +48,7 @@ def _run_cell(base, token, kernel_id, code, timeout=60):
 def test_lab_serves_the_tutorials_and_runs_a_cell(tmp_path):
     port, token = _port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path/"rt"), JUPYTER_CONFIG_DIR=str(tmp_path/"cfg"), JUPYTER_DATA_DIR=str(tmp_path/"data"))
+    env.pop("PYTHONPATH", None)      # the environment's own install is under test, not a caller's PYTHONPATH (one pointing at another checkout failed this)
     server = subprocess.Popen([str(JUPYTER), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
                                f"--ServerApp.root_dir={ROOT/'nbs'}", "--ServerApp.port_retries=0", "--allow-root"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
