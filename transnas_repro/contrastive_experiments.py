@@ -20,14 +20,15 @@ from .contrastive import (FAMILIES, PAPER_FAMILIES, FINETUNE_SIZE, TEST_SIZE, TE
                                         train_gnn_baseline, finetune_gnn, TransferPredictor, build_transfer_predictor, ContrastiveConfig, check_profile,
                                         pretrained_encoder, transfer_predictor, space_features)
 from .experiments import register_experiment, register_trial, Trial, tuning_seeds, search_comparisons
+from .stats import compare_methods
 from .results import summary_row, summary_frame
 
 
 # %% auto #0
 __all__ = ['ZC_PROXIES', 'TABLE1', 'FAMILY_BENCH', 'TABLE1_REPORTED', 'CL_SEARCH_REPORTED', 'TUNING_CL_EA', 'finetune_split',
            'evaluate_transfer', 'evaluate_gnn_baseline', 'recorded_zcp', 'zcp_spearman', 'srcc_trial', 'srcc_summary',
-           'plot_embedding_pca', 'cl_srcc', 'cl_srcc_full', 'cl_search', 'cl_search_full', 'tuning_cl_ea',
-           'finetune_rho', 'tnb_transfer_trial', 'cl_transfer_tnb']
+           'srcc_comparisons', 'plot_embedding_pca', 'cl_srcc', 'cl_srcc_full', 'cl_search', 'cl_search_full',
+           'tuning_cl_ea', 'finetune_rho', 'tnb_transfer_trial', 'cl_transfer_tnb']
 
 # %% ../nbs/56_contrastive_experiments.ipynb #089d40ef
 def finetune_split(target: FamilyData, seed: int, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -148,6 +149,17 @@ def srcc_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
         out.append(summary_row(method, bench, task, "n_test", mean=g.n_test.mean(), n=len(g)))
     return summary_frame(out, profile)
 
+# %% ../nbs/56_contrastive_experiments.ipynb #cbab23f2
+def srcc_comparisons(rows: pd.DataFrame, method: str = "cl-fine-tune", baseline: str = "gnn-fine-tune") -> pd.DataFrame:
+    "`method` vs `baseline` on Spearman rho, paired by fine-tuning run: per family, then all families' runs together."
+    g = rows[rows.method.isin([method, baseline])] if len(rows) else rows
+    if not len(g) or not {method, baseline} <= set(g.method): return compare_methods(rows.iloc[:0])
+    kw = dict(value="spearman", lower_is_better=False, baselines=[baseline])
+    parts = [compare_methods(g, keys=["task", "seed"], **kw)]
+    if g.benchmark.nunique() > 1:
+        parts.append(compare_methods(g.assign(family=g.benchmark, benchmark="all families"), keys=["family", "task", "seed"], **kw))
+    return pd.concat(parts, ignore_index=True).assign(task="cifar10 (pairs: fine-tuning runs)")
+
 # %% ../nbs/56_contrastive_experiments.ipynb #53b49f99
 def plot_embedding_pca(out_dir, profile: str = "quick", per_family: int = 1000, seed: int = 0, scale: str | None = None):
     "2-D PCA of the encoder's embeddings (of the scale's labelled target families; default scale: the profile's), coloured by family and by within-family accuracy rank; returns the PNG path."
@@ -199,7 +211,7 @@ CL_SEARCH_REPORTED = [dict(method="cl-ea", benchmark="nb201", task="cifar10", me
                      cost_quick="about 15 min on 2 busy CPU cores once the CGs are cached (first CG build about 25 min)",
                      cost_paper="hours on CPU (2000 encoder steps, uncapped sources, 40 GNN epochs)",
                      description="Spearman rho, leave one family out (NB101 / NB201 / NB301), CL-fine-tune vs GNN-fine-tune vs recorded ZCPs",
-                     summarize=srcc_summary, plot=_plot_srcc,
+                     summarize=srcc_summary, plot=_plot_srcc, compare=srcc_comparisons,
                      data=[*source_files("nb101_sample"), *source_files("nb201"), *source_files("nb301_sample"),
                            "nb201/naslib_zc_nasbench201.json", "nb201/naslib_nb201_zen.zip"],
                      reported=TABLE1_REPORTED)
@@ -219,7 +231,7 @@ def _srcc_trials(exp_id: str, profile: str, scale: str) -> list[Trial]:
                      cost_paper=("about 2.5 h on 2 CPU cores: the CGs as in quick (1.7 h), then measured 44 min in one process for the encoder, "
                                  "the three CL fine-tunes, cl-search-full and the three GNN baselines (3-11 min each)"),
                      description="cl-srcc on the paper's data sizes (SCALES['paper']): 30,001 labelled NB101 cells, the 11,221 unlabelled NB301 genotypes, a fixed 5,000-cell NB101 test set",
-                     summarize=srcc_summary, plot=lambda r, s, o: _plot_srcc(r, s, o, scale="paper"),
+                     summarize=srcc_summary, plot=lambda r, s, o: _plot_srcc(r, s, o, scale="paper"), compare=srcc_comparisons,
                      data=[*source_files("nb101_sample"), *source_files("nb201"), *source_files("nb301_sample"),
                            "nb201/naslib_zc_nasbench201.json", "nb201/naslib_nb201_zen.zip",
                            *source_files("nb101"), "nb301/naslib_archs_nasbench301.json"],

@@ -125,8 +125,6 @@ TRANSFER_METHODS = ["random", "rea", "local", "source-rank", "arch-graph", "ktna
 TRANSFER_SPACES = ["tnb101_micro", "tnb101_macro"]
 TRANSFER_TASKS = ["class_object", "class_scene", "room_layout", "normal", "segmentsemantic", "autoencoder", "jigsaw"]
 KTNAS_GROUPS = (["class_object", "class_scene", "room_layout"], ["jigsaw", "segmentsemantic", "normal", "autoencoder"])
-METHOD_LABELS.update({"source-rank": "source-rank", "arch-graph": "Arch-Graph", "ktnas": "KTNAS", "gennas-rea": "GenNAS-REA", "cl-ea": "CL-EA", "gennas": "GenNAS",
-                      "proxy-rea": "proxy-REA"})   # display names
 
 def transfer_config(method: str, profile: str) -> dict:
     "The searcher settings of `method` in the unified table (the same in both profiles, which differ in seeds only)."

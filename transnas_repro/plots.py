@@ -6,7 +6,7 @@ Docs: https://transnas-repro.github.io/transnas-repro/plots.html.md"""
 
 # %% ../nbs/71_plots.ipynb #72de8397
 from __future__ import annotations
-import math
+import math, re
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -21,7 +21,8 @@ __all__ = ['METHOD_LABELS', 'METRIC_LABELS', 'METRIC_ORDER', 'method_label', 'fo
            'summary_markdown', 'write_summary', 'curve_table', 'search_curves', 'default_plot']
 
 # %% ../nbs/71_plots.ipynb #d891a07c
-METHOD_LABELS = {"random": "RS", "rea": "REA", "local": "LS", "optimum": "optimum in space"}
+METHOD_LABELS = {"random": "RS", "rea": "REA", "local": "LS", "optimum": "optimum in space", "arch-graph": "Arch-Graph", "ktnas": "KTNAS",
+                 "gennas-rea": "GenNAS-REA", "cl-ea": "CL-EA", "gennas": "GenNAS", "proxy-rea": "proxy-REA"}   # every summary, whatever was imported
 METRIC_LABELS = {
     "best_value": "Best value found (search split, paper units)",
     "test_value": "Test-split value of the architecture found (paper units)",
@@ -92,7 +93,7 @@ def summary_markdown(summary: pd.DataFrame,  # long summary
              f"Cells: mean ± std over seeds (n = {', '.join(map(str, ns)) or '–'} per cell), at the final budget. "
              f"Rows marked *reported* are the numbers printed in {source}; *optimum in space* is the best value in the "
              f"benchmark. Tables: per benchmark and metric; machine-readable numbers in `summary.csv`.", ""]
-    label = source.split(",")[0]
+    label = re.sub(r"\s*\([^()]*\)", "", source).split(",")[0].strip()   # the paper's name: before the table, without parentheses
     for bench in dict.fromkeys(summary.benchmark):
         parts += [f"## {bench}", ""]
         lower = _lower_is_better(bench, set(summary[summary.benchmark == bench].task))
