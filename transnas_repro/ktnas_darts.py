@@ -6,7 +6,7 @@ Docs: https://transnas-repro.github.io/transnas-repro/ktnas_darts.html.md"""
 
 # %% ../nbs/63_ktnas_darts.ipynb #6ee911d9
 from __future__ import annotations
-import copy, json, math, time
+import copy, inspect, json, math, time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 import numpy as np
@@ -16,22 +16,23 @@ import torch.nn.functional as F
 from torch import nn
 from .core import check_choice, get_device, rng, run_info
 from .darts_space import (CELLS, EMT_OPS, EMTNetwork, FactorizedReduce, ReLUConvBN, cell_nodes, check_genotype, crossover,
-                                        drop_path, emt_op, loose_ends, make_darts_embedder, mutate, params_m, random_genotype, to_string,
+                                        drop_path, emt_op, loose_ends, make_darts_embedder, DartsArch2Vec, DartsNode2Vec, mutate, params_m, random_genotype, to_string,
                                         KTNAS_CHANNELS, KTNAS_LAYERS, KTNAS_PARAMS_M)
 from .embeddings import torch_threads
 from .image_data import TaskData, digits_tasks
-from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labels
+from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labels, elite
 from .experiments import Trial, register_experiment, DataRequired, input_fingerprint, register_trial
 from .stats import compare_methods, tuning_seeds
 
 # %% auto #0
 __all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'SENSITIVITY_VARIANTS', 'TABLE_VIII', 'TUNING_DARTS_QUICK', 'TUNING_DARTS_QUICK_V2',
            'QUICK', 'QUICK_TASKS', 'QUICK_SEARCH', 'QUICK_FINAL', 'QUICK_RANDOM', 'PAPER_TASKS', 'PAPER_RESULTS',
-           'QUICK_NODE2VEC', 'SuperCell', 'Supernet', 'DartsSearchConfig', 'train_supernet_epoch', 'fitness',
-           'ktnas_darts_search', 'FinalTrainConfig', 'cutout', 'augment', 'accuracy', 'train_final', 'check_data',
-           'darts_trial', 'darts_summary', 'pair_table', 'darts_pairs', 'darts_comparisons', 'ktnas_darts_cifar',
-           'ktnas_darts_mnist', 'ktnas_darts_medmnist', 'tuning_ktnas_darts_quick', 'tuning_ktnas_darts_quick_v2',
-           'ktnas_darts_ablation', 'ktnas_darts_sensitivity']
+           'QUICK_NODE2VEC', 'QUICK_SENSITIVITY_VARIANTS', 'SuperCell', 'Supernet', 'DartsSearchConfig',
+           'train_supernet_epoch', 'fitness', 'ktnas_darts_search', 'FinalTrainConfig', 'cutout', 'augment', 'accuracy',
+           'train_final', 'check_data', 'darts_trial', 'darts_summary', 'pair_table', 'darts_pairs',
+           'darts_comparisons', 'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist',
+           'tuning_ktnas_darts_quick', 'tuning_ktnas_darts_quick_v2', 'ktnas_darts_ablation', 'ktnas_darts_sensitivity',
+           'effective_settings']
 
 # %% ../nbs/63_ktnas_darts.ipynb #432a8a51
 class SuperCell(nn.Module):
@@ -111,6 +112,11 @@ class DartsSearchConfig:
         check_choice(self.embedding, ["arch2vec", "node2vec"], "embedding", fix="arch2vec (published KTNAS) or node2vec (arXiv v1)")
         check_choice(self.crossover_kind, ["node", "uniform"], "crossover kind")
         if self.population < 2 or self.tournament < 2: raise ValueError(f"population={self.population}, tournament={self.tournament}: both must be >= 2.")
+        if self.transfer == "rank":        # the embedder is built: its settings must be its own (node2vec and arch2vec take different ones)
+            valid = set(inspect.signature(DartsArch2Vec if self.embedding == "arch2vec" else DartsNode2Vec).parameters) - {"seed"}
+            if bad := sorted(set(self.embedding_kw) - valid):
+                raise ValueError(f"embedding_kw {bad} are not {self.embedding} settings (valid: {sorted(valid)}). "
+                                 f"Fix: give embedding_kw for embedding={self.embedding!r}, e.g. QUICK_NODE2VEC for node2vec.")
 
 # %% ../nbs/63_ktnas_darts.ipynb #7c94c2a4
 def train_supernet_epoch(net: Supernet, opt, data: tuple, children: list[str], g: np.random.Generator, batch_size: int) -> float:
@@ -418,13 +424,16 @@ def darts_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
 
 # %% ../nbs/63_ktnas_darts.ipynb #d4c0a1e6
 def pair_table(rows: pd.DataFrame) -> pd.DataFrame:
-    "One row per method, task and seed with both kinds: found, the random genotypes' mean and count, found - random."
+    "One row per method, task and seed with both kinds: found, the random genotypes' mean and count, found - random (and the found genotype's supernet fitness)."
     if not {"genotype_kind", "test_accuracy", "seed", "task", "method"} <= set(rows): return pd.DataFrame()
     g = rows.groupby(["method", "task", "seed", "genotype_kind"]).test_accuracy
     wide = g.mean().unstack("genotype_kind")
     if not {"found", "random"} <= set(wide): return pd.DataFrame()
     out = pd.DataFrame(dict(found=wide["found"], random_mean=wide["random"], random_n=g.size().unstack("genotype_kind")["random"])).dropna()
-    return out.assign(diff=out.found - out.random_mean).reset_index()
+    out = out.assign(diff=out.found - out.random_mean)
+    if "search_fitness" in rows:           # the search's own score of the found genotype (validation accuracy under shared weights)
+        out["found_fitness"] = rows[rows.genotype_kind == "found"].groupby(["method", "task", "seed"]).search_fitness.mean()
+    return out.reset_index()
 
 def darts_pairs(rows: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path) -> list[Path]:
     "Output hook: `pairs.csv` and a per-pair table at the end of `summary.md` (nothing when no run has random genotypes)."
@@ -465,9 +474,15 @@ def _trials(experiment: str, profile: str, data: dict | None, methods: dict, see
 @register_experiment("ktnas-darts-cifar", paper="KTNAS", table="Table IV (DARTS space, CIFAR-10 + CIFAR-100)",
                      cost_quick="about 10.3 CPU-minutes for the 3 seeds on 1 thread (measured: 3.4 a seed, search + 8 short final trainings of 20 epochs; 16 wall-minutes on a shared 2-core machine; hardened digits, a pipeline proof)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
                      description="multi-task supernet GA with transfer rank, then final training of each task's genotype", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
-def ktnas_darts_cifar(profile: str, data: dict | None = None) -> list[Trial]:
+def ktnas_darts_cifar(profile: str, data: dict | None = None,
+                      seeds: int | None = None,   # seeds 0..seeds-1 (default 3 quick, 5 paper); up to the 10 reported seeds
+                     ) -> list[Trial]:
     "Table IV: KTNAS on CIFAR-10 + CIFAR-100 (quick: the hardened digits 0-4 + 5-9, 3 seeds)."
-    return _trials("ktnas-darts-cifar", profile, data, {"ktnas": {}}, range(3 if profile == "quick" else 5))
+    n = seeds if seeds is not None else (3 if profile == "quick" else 5)
+    if not (isinstance(n, int) and 1 <= n <= 10):
+        raise ValueError(f"seeds={seeds!r}: the reported seeds are 0-9, so give 1 to 10 (e.g. --options '{{\"seeds\": 10}}'); "
+                         "tuning seeds (1000+) belong to the tuning sweeps.")
+    return _trials("ktnas-darts-cifar", profile, data, {"ktnas": {}}, range(n))
 
 @register_experiment("ktnas-darts-mnist", paper="KTNAS", table="Table V (MNIST + Fashion-MNIST)",
                      cost_quick="about 3.9 CPU-minutes, 1 seed on 1 thread (measured; hardened digits tasks: the ktnas-darts-cifar quick computation of seed 0)", cost_paper="GPU; your MNIST and Fashion-MNIST idx folders",
@@ -520,9 +535,24 @@ def ktnas_darts_ablation(profile: str, data: dict | None = None) -> list[Trial]:
     return _trials("ktnas-darts-ablation", profile, data, variants, range(1 if profile == "quick" else 5))
 
 # %% ../nbs/63_ktnas_darts.ipynb #767759b9
+# The quick search has 8 architectures a task and transfers n=2 (QUICK["search"]), so SENSITIVITY_VARIANTS would mislabel
+# its default (the search has n=2, not n=4; "n=2" would repeat it) and r=10% and r=20% both give an elite of 1 of 8: the same
+# search. The quick grid varies each setting around the quick default so that every row runs a different search
+# (`effective_settings`): r=30% / 50% give elites of 2 / 4 of 8; n=1 / 3 around n=2.
+QUICK_SENSITIVITY_VARIANTS = {"r=20% m=5 n=2 (quick default)": {}, "r=30%": dict(elite_ratio=0.3), "r=50%": dict(elite_ratio=0.5),
+                              "m=3": dict(negative_window=3), "m=7": dict(negative_window=7), "n=1": dict(n_transfer=1), "n=3": dict(n_transfer=3)}
 @register_experiment("ktnas-darts-sensitivity", paper="KTNAS", table="Table VIII (sensitivity to r, m, n; C10/C100)",
-                     cost_quick="about 25 CPU-minutes on 1 thread (7 settings x 1 seed, hardened digits tasks; estimated from the ablation's 2.9-4.3 a variant, not yet run)", cost_paper="7 x the ktnas-darts-cifar paper cost (GPU)",
-                     description="elite ratio r, negative window m and transferred n, one at a time around r=20%, m=5, n=4", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
+                     cost_quick="about 25 CPU-minutes on 1 thread (7 settings x 1 seed, 3.1-3.9 a setting measured; hardened digits tasks)", cost_paper="7 x the ktnas-darts-cifar paper cost (GPU)",
+                     description="elite ratio r, negative window m and transferred n, one at a time around r=20%, m=5, n=4 (quick: around its own r=20%, m=5, n=2)", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_sensitivity(profile: str, data: dict | None = None) -> list[Trial]:
-    "Table VIII trials: each SENSITIVITY_VARIANTS setting (one changed from the default)."
-    return _trials("ktnas-darts-sensitivity", profile, data, SENSITIVITY_VARIANTS, range(1 if profile == "quick" else 5))
+    "Table VIII trials: each SENSITIVITY_VARIANTS setting (one changed from the default; quick: QUICK_SENSITIVITY_VARIANTS)."
+    variants = QUICK_SENSITIVITY_VARIANTS if profile == "quick" else SENSITIVITY_VARIANTS
+    return _trials("ktnas-darts-sensitivity", profile, data, variants, range(1 if profile == "quick" else 5))
+
+def effective_settings(variants: dict, base: dict | None = None) -> dict:
+    "Per variant, what the search really uses: (elite size of the population, m, n) after the variant overrides `base`."
+    out = {}
+    for name, v in variants.items():
+        c = DartsSearchConfig(**{**(base or {}), **v})
+        out[name] = (len(elite([(str(i), -i) for i in range(c.population)], c.elite_ratio)), c.negative_window, c.n_transfer)
+    return out
