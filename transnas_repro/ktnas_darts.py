@@ -29,10 +29,10 @@ __all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'SENSITIVITY_VARIANTS', 'TABLE_VIII
            'QUICK', 'QUICK_TASKS', 'QUICK_SEARCH', 'QUICK_FINAL', 'QUICK_RANDOM', 'PAPER_TASKS', 'PAPER_RESULTS',
            'QUICK_NODE2VEC', 'QUICK_SENSITIVITY_VARIANTS', 'SuperCell', 'Supernet', 'DartsSearchConfig',
            'train_supernet_epoch', 'fitness', 'ktnas_darts_search', 'FinalTrainConfig', 'cutout', 'augment', 'accuracy',
-           'train_final', 'check_data', 'darts_trial', 'darts_summary', 'pair_table', 'darts_pairs',
-           'darts_comparisons', 'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist',
-           'tuning_ktnas_darts_quick', 'tuning_ktnas_darts_quick_v2', 'ktnas_darts_ablation', 'ktnas_darts_sensitivity',
-           'effective_settings']
+           'train_final', 'check_data', 'darts_trial', 'transfer_counts', 'transfer_trace', 'darts_summary',
+           'pair_table', 'darts_pairs', 'darts_comparisons', 'ktnas_darts_cifar', 'ktnas_darts_mnist',
+           'ktnas_darts_medmnist', 'tuning_ktnas_darts_quick', 'tuning_ktnas_darts_quick_v2', 'ktnas_darts_ablation',
+           'ktnas_darts_sensitivity', 'effective_settings']
 
 # %% ../nbs/63_ktnas_darts.ipynb #432a8a51
 class SuperCell(nn.Module):
@@ -396,13 +396,31 @@ def darts_trial(trial: Trial) -> list[dict]:
                              train_seconds=time.perf_counter() - t1,
                              search_cpu_seconds=search_cpu, train_cpu_seconds=time.process_time() - c1, profile=profile,
                              package_version=info["package_version"], device=info["device"], config=json.dumps(asdict(scfg), default=str),
-                             data=json.dumps(data or {}, sort_keys=True), data_fingerprint=json.dumps(fingerprints or {}, sort_keys=True)))
+                             data=json.dumps(data or {}, sort_keys=True), data_fingerprint=json.dumps(fingerprints or {}, sort_keys=True),
+                             **transfer_counts(res["history"], t)))
     return rows
+
+def transfer_counts(history: pd.DataFrame, task: str) -> dict:
+    "What transfer did for `task` over a search (`ktnas_darts_search`'s history): architectures moved in, labelled positive, surviving, and the rounds transfer rank skipped."
+    h = history[history.task == task]
+    return dict(transferred=int(h.transferred.sum()), transfers_positive=int(h.positive.sum()),
+                transfers_survived=int(h.transferred_survived.sum()), transfer_rounds_skipped=int((h.reason == "skip").sum()))
 
 class _nullcontext:
     def __enter__(self): return self
     def __exit__(self, *a): return False
 
+
+# %% ../nbs/63_ktnas_darts.ipynb #2753dd03
+def transfer_trace(seeds=range(3), variant: dict | None = None, quick: dict | None = None) -> pd.DataFrame:
+    "Per seed and task: the quick search's transfer counts (`transfer_counts`) and the best fitness (one thread, no final training)."
+    q, out = quick or QUICK, []
+    cfg = DartsSearchConfig(**{**q["search"], **(variant or {})})
+    for s in seeds:
+        with torch_threads(1): res = ktnas_darts_search(_load_tasks("quick", "ktnas-darts-cifar", None, s, q), cfg, seed=s, device="cpu")
+        out += [dict(seed=s, task=t, generations=cfg.generations, best_fitness=res["best_fitness"][t], **transfer_counts(res["history"], t))
+                for t in res["best"]]
+    return pd.DataFrame(out)
 
 # %% ../nbs/63_ktnas_darts.ipynb #7bfc083e
 def darts_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:

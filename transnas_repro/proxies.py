@@ -19,15 +19,15 @@ from .proxy_defs import *
 from .proxy_defs import _num_classes
 
 # %% auto #0
-__all__ = ['PAPER_TABLE1_NB201', 'DRAW_PROXIES', 'SPACE_OPS', 'SPACE_PROXIES', 'naslib_scores', 'crosscheck',
+__all__ = ['PAPER_TABLE1_NB201', 'DRAW_PROXIES', 'INPUT_VARIANTS', 'SPACE_OPS', 'SPACE_PROXIES', 'naslib_scores', 'crosscheck',
            'proxy_accuracy_table', 'crosscheck_archs', 'score_tables', 'run_crosscheck', 'draw_agreement',
-           'agreement_verdicts', 'edge_ops', 'additive_counts', 'additive_scores', 'SynflowSkeleton',
-           'space_cache_path', 'space_scores', 'cached_space_scores', 'proxy_rea', 'CIFAR_MEAN', 'CIFAR_STD',
-           'BATCH_SOURCES', 'LABEL_KINDS', 'PROXIES', 'NASLIB_PROXIES', 'DATA_INDEPENDENT', 'DEFAULT_PROXIES',
-           'BENCH_INPUT_SIZE', 'ProxyBatch', 'find_cifar10', 'make_batch', 'weight_layers', 'task_loss',
-           'features_before_pooling', 'shared_passes', 'proxy', 'params_proxy', 'flops_proxy', 'synflow', 'snip',
-           'grad_norm', 'plain', 'fisher', 'l2_norm', 'grasp', 'jacov', 'nwot', 'zen', 'epe_nas', 'score', 'input_size',
-           'score_arch', 'score_many', 'cache_file']
+           'agreement_verdicts', 'input_sensitivity', 'edge_ops', 'additive_counts', 'additive_scores',
+           'SynflowSkeleton', 'space_cache_path', 'space_scores', 'cached_space_scores', 'proxy_rea', 'CIFAR_MEAN',
+           'CIFAR_STD', 'BATCH_SOURCES', 'LABEL_KINDS', 'PROXIES', 'NASLIB_PROXIES', 'DATA_INDEPENDENT',
+           'DEFAULT_PROXIES', 'BENCH_INPUT_SIZE', 'ProxyBatch', 'find_cifar10', 'make_batch', 'weight_layers',
+           'task_loss', 'features_before_pooling', 'shared_passes', 'proxy', 'params_proxy', 'flops_proxy', 'synflow',
+           'snip', 'grad_norm', 'plain', 'fisher', 'l2_norm', 'grasp', 'jacov', 'nwot', 'zen', 'epe_nas', 'score',
+           'input_size', 'score_arch', 'score_many', 'cache_file']
 
 # %% ../nbs/50_proxies.ipynb #2d0a301d
 _all_ = ['CIFAR_MEAN', 'CIFAR_STD', 'BATCH_SOURCES', 'LABEL_KINDS', 'PROXIES', 'NASLIB_PROXIES', 'DATA_INDEPENDENT',
@@ -208,6 +208,38 @@ def agreement_verdicts(cc: pd.DataFrame,        # crosscheck rows
         return f"below our redraw agreement ({ceiling:.2f}): a difference beyond the draw"
     out["verdict"] = [verdict(r) for r in out.itertuples()]
     return out
+
+# %% ../nbs/50_proxies.ipynb #ff9cce60
+INPUT_VARIANTS = {"default: k-means labels, cross-entropy": {}, "NASLib's loss, same labels one-hot": dict(soft="onehot"),
+                  "soft labels: uniform": dict(soft="uniform"), "soft labels: Dirichlet(1)": dict(soft="dirichlet"),
+                  "soft labels: half one-hot": dict(soft="smoothed"), "64 px images": dict(size=64)}
+
+def _rho(a: pd.Series, b: pd.Series) -> float:
+    "Spearman rho over the pairs where both are finite (NaN with fewer than 3)."
+    ok = a.notna() & b.notna()
+    return metrics.spearman_rho(a[ok], b[ok]) if ok.sum() > 2 else np.nan
+
+def input_sensitivity(bench_name: str = "tnb101_micro", task: str = "class_scene",
+                      n: int = 120,                    # architectures: the seeded sample draw_agreement uses
+                      proxies=("grasp", "plain", "snip"), variants: dict | None = None,   # default INPUT_VARIANTS
+                      seed: int = 0, n_jobs: int = 1, progress: bool | None = None) -> pd.DataFrame:
+    "Per batch variant and proxy: Spearman of our scores with NASLib's record and with validation accuracy (cached scores)."
+    from transnas_repro.networks import build_network
+    archs, proxies, theirs = crosscheck_archs(bench_name, task, n, seed), list(proxies), naslib_scores(bench_name, task)
+    with torch.device("meta"): classes = _num_classes(build_network(bench_name, archs[0], task))
+    rows = []
+    for name, v in (INPUT_VARIANTS if variants is None else variants).items():
+        size = v.get("size", input_size(bench_name, task))
+        batch = make_batch(size=size, num_classes=classes, seed=seed)
+        if "soft" in v: batch = soft_targets(batch, v["soft"], seed)
+        key = hash_key(json.dumps(dict(bench=bench_name, task=task, seed=seed, variant=v, proxies=proxies, archs=archs, device=get_device())))
+        s = score_many(bench_name, archs, proxies, n_jobs=n_jobs, batch=batch, seed=seed, task=task, progress=progress,
+                       cache=cache_dir("proxies")/f"inputs-{bench_name}-{key}.jsonl").set_index("arch")
+        for p in proxies:
+            rows.append(dict(bench=bench_name, task=task, variant=name, proxy=p, n=len(archs), image_size=size, labels=batch.labels,
+                             rho_naslib=_rho(s[p], theirs.loc[archs, p]) if p in theirs else np.nan,
+                             rho_accuracy=_rho(s[p], theirs.loc[archs, "val_accuracy"])))
+    return pd.DataFrame(rows)
 
 # %% ../nbs/50_proxies.ipynb #53b48cad
 from .benchmarks import NB201_OPS, TNB_MICRO_OPS

@@ -6,7 +6,7 @@ Docs: https://transnas-repro.github.io/transnas-repro/proxy_defs.html.md"""
 
 # %% ../nbs/49_proxy_defs.ipynb #d99c29ed
 from __future__ import annotations
-import contextlib, contextvars, copy, json, math, os, pickle, time, warnings, zipfile
+import contextlib, contextvars, copy, dataclasses, json, math, os, pickle, time, warnings, zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -19,11 +19,11 @@ from .data import data_path, atomic_write, cache_lock, RecordStore
 from . import metrics
 
 # %% auto #0
-__all__ = ['CIFAR_MEAN', 'CIFAR_STD', 'BATCH_SOURCES', 'LABEL_KINDS', 'PROXIES', 'NASLIB_PROXIES', 'DATA_INDEPENDENT',
-           'DEFAULT_PROXIES', 'BENCH_INPUT_SIZE', 'ProxyBatch', 'find_cifar10', 'make_batch', 'weight_layers',
-           'task_loss', 'features_before_pooling', 'shared_passes', 'proxy', 'params_proxy', 'flops_proxy', 'synflow',
-           'snip', 'grad_norm', 'plain', 'fisher', 'l2_norm', 'grasp', 'jacov', 'nwot', 'zen', 'epe_nas', 'score',
-           'input_size', 'score_arch', 'score_many', 'cache_file']
+__all__ = ['CIFAR_MEAN', 'CIFAR_STD', 'BATCH_SOURCES', 'LABEL_KINDS', 'SOFT_KINDS', 'PROXIES', 'NASLIB_PROXIES',
+           'DATA_INDEPENDENT', 'DEFAULT_PROXIES', 'BENCH_INPUT_SIZE', 'ProxyBatch', 'find_cifar10', 'make_batch',
+           'weight_layers', 'task_loss', 'features_before_pooling', 'soft_targets', 'shared_passes', 'proxy',
+           'params_proxy', 'flops_proxy', 'synflow', 'snip', 'grad_norm', 'plain', 'fisher', 'l2_norm', 'grasp',
+           'jacov', 'nwot', 'zen', 'epe_nas', 'score', 'input_size', 'score_arch', 'score_many', 'cache_file']
 
 # %% ../nbs/49_proxy_defs.ipynb #ff92ef95
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
@@ -38,6 +38,7 @@ class ProxyBatch:
     source: str            # e.g. 'sklearn-sample-images', 'folder:/path', 'cifar10:/path', 'noise'
     labels: str            # 'kmeans', 'random' or 'true'
     num_classes: int
+    soft: torch.Tensor | None = None   # (N, classes) target distributions: NASLib's soft-label loss instead of cross-entropy on `targets`
     def __repr__(self): return (f"ProxyBatch({tuple(self.inputs.shape)}, source={self.source!r}, labels={self.labels!r}, "
                                 f"classes={self.num_classes})")
 
@@ -126,6 +127,8 @@ def weight_layers(net: nn.Module) -> list[nn.Module]:
 def task_loss(output: torch.Tensor, batch: ProxyBatch) -> torch.Tensor:
     "Cross-entropy for logits; stand-ins for dense heads (MSE to the input image, or per-pixel CE with the image label)."
     y = batch.targets.to(output.device)
+    if output.dim() == 2 and batch.soft is not None:      # NASLib's SoftmaxCrossEntropyWithLogits (TNB class_scene / class_object)
+        return -(batch.soft.to(output)*torch.log(F.softmax(output, -1) + 1e-5)).sum(-1).mean()
     if output.dim() == 2: return F.cross_entropy(output, y % output.shape[1])
     if output.dim() == 4 and output.shape[1] == 3:
         return F.mse_loss(output, F.interpolate(batch.inputs.to(output), size=output.shape[-2:]))
@@ -135,6 +138,19 @@ def task_loss(output: torch.Tensor, batch: ProxyBatch) -> torch.Tensor:
 def features_before_pooling(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
     "The last feature map before global pooling: `net.body(x)` for `build_network` networks, else the output."
     return net.body(x) if hasattr(net, "body") else net(x)
+
+# %% ../nbs/49_proxy_defs.ipynb #8f38f07f
+SOFT_KINDS = ["onehot", "uniform", "dirichlet", "smoothed"]
+
+def soft_targets(batch: ProxyBatch, kind: str, seed: int = 0) -> ProxyBatch:
+    "`batch` with target distributions of `kind` (one of SOFT_KINDS) over its classes, for NASLib's soft-label loss."
+    check_choice(kind, SOFT_KINDS, "soft-target kind", fix="onehot (the batch's labels), uniform, dirichlet or smoothed")
+    n, c = len(batch.targets), batch.num_classes
+    onehot = F.one_hot(batch.targets % c, c).float()
+    draw = lambda: torch.as_tensor(rng(seed, "soft-targets").dirichlet(np.ones(c), n), dtype=torch.float32)
+    soft = {"onehot": lambda: onehot, "uniform": lambda: torch.full((n, c), 1/c), "dirichlet": draw,
+            "smoothed": lambda: 0.5*onehot + 0.5*draw()}[kind]()
+    return dataclasses.replace(batch, soft=soft, labels=f"{batch.labels}+soft-{kind}")
 
 # %% ../nbs/49_proxy_defs.ipynb #da66a105
 _SHARED = contextvars.ContextVar("proxy_shared_passes", default=None)
@@ -396,7 +412,8 @@ def score_arch(bench_name: str,             # benchmark name (see build_network)
     if batch is None: batch = make_batch(size=input_size(bench_name, task), num_classes=_num_classes(net), seed=seed)
     out = dict(arch=arch, bench=bench_name, task=net.task, seed=seed, source=batch.source, labels=batch.labels)
     if dev.type != "cpu":                          # the same weights and images as on the CPU, moved
-        net, batch = net.to(dev), ProxyBatch(batch.inputs.to(dev), batch.targets.to(dev), batch.source, batch.labels, batch.num_classes)
+        net, batch = net.to(dev), dataclasses.replace(batch, inputs=batch.inputs.to(dev), targets=batch.targets.to(dev),
+                                                      soft=None if batch.soft is None else batch.soft.to(dev))
         out["device"] = dev.type
     with shared_passes():
         for p in proxies:
