@@ -1,5 +1,6 @@
 "`--data NAME=FOLDER` for the ktnas-darts experiments: parsing, the error paths, and trial ids that hash the data's content, not its path (no search runs)."
 import json, os, shutil, subprocess, sys
+import pandas as pd
 from pathlib import Path
 import pytest
 
@@ -72,8 +73,11 @@ def test_rows_record_folders_and_fingerprints(cifar, monkeypatch):
         seen.update(data); return {"cifar10": None, "cifar100": None}
     geno = K.to_string(K.random_genotype(K.rng(0)))
     monkeypatch.setattr(K, "_load_tasks", fake_tasks)
-    monkeypatch.setattr(K, "ktnas_darts_search", lambda tasks, cfg, seed: dict(best={t: geno for t in tasks}, best_fitness={t: 50.0 for t in tasks}))
+    history = lambda tasks: pd.DataFrame(dict(task=list(tasks), transferred=2, positive=1, transferred_survived=0, reason="rank"))   # one generation
+    monkeypatch.setattr(K, "ktnas_darts_search", lambda tasks, cfg, seed: dict(best={t: geno for t in tasks}, best_fitness={t: 50.0 for t in tasks},
+                                                                             history=history(tasks)))
     monkeypatch.setattr(K, "train_final", lambda *a, **k: dict(test_accuracy=90.0, params_m=1.0))
     rows = K.darts_trial(trial)
     assert seen == {"cifar10": str(c10.resolve()), "cifar100": str(c100.resolve())}
     assert json.loads(rows[0]["data"]) == seen and json.loads(rows[0]["data_fingerprint"]) == trial.config["data"]
+    assert (rows[0]["transferred"], rows[0]["transfers_positive"], rows[0]["transfer_rounds_skipped"]) == (2, 1, 0)   # the search's transfer counts
