@@ -560,7 +560,7 @@ def ktnas_darts_ablation(profile: str, data: dict | None = None) -> list[Trial]:
 QUICK_SENSITIVITY_VARIANTS = {"r=20% m=5 n=2 (quick default)": {}, "r=30%": dict(elite_ratio=0.3), "r=50%": dict(elite_ratio=0.5),
                               "m=3": dict(negative_window=3), "m=7": dict(negative_window=7), "n=1": dict(n_transfer=1), "n=3": dict(n_transfer=3)}
 @register_experiment("ktnas-darts-sensitivity", paper="KTNAS", table="Table VIII (sensitivity to r, m, n; C10/C100)",
-                     cost_quick="about 25 CPU-minutes on 1 thread (7 settings x 1 seed, 3.1-3.9 a setting measured; hardened digits tasks)", cost_paper="7 x the ktnas-darts-cifar paper cost (GPU)",
+                     cost_quick="about 27 CPU-minutes on 1 thread (7 settings x 1 seed, measured 27.5: 3.1-4.4 a setting; hardened digits tasks)", cost_paper="7 x the ktnas-darts-cifar paper cost (GPU)",
                      description="elite ratio r, negative window m and transferred n, one at a time around r=20%, m=5, n=4 (quick: around its own r=20%, m=5, n=2)", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_sensitivity(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VIII trials: each SENSITIVITY_VARIANTS setting (one changed from the default; quick: QUICK_SENSITIVITY_VARIANTS)."
