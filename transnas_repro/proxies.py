@@ -161,26 +161,34 @@ def run_crosscheck(out_dir="figures/proxies",     # where the score tables and c
 # %% ../nbs/50_proxies.ipynb #74810778
 DRAW_PROXIES = ["snip", "nwot", "jacov", "grasp", "plain", "epe_nas"]
 
+def _rho(a: pd.Series, b: pd.Series) -> float:
+    "Spearman rho over the pairs where both are finite (NaN with fewer than 3)."
+    ok = a.notna() & b.notna()
+    return metrics.spearman_rho(a[ok], b[ok]) if ok.sum() > 2 else np.nan
+
+def _head_classes(bench_name: str, arch: str, task: str) -> int:
+    "Outputs of the classifier head of `bench_name`'s network for `task` (built on the meta device)."
+    from transnas_repro.networks import build_network
+    with torch.device("meta"): return _num_classes(build_network(bench_name, arch, task))
+
+def _sample_scores(bench_name, task, archs, proxies, batch, init: int, prefix: str, key: dict, n_jobs, progress) -> pd.DataFrame:
+    "score_many of `archs` under `batch` and init seed `init`, cached per (`key`, archs, proxies, device) in cache_dir('proxies')/<prefix>-<bench>-<hash>.jsonl."
+    h = hash_key(json.dumps(dict(bench=bench_name, task=task, **key, proxies=proxies, archs=archs, device=get_device())))
+    return score_many(bench_name, archs, proxies, n_jobs=n_jobs, batch=batch, seed=init, task=task, progress=progress,
+                      cache=cache_dir("proxies")/f"{prefix}-{bench_name}-{h}.jsonl").set_index("arch")
+
 def draw_agreement(bench_name: str, task: str,
                    n: int = 120,                  # architectures: a seeded sample of NASLib's scored ones
                    proxies=DRAW_PROXIES, seed: int = 0, n_jobs: int = 1, progress: bool | None = None) -> pd.DataFrame:
     "Per proxy: Spearman between our scores under two independent draws (batch; initialization) and each draw's with NASLib's record."
-    from transnas_repro.networks import build_network
     archs, proxies = crosscheck_archs(bench_name, task, n, seed), list(proxies)
-    theirs = naslib_scores(bench_name, task)
-    with torch.device("meta"): classes = _num_classes(build_network(bench_name, archs[0], task))
+    theirs, classes = naslib_scores(bench_name, task), _head_classes(bench_name, archs[0], task)
     draws = {"base": (seed, seed), "batch": (seed, seed + 1), "init": (seed + 1, seed)}     # (init seed, batch seed)
     scores = {}
     for name, (init, bseed) in draws.items():
         batch = make_batch(size=input_size(bench_name, task), num_classes=classes, seed=bseed)
-        key = hash_key(json.dumps(dict(bench=bench_name, task=task, init=init, batch=bseed, proxies=proxies, archs=archs,
-                                        device=get_device())))
-        scores[name] = score_many(bench_name, archs, proxies, n_jobs=n_jobs, batch=batch, seed=init, task=task, progress=progress,
-                                  cache=cache_dir("proxies")/f"draws-{bench_name}-{key}.jsonl").set_index("arch")
-    def rho(a, b):
-        ok = a.notna() & b.notna()
-        return metrics.spearman_rho(a[ok], b[ok]) if ok.sum() > 2 else np.nan
-    rows = []
+        scores[name] = _sample_scores(bench_name, task, archs, proxies, batch, init, "draws", dict(init=init, batch=bseed), n_jobs, progress)
+    rho, rows = _rho, []
     for p in proxies:
         r = dict(bench=bench_name, task=task, proxy=p, n=len(archs),
                  rho_batch_redraw=rho(scores["base"][p], scores["batch"][p]), rho_init_redraw=rho(scores["base"][p], scores["init"][p]))
@@ -214,27 +222,25 @@ INPUT_VARIANTS = {"default: k-means labels, cross-entropy": {}, "NASLib's loss, 
                   "soft labels: uniform": dict(soft="uniform"), "soft labels: Dirichlet(1)": dict(soft="dirichlet"),
                   "soft labels: half one-hot": dict(soft="smoothed"), "64 px images": dict(size=64)}
 
-def _rho(a: pd.Series, b: pd.Series) -> float:
-    "Spearman rho over the pairs where both are finite (NaN with fewer than 3)."
-    ok = a.notna() & b.notna()
-    return metrics.spearman_rho(a[ok], b[ok]) if ok.sum() > 2 else np.nan
-
 def input_sensitivity(bench_name: str = "tnb101_micro", task: str = "class_scene",
                       n: int = 120,                    # architectures: the seeded sample draw_agreement uses
                       proxies=("grasp", "plain", "snip"), variants: dict | None = None,   # default INPUT_VARIANTS
                       seed: int = 0, n_jobs: int = 1, progress: bool | None = None) -> pd.DataFrame:
     "Per batch variant and proxy: Spearman of our scores with NASLib's record and with validation accuracy (cached scores)."
-    from transnas_repro.networks import build_network
+    variants = INPUT_VARIANTS if variants is None else variants
+    for name, v in variants.items():
+        if bad := sorted(set(v) - {"soft", "size"}):
+            raise ValueError(f"input variant {name!r}: unknown setting(s) {bad}; a variant sets soft (one of {SOFT_KINDS}) and/or size "
+                             f"(image side, a multiple of 32). Fix: e.g. dict(soft='uniform') or dict(size=64).")
+        if v.get("size", 32) % 32 or v.get("size", 32) <= 0:
+            raise ValueError(f"input variant {name!r}: size={v['size']!r}; the networks take image sides that are positive multiples of 32. Fix: size=64.")
     archs, proxies, theirs = crosscheck_archs(bench_name, task, n, seed), list(proxies), naslib_scores(bench_name, task)
-    with torch.device("meta"): classes = _num_classes(build_network(bench_name, archs[0], task))
-    rows = []
-    for name, v in (INPUT_VARIANTS if variants is None else variants).items():
+    classes, rows = _head_classes(bench_name, archs[0], task), []
+    for name, v in variants.items():
         size = v.get("size", input_size(bench_name, task))
         batch = make_batch(size=size, num_classes=classes, seed=seed)
         if "soft" in v: batch = soft_targets(batch, v["soft"], seed)
-        key = hash_key(json.dumps(dict(bench=bench_name, task=task, seed=seed, variant=v, proxies=proxies, archs=archs, device=get_device())))
-        s = score_many(bench_name, archs, proxies, n_jobs=n_jobs, batch=batch, seed=seed, task=task, progress=progress,
-                       cache=cache_dir("proxies")/f"inputs-{bench_name}-{key}.jsonl").set_index("arch")
+        s = _sample_scores(bench_name, task, archs, proxies, batch, seed, "inputs", dict(seed=seed, variant=v), n_jobs, progress)
         for p in proxies:
             rows.append(dict(bench=bench_name, task=task, variant=name, proxy=p, n=len(archs), image_size=size, labels=batch.labels,
                              rho_naslib=_rho(s[p], theirs.loc[archs, p]) if p in theirs else np.nan,
