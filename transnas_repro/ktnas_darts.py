@@ -22,17 +22,19 @@ from .embeddings import torch_threads
 from .image_data import TaskData, digits_tasks
 from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labels, elite
 from .experiments import Trial, register_experiment, DataRequired, input_fingerprint, register_trial
+from .metrics import spearman_rho
 from .stats import compare_methods, tuning_seeds
 
 # %% auto #0
 __all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'SENSITIVITY_VARIANTS', 'TABLE_VIII', 'TUNING_DARTS_QUICK', 'TUNING_DARTS_QUICK_V2',
            'QUICK', 'QUICK_TASKS', 'QUICK_SEARCH', 'QUICK_FINAL', 'QUICK_RANDOM', 'PAPER_TASKS', 'PAPER_RESULTS',
-           'QUICK_NODE2VEC', 'QUICK_SENSITIVITY_VARIANTS', 'SuperCell', 'Supernet', 'DartsSearchConfig',
-           'train_supernet_epoch', 'fitness', 'ktnas_darts_search', 'FinalTrainConfig', 'cutout', 'augment', 'accuracy',
-           'train_final', 'check_data', 'darts_trial', 'transfer_counts', 'transfer_trace', 'darts_summary',
-           'pair_table', 'darts_pairs', 'darts_comparisons', 'ktnas_darts_cifar', 'ktnas_darts_mnist',
-           'ktnas_darts_medmnist', 'tuning_ktnas_darts_quick', 'tuning_ktnas_darts_quick_v2', 'ktnas_darts_ablation',
-           'ktnas_darts_sensitivity', 'effective_settings']
+           'QUICK_TASKS_NAMES', 'QUICK_NODE2VEC', 'QUICK_SENSITIVITY_VARIANTS', 'SuperCell', 'Supernet',
+           'DartsSearchConfig', 'train_supernet_epoch', 'fitness', 'recalibrate_bn', 'ktnas_darts_search',
+           'FinalTrainConfig', 'cutout', 'augment', 'accuracy', 'train_final', 'check_data', 'darts_trial',
+           'transfer_counts', 'transfer_trace', 'darts_summary', 'pair_table', 'darts_pairs', 'darts_comparisons',
+           'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist', 'tuning_ktnas_darts_quick',
+           'tuning_ktnas_darts_quick_v2', 'supernet_ranking', 'ranking_summary', 'rankcheck_trial',
+           'tuning_ktnas_darts_supernet', 'ktnas_darts_ablation', 'ktnas_darts_sensitivity', 'effective_settings']
 
 # %% ../nbs/63_ktnas_darts.ipynb #432a8a51
 class SuperCell(nn.Module):
@@ -107,11 +109,16 @@ class DartsSearchConfig:
     drop_path_keep: float = 0.9
     drop_path_start: int = 50
     embedding_kw: dict = field(default_factory=dict)
+    warmup_epochs: int = 0        # ours, not the paper's (0): epochs of uniformly random children before generation 0
+    bn_recal: int = 0             # ours, not the paper's (0): training images that re-estimate BatchNorm statistics per fitness call
     def __post_init__(self):
         check_choice(self.transfer, ["rank", "random", "off"], "transfer", fix="rank (KTNAS), random (no transfer rank) or off")
         check_choice(self.embedding, ["arch2vec", "node2vec"], "embedding", fix="arch2vec (published KTNAS) or node2vec (arXiv v1)")
         check_choice(self.crossover_kind, ["node", "uniform"], "crossover kind")
         if self.population < 2 or self.tournament < 2: raise ValueError(f"population={self.population}, tournament={self.tournament}: both must be >= 2.")
+        for k in ("warmup_epochs", "bn_recal"):
+            if not (isinstance(getattr(self, k), int) and getattr(self, k) >= 0):
+                raise ValueError(f"{k}={getattr(self, k)!r}: must be an integer >= 0. Fix: 0 (the paper's search) or a positive count.")
         if self.transfer == "rank":        # the embedder is built: its settings must be its own (node2vec and arch2vec take different ones)
             valid = set(inspect.signature(DartsArch2Vec if self.embedding == "arch2vec" else DartsNode2Vec).parameters) - {"seed"}
             if bad := sorted(set(self.embedding_kw) - valid):
@@ -130,11 +137,28 @@ def train_supernet_epoch(net: Supernet, opt, data: tuple, children: list[str], g
 
 # %% ../nbs/63_ktnas_darts.ipynb #73fe01d1
 @torch.no_grad()
-def fitness(net: Supernet, genotype, data: tuple, batch_size: int = 1000) -> float:
-    "Validation accuracy (%) of `genotype` under the supernet's shared weights."
-    net.eval(); net.set_genotype(genotype); x, y = data
+def fitness(net: Supernet, genotype, data: tuple, batch_size: int = 1000,
+            recal: torch.Tensor | None = None) -> float:   # images: re-estimate BatchNorm statistics for this child first
+    "Validation accuracy (%) of `genotype` under the supernet's shared weights (the supernet is left as it was)."
+    net.set_genotype(genotype); x, y = data
+    saved = recalibrate_bn(net, recal, batch_size) if recal is not None else None
+    net.eval()
     correct = sum((net(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum().item() for i in range(0, len(y), batch_size))
+    if saved is not None: net.load_state_dict(saved)
     return 100.0*correct/len(y)
+
+@torch.no_grad()
+def recalibrate_bn(net: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> dict:
+    "Replace every BatchNorm's running statistics by the current child's on `x` (cumulative, drop-path off); returns the state to restore."
+    saved = {k: v.clone() for k, v in net.state_dict().items()}
+    bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta, drop = [m.momentum for m in bns], getattr(net, "drop_prob", 0.0)
+    for m in bns: m.reset_running_stats(); m.momentum = None
+    net.train(); net.drop_prob = 0.0
+    for i in range(0, len(x), batch_size): net(x[i:i + batch_size])
+    for m, mo in zip(bns, momenta): m.momentum = mo
+    net.drop_prob = drop
+    return saved
 
 # %% ../nbs/63_ktnas_darts.ipynb #3a6410ac
 def _tournament(pool, fit, g, size):
@@ -157,6 +181,11 @@ def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | N
     hts = {t: HistoricalTransferSet(cfg.negative_window) for t in names}
     pop = {t: list(dict.fromkeys(to_string(random_genotype(g)) for _ in range(cfg.population))) for t in names}
     fit, history, t0 = {t: {} for t in names}, [], time.perf_counter()
+    recal = {t: data[t][0][0][:cfg.bn_recal] if cfg.bn_recal else None for t in names}
+    for t in names:                       # warm-up (off in the paper): a fresh random child per minibatch, at the initial learning rate
+        for _ in range(cfg.warmup_epochs):
+            n_batches = math.ceil(len(data[t][0][1])/cfg.batch_size)
+            train_supernet_epoch(nets[t], opts[t], data[t][0], [to_string(random_genotype(g)) for _ in range(n_batches)], g, cfg.batch_size)
     for gen in range(cfg.generations):
         parents = {t: list(pop[t]) for t in names}
         for t in names:
@@ -169,7 +198,7 @@ def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | N
                 choice = choose_transfer(hts[t], others, parents[t], gen, cfg.n_transfer, emb.similarity if emb else None, g,
                                          cfg.transfer if len(names) > 1 else "off")
                 tp, reason = choice.chosen, choice.reason
-                for a in tp: fit[t][a] = fitness(net, a, val, cfg.val_batch_size)
+                for a in tp: fit[t][a] = fitness(net, a, val, cfg.val_batch_size, recal[t])
                 pool, offspring = parents[t] + tp, []
                 while len(offspring) < cfg.population:
                     pa, pb = _tournament(pool, fit[t], g, cfg.tournament), _tournament(pool, fit[t], g, cfg.tournament)
@@ -180,7 +209,7 @@ def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | N
                 children = offspring[:cfg.population] + tp or parents[t]   # nothing new could be bred: train the parents again
             loss = train_supernet_epoch(net, opts[t], train, children, g, cfg.batch_size); scheds[t].step()
             everyone = list(dict.fromkeys(parents[t] + children))
-            for a in everyone: fit[t][a] = fitness(net, a, val, cfg.val_batch_size)
+            for a in everyone: fit[t][a] = fitness(net, a, val, cfg.val_batch_size, recal[t])
             ranked = sorted(everyone, key=lambda a: -fit[t][a])
             pop[t] = ranked[:cfg.population]
             n_pos = 0
@@ -537,6 +566,79 @@ def _sweep_trials(experiment: str, designs: dict) -> list[Trial]:
 def tuning_ktnas_darts_quick_v2(profile: str) -> list[Trial]:
     "Each TUNING_DARTS_QUICK_V2 design x tuning seeds 1000-1002 (the first sweep's trials and outputs are left as they were)."
     return _sweep_trials("tuning-ktnas-darts-quick-v2", TUNING_DARTS_QUICK_V2)
+
+# %% ../nbs/63_ktnas_darts.ipynb #b7688f6b
+def supernet_ranking(seed: int, task: str, quick: dict | None = None,
+                     warmups=(10, 20, 40, 80),    # supernet epochs after which every genotype's fitness is read
+                     bn_recal=(0, 200),           # 0: running statistics; k: re-estimated on k training images per child
+                     n_genotypes: int = 16, train_seeds: int = 2) -> pd.DataFrame:
+    "Per random genotype of `task`: its fitness after each supernet warm-up (uniform or pool children, each `bn_recal`) and its test accuracy after each quick final training (one thread)."
+    q = quick or QUICK; td = _load_tasks("quick", "ktnas-darts-cifar", None, seed, q)
+    if task not in td: raise ValueError(f"task={task!r}: the quick tasks are {sorted(td)}. Fix: one of them.")
+    td, cfg, rows = td[task], DartsSearchConfig(**q["search"]), []
+    genos = [to_string(random_genotype(rng(seed, "rank-check", task, i))) for i in range(n_genotypes)]
+    base = dict(seed=seed, task=task)
+    with torch_threads(1):
+        for children in ("uniform", "pool"):
+            torch.manual_seed(seed); g = rng(seed, "rank-check-supernet", task, children)
+            net = Supernet(td.n_classes, cfg.channels, cfg.n_blocks, cfg.dropout)
+            opt = torch.optim.SGD(net.parameters(), cfg.lr, momentum=cfg.momentum, nesterov=True, weight_decay=cfg.weight_decay)
+            n_batches, done = math.ceil(len(td.train[1])/cfg.batch_size), 0
+            for w in sorted(warmups):
+                for _ in range(w - done):
+                    kids = [to_string(random_genotype(g)) for _ in range(n_batches)] if children == "uniform" else genos
+                    train_supernet_epoch(net, opt, td.train, kids, g, cfg.batch_size)
+                done = w
+                for r in bn_recal:
+                    rows += [dict(base, genotype_index=i, genotype=a, measure="fitness", children=children, warmup=w, bn_recal=r,
+                                  value=fitness(net, a, td.val, cfg.val_batch_size, td.train[0][:r] if r else None)) for i, a in enumerate(genos)]
+        fcfg = FinalTrainConfig(**q["final"])
+        for i, a in enumerate(genos):
+            for s in range(seed, seed + train_seeds):
+                rows.append(dict(base, genotype_index=i, genotype=a, measure="trained", train_seed=s,
+                                 value=train_final(a, td, fcfg, seed=s, verbose=False)["test_accuracy"]))
+    return pd.DataFrame(rows)
+
+def ranking_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
+    "Spearman of each fitness reading with the mean trained accuracy, per (seed, task), and the retraining ceiling; mean / std / n over the units."
+    out, per = [], []
+    for (s, t), u in rows.groupby(["seed", "task"]):
+        tr = u[u.measure == "trained"].pivot_table(index="genotype_index", columns="train_seed", values="value")
+        acc = tr.mean(axis=1)
+        if tr.shape[1] >= 2: per.append(dict(method="retrained (training seed vs seed)", metric="spearman", value=spearman_rho(tr.iloc[:, 0], tr.iloc[:, 1])))
+        per.append(dict(method="trained accuracy", metric="std over genotypes", value=float(acc.std(ddof=1))))
+        for (c, w, r), f in u[u.measure == "fitness"].groupby(["children", "warmup", "bn_recal"]):
+            fv = f.set_index("genotype_index").value.reindex(acc.index)
+            rho = spearman_rho(fv, acc) if fv.nunique() > 1 else 0.0   # all fitnesses tied: no ranking
+            per += [dict(method=f"supernet {c} w{int(w)} recal{int(r)}", metric="spearman", value=rho),
+                    dict(method=f"supernet {c} w{int(w)} recal{int(r)}", metric="mean fitness", value=float(fv.mean()))]
+    for (m, k), g in pd.DataFrame(per).groupby(["method", "metric"], sort=False):
+        out.append(dict(method=m, benchmark="darts", task="all (seed x task)", metric=k, mean=g.value.mean(),
+                        std=g.value.std(ddof=1) if len(g) > 1 else np.nan, n=len(g), profile=profile, paper_value=None))
+    return pd.DataFrame(out)
+
+QUICK_TASKS_NAMES = ("digits0-4", "digits5-9")   # the quick tasks (image_data.digits_tasks)
+
+@register_trial("ktnas-darts-rankcheck")
+def rankcheck_trial(trial: Trial) -> list[dict]:
+    "Experiment trial: `supernet_ranking` of one (tuning seed, task)."
+    t0 = time.process_time(); df = supernet_ranking(trial.seed, trial.task, **trial.config)
+    return [dict(r, experiment=trial.experiment, method=trial.method, benchmark="darts", cpu_seconds=time.process_time() - t0,
+                 package_version=run_info()["package_version"]) for r in df.to_dict("records")]
+
+# Rule, fixed before the run: among the uniform-children readings whose warm-up keeps a quick seed within 5 CPU-minutes
+# (warm-up <= 40 epochs: 2 tasks x 40 x ~0.9 s = 1.2 CPU-minutes on top of 3.4), the (warmup, bn_recal) with the highest
+# mean Spearman over the 4 units (seeds 1000-1001 x 2 tasks) becomes the next quick design's search setting if that mean is
+# >= 0.3 and at least 0.1 above "supernet pool w10 recal0" (a population trained 10 epochs: what the search does now);
+# otherwise QUICK stays, and the quick profile's finding is that its supernet cannot rank genotypes.
+@register_experiment("tuning-ktnas-darts-supernet", paper="KTNAS", table="tuning check (seeds 1000-1001): does the quick supernet rank genotypes?",
+                     cost_quick="about 35 CPU-minutes on 1 thread (4 units x 16 genotypes x 2 trainings, and the supernets), estimated", cost_paper="the same trials as quick (CPU)",
+                     description="Spearman of supernet fitness (warm-up, BatchNorm recalibration) with the trained accuracy of random genotypes, beside retraining's own",
+                     summarize=ranking_summary)
+def tuning_ktnas_darts_supernet(profile: str) -> list[Trial]:
+    "One trial per (tuning seed 1000-1001, quick task), with the quick design's settings."
+    return [Trial("tuning-ktnas-darts-supernet", "rankcheck", "darts", t, s, 0, {}, "ktnas-darts-rankcheck")
+            for s in tuning_seeds(2) for t in QUICK_TASKS_NAMES]
 
 # %% ../nbs/63_ktnas_darts.ipynb #e123c7aa
 # The quick search's `embedding_kw` are reduced arch2vec settings (QUICK["search"]), which node2vec does not take; a quick
