@@ -193,6 +193,7 @@ _SHAPE_ONLY = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.BatchNorm1d, nn.BatchNorm2d, 
                nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.Hardswish, nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d,
                nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.Linear, nn.Flatten, nn.Identity, nn.Dropout)
 _SHAPES: dict = {}
+_SHAPES_MAX = 100_000   # entries (a few hundred per search space); past it the memo starts afresh, so a long session stays bounded
 
 class MemoShapeProp(ShapeProp):
     "ShapeProp that reuses the output shape of a standard leaf module (`_SHAPE_ONLY`) seen before with the same inputs (meta tensors only)."
@@ -204,6 +205,7 @@ class MemoShapeProp(ShapeProp):
         if key not in _SHAPES:
             out = super().call_module(target, args, kwargs)
             if not isinstance(out, torch.Tensor): return out
+            if len(_SHAPES) >= _SHAPES_MAX: _SHAPES.clear()
             _SHAPES[key] = (tuple(out.shape), out.dtype)
         shape, dtype = _SHAPES[key]
         return torch.empty(shape, dtype=dtype, device="meta")
