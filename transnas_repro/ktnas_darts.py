@@ -607,6 +607,8 @@ def ranking_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
         acc = tr.mean(axis=1)
         if tr.shape[1] >= 2: per.append(dict(method="retrained (training seed vs seed)", metric="spearman", value=spearman_rho(tr.iloc[:, 0], tr.iloc[:, 1])))
         per.append(dict(method="trained accuracy", metric="std over genotypes", value=float(acc.std(ddof=1))))
+        if tr.shape[1] >= 2:   # the training noise: the pooled within-genotype std over training seeds
+            per.append(dict(method="trained accuracy", metric="std over training seeds", value=float(np.sqrt(tr.var(axis=1, ddof=1).mean()))))
         for (c, w, r), f in u[u.measure == "fitness"].groupby(["children", "warmup", "bn_recal"]):
             fv = f.set_index("genotype_index").value.reindex(acc.index)
             rho = spearman_rho(fv, acc) if fv.nunique() > 1 else 0.0   # all fitnesses tied: no ranking
