@@ -569,29 +569,29 @@ def tuning_ktnas_darts_quick_v2(profile: str) -> list[Trial]:
 
 # %% ../nbs/63_ktnas_darts.ipynb #b7688f6b
 def supernet_ranking(seed: int, task: str, quick: dict | None = None,
-                     warmups=(10, 20, 40, 80),    # supernet epochs after which every genotype's fitness is read
+                     schedules=((0, 10), (20, 10), (40, 10), (0, 20)),   # (warm-up epochs, pool epochs): one fresh supernet each
                      bn_recal=(0, 200),           # 0: running statistics; k: re-estimated on k training images per child
                      n_genotypes: int = 16, train_seeds: int = 2) -> pd.DataFrame:
-    "Per random genotype of `task`: its fitness after each supernet warm-up (uniform or pool children, each `bn_recal`) and its test accuracy after each quick final training (one thread)."
+    """Per random genotype of `task`: its fitness under supernets trained as candidate quick searches train theirs (each `bn_recal`),
+    and its test accuracy after each quick final training (one thread). A schedule (w, p) warms a fresh supernet up for w epochs
+    on uniformly random children at the initial learning rate (`warmup_epochs`), then trains it p epochs on the genotypes
+    themselves (a population, one epoch a generation) with the search's cosine schedule: (0, 10) is what the quick search does."""
     q = quick or QUICK; td = _load_tasks("quick", "ktnas-darts-cifar", None, seed, q)
     if task not in td: raise ValueError(f"task={task!r}: the quick tasks are {sorted(td)}. Fix: one of them.")
     td, cfg, rows = td[task], DartsSearchConfig(**q["search"]), []
     genos = [to_string(random_genotype(rng(seed, "rank-check", task, i))) for i in range(n_genotypes)]
-    base = dict(seed=seed, task=task)
+    base, n_batches = dict(seed=seed, task=task), math.ceil(len(td.train[1])/cfg.batch_size)
     with torch_threads(1):
-        for children in ("uniform", "pool"):
-            torch.manual_seed(seed); g = rng(seed, "rank-check-supernet", task, children)
+        for w, p in schedules:
+            torch.manual_seed(seed); g = rng(seed, "rank-check-supernet", task, w, p)
             net = Supernet(td.n_classes, cfg.channels, cfg.n_blocks, cfg.dropout)
             opt = torch.optim.SGD(net.parameters(), cfg.lr, momentum=cfg.momentum, nesterov=True, weight_decay=cfg.weight_decay)
-            n_batches, done = math.ceil(len(td.train[1])/cfg.batch_size), 0
-            for w in sorted(warmups):
-                for _ in range(w - done):
-                    kids = [to_string(random_genotype(g)) for _ in range(n_batches)] if children == "uniform" else genos
-                    train_supernet_epoch(net, opt, td.train, kids, g, cfg.batch_size)
-                done = w
-                for r in bn_recal:
-                    rows += [dict(base, genotype_index=i, genotype=a, measure="fitness", children=children, warmup=w, bn_recal=r,
-                                  value=fitness(net, a, td.val, cfg.val_batch_size, td.train[0][:r] if r else None)) for i, a in enumerate(genos)]
+            for _ in range(w): train_supernet_epoch(net, opt, td.train, [to_string(random_genotype(g)) for _ in range(n_batches)], g, cfg.batch_size)
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, p), cfg.lr_min)
+            for _ in range(p): train_supernet_epoch(net, opt, td.train, genos, g, cfg.batch_size); sched.step()
+            for r in bn_recal:
+                rows += [dict(base, genotype_index=i, genotype=a, measure="fitness", warmup=w, pool_epochs=p, bn_recal=r,
+                              value=fitness(net, a, td.val, cfg.val_batch_size, td.train[0][:r] if r else None)) for i, a in enumerate(genos)]
         fcfg = FinalTrainConfig(**q["final"])
         for i, a in enumerate(genos):
             for s in range(seed, seed + train_seeds):
@@ -609,11 +609,10 @@ def ranking_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
         per.append(dict(method="trained accuracy", metric="std over genotypes", value=float(acc.std(ddof=1))))
         if tr.shape[1] >= 2:   # the training noise: the pooled within-genotype std over training seeds
             per.append(dict(method="trained accuracy", metric="std over training seeds", value=float(np.sqrt(tr.var(axis=1, ddof=1).mean()))))
-        for (c, w, r), f in u[u.measure == "fitness"].groupby(["children", "warmup", "bn_recal"]):
-            fv = f.set_index("genotype_index").value.reindex(acc.index)
+        for (w, p, r), f in u[u.measure == "fitness"].groupby(["warmup", "pool_epochs", "bn_recal"]):
+            fv, name = f.set_index("genotype_index").value.reindex(acc.index), f"supernet warmup{int(w)} pool{int(p)} recal{int(r)}"
             rho = spearman_rho(fv, acc) if fv.nunique() > 1 else 0.0   # all fitnesses tied: no ranking
-            per += [dict(method=f"supernet {c} w{int(w)} recal{int(r)}", metric="spearman", value=rho),
-                    dict(method=f"supernet {c} w{int(w)} recal{int(r)}", metric="mean fitness", value=float(fv.mean()))]
+            per += [dict(method=name, metric="spearman", value=rho), dict(method=name, metric="mean fitness", value=float(fv.mean()))]
     for (m, k), g in pd.DataFrame(per).groupby(["method", "metric"], sort=False):
         out.append(dict(method=m, benchmark="darts", task="all (seed x task)", metric=k, mean=g.value.mean(),
                         std=g.value.std(ddof=1) if len(g) > 1 else np.nan, n=len(g), profile=profile, paper_value=None))
@@ -628,18 +627,22 @@ def rankcheck_trial(trial: Trial) -> list[dict]:
     return [dict(r, experiment=trial.experiment, method=trial.method, benchmark="darts", cpu_seconds=time.process_time() - t0,
                  package_version=run_info()["package_version"]) for r in df.to_dict("records")]
 
-# Rule, fixed before the run: among the uniform-children readings whose warm-up keeps a quick seed within 5 CPU-minutes
-# (warm-up <= 40 epochs: 2 tasks x 40 x ~0.9 s = 1.2 CPU-minutes on top of 3.4), the (warmup, bn_recal) with the highest
-# mean Spearman over the 4 units (seeds 1000-1001 x 2 tasks) becomes the next quick design's search setting if that mean is
-# >= 0.3 and at least 0.1 above "supernet pool w10 recal0" (a population trained 10 epochs: what the search does now);
-# otherwise QUICK stays, and the quick profile's finding is that its supernet cannot rank genotypes.
+# A first version read every fitness from one supernet trained at the constant initial learning rate; its running
+# BatchNorm statistics then lag the weights (fitness near chance without recalibration), unlike the search's, which anneals.
+# It was stopped after one unit and replaced by fresh supernets on the search's own schedules (`schedules`).
+# Rule, fixed before this version ran: every reading keeps a quick seed within 5 CPU-minutes (warm-up 40: 2 tasks x 40 x
+# ~0.9 s = +1.2 CPU-minutes on 3.4; 20 generations: about +1 CPU-minute). The (warmup, pool epochs, bn_recal) with the
+# highest mean Spearman over the 4 units (seeds 1000-1001 x 2 tasks) becomes the next quick design's search setting
+# (warmup_epochs, generations, bn_recal) if that mean is >= 0.3 and at least 0.1 above "warmup0 pool10 recal0" (what the
+# quick search does now); otherwise QUICK stays, and the quick profile's finding is that its supernet cannot rank genotypes.
 @register_experiment("tuning-ktnas-darts-supernet", paper="KTNAS", table="tuning check (seeds 1000-1001): does the quick supernet rank genotypes?",
                      cost_quick="about 35 CPU-minutes on 1 thread (4 units x 16 genotypes x 2 trainings, and the supernets), estimated", cost_paper="the same trials as quick (CPU)",
                      description="Spearman of supernet fitness (warm-up, BatchNorm recalibration) with the trained accuracy of random genotypes, beside retraining's own",
                      summarize=ranking_summary)
 def tuning_ktnas_darts_supernet(profile: str) -> list[Trial]:
     "One trial per (tuning seed 1000-1001, quick task), with the quick design's settings."
-    return [Trial("tuning-ktnas-darts-supernet", "rankcheck", "darts", t, s, 0, {}, "ktnas-darts-rankcheck")
+    return [Trial("tuning-ktnas-darts-supernet", "rankcheck", "darts", t, s, 0, dict(schedules=[[0, 10], [20, 10], [40, 10], [0, 20]]),
+                  "ktnas-darts-rankcheck")
             for s in tuning_seeds(2) for t in QUICK_TASKS_NAMES]
 
 # %% ../nbs/63_ktnas_darts.ipynb #e123c7aa
