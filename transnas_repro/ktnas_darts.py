@@ -484,8 +484,11 @@ def pair_table(rows: pd.DataFrame) -> pd.DataFrame:
     if not {"found", "random"} <= set(wide): return pd.DataFrame()
     out = pd.DataFrame(dict(found=wide["found"], random_mean=wide["random"], random_n=g.size().unstack("genotype_kind")["random"])).dropna()
     out = out.assign(diff=out.found - out.random_mean)
+    found = rows[rows.genotype_kind == "found"].groupby(["method", "task", "seed"])
     if "search_fitness" in rows:           # the search's own score of the found genotype (validation accuracy under shared weights)
-        out["found_fitness"] = rows[rows.genotype_kind == "found"].groupby(["method", "task", "seed"]).search_fitness.mean()
+        out["found_fitness"] = found.search_fitness.mean()
+    for col in ("transferred", "transfers_positive", "transfers_survived", "transfer_rounds_skipped"):
+        if col in rows: out[col] = found[col].first()   # what transfer did in that task's search (`transfer_counts`)
     return out.reset_index()
 
 def darts_pairs(rows: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path) -> list[Path]:
