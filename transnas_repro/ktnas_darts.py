@@ -634,7 +634,7 @@ def rankcheck_trial(trial: Trial) -> list[dict]:
     "Experiment trial: `supernet_ranking` of one (tuning seed, task)."
     t0 = time.process_time(); df = supernet_ranking(trial.seed, trial.task, **trial.config)
     return [dict(r, experiment=trial.experiment, method=trial.method, benchmark="darts", cpu_seconds=time.process_time() - t0,
-                 package_version=run_info()["package_version"]) for r in df.to_dict("records")]
+                 package_version=run_info()["package_version"], device="cpu") for r in df.to_dict("records")]   # supernet_ranking runs on the CPU
 
 # A first version read every fitness from one supernet trained at the constant initial learning rate; its running
 # BatchNorm statistics then lag the weights (fitness near chance without recalibration), unlike the search's, which anneals.
