@@ -528,7 +528,7 @@ def _trials(experiment: str, profile: str, data: dict | None, methods: dict, see
 
 # %% ../nbs/63_ktnas_darts.ipynb #ff4abb74
 @register_experiment("ktnas-darts-cifar", paper="KTNAS", table="Table IV (DARTS space, CIFAR-10 + CIFAR-100)",
-                     cost_quick="about 10.3 CPU-minutes for the 3 seeds on 1 thread (measured: 3.4 a seed, search + 8 short final trainings of 20 epochs; 16 wall-minutes on a shared 2-core machine; hardened digits, a pipeline proof; all 10 reported seeds with --options {\"seeds\": 10}: about 34)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
+                     cost_quick="about 12 CPU-minutes for the 3 seeds on 1 thread (measured 11.9: 3.97 a seed, a 20-generation search + 8 short final trainings of 20 epochs; hardened digits, a pipeline proof; all 10 reported seeds with --options {\"seeds\": 10}: about 40)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
                      description="multi-task supernet GA with transfer rank, then final training of each task's genotype", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_cifar(profile: str, data: dict | None = None,
                       seeds: int | None = None,   # seeds 0..seeds-1 (default 3 quick, 5 paper); up to the 10 reported seeds
@@ -541,14 +541,14 @@ def ktnas_darts_cifar(profile: str, data: dict | None = None,
     return _trials("ktnas-darts-cifar", profile, data, {"ktnas": {}}, range(n))
 
 @register_experiment("ktnas-darts-mnist", paper="KTNAS", table="Table V (MNIST + Fashion-MNIST)",
-                     cost_quick="about 3.9 CPU-minutes, 1 seed on 1 thread (measured; hardened digits tasks: the ktnas-darts-cifar quick computation of seed 0)", cost_paper="GPU; your MNIST and Fashion-MNIST idx folders",
+                     cost_quick="about 4 CPU-minutes, 1 seed on 1 thread (measured 3.7; hardened digits tasks: the ktnas-darts-cifar quick computation of seed 0)", cost_paper="GPU; your MNIST and Fashion-MNIST idx folders",
                      description="KTNAS on MNIST + Fashion-MNIST", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_mnist(profile: str, data: dict | None = None) -> list[Trial]:
     "Table V trials (quick: the digits tasks)."
     return _trials("ktnas-darts-mnist", profile, data, {"ktnas": {}}, range(1 if profile == "quick" else 5))
 
 @register_experiment("ktnas-darts-medmnist", paper="KTNAS", table="Table VI (MedMNIST Path, OrganA/C/S)",
-                     cost_quick="about 3.9 CPU-minutes, 1 seed on 1 thread (measured; hardened digits tasks: the ktnas-darts-cifar quick computation of seed 0)", cost_paper="GPU; your four MedMNIST .npz files",
+                     cost_quick="about 4 CPU-minutes, 1 seed on 1 thread (measured 4.5 on a busy machine; hardened digits tasks: the ktnas-darts-cifar quick computation of seed 0)", cost_paper="GPU; your four MedMNIST .npz files",
                      description="KTNAS on four MedMNIST tasks", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_medmnist(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VI trials (quick: the digits tasks)."
@@ -645,7 +645,7 @@ def rankcheck_trial(trial: Trial) -> list[dict]:
 # (warmup_epochs, generations, bn_recal) if that mean is >= 0.3 and at least 0.1 above "warmup0 pool10 recal0" (what the
 # quick search does now); otherwise QUICK stays, and the quick profile's finding is that its supernet cannot rank genotypes.
 @register_experiment("tuning-ktnas-darts-supernet", paper="KTNAS", table="tuning check (seeds 1000-1001): does the quick supernet rank genotypes?",
-                     cost_quick="about 35 CPU-minutes on 1 thread (4 units x 16 genotypes x 2 trainings, and the supernets), estimated", cost_paper="the same trials as quick (CPU)",
+                     cost_quick="about 45 CPU-minutes on 1 thread (measured 45.2: 4 units of 10.6-12.5, each 16 genotypes x 2 trainings and 4 supernets)", cost_paper="the same trials as quick (CPU)",
                      description="Spearman of supernet fitness (warm-up, BatchNorm recalibration) with the trained accuracy of random genotypes, beside retraining's own",
                      summarize=ranking_summary)
 def tuning_ktnas_darts_supernet(profile: str) -> list[Trial]:
@@ -660,7 +660,7 @@ def tuning_ktnas_darts_supernet(profile: str) -> list[Trial]:
 # (so they are in its trial id): 32 dimensions like the quick arch2vec, 3 re-embeddings, walks of 40 steps.
 QUICK_NODE2VEC = dict(dims=32, re_embeddings=3, walk_length=40)
 @register_experiment("ktnas-darts-ablation", paper="KTNAS", table="Table VII (arch2vec x transfer rank, C10/C100)",
-                     cost_quick="about 16 CPU-minutes on 1 thread (measured 15.6: 4 variants x 1 seed, 2.9-4.3 a variant; hardened digits tasks)", cost_paper="4 x the ktnas-darts-cifar paper cost (GPU)",
+                     cost_quick="about 17 CPU-minutes on 1 thread (measured 17.3: 4 variants x 1 seed, 3.7-5.0 a variant; hardened digits tasks)", cost_paper="4 x the ktnas-darts-cifar paper cost (GPU)",
                      description="arch2vec on/off x transfer rank on/off", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_ablation(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VII trials: the four variants of ABLATION_VARIANTS (quick: node2vec with transfer rank at QUICK_NODE2VEC's reduced settings)."
@@ -676,7 +676,7 @@ def ktnas_darts_ablation(profile: str, data: dict | None = None) -> list[Trial]:
 QUICK_SENSITIVITY_VARIANTS = {"r=20% m=5 n=2 (quick default)": {}, "r=30%": dict(elite_ratio=0.3), "r=50%": dict(elite_ratio=0.5),
                               "m=3": dict(negative_window=3), "m=7": dict(negative_window=7), "n=1": dict(n_transfer=1), "n=3": dict(n_transfer=3)}
 @register_experiment("ktnas-darts-sensitivity", paper="KTNAS", table="Table VIII (sensitivity to r, m, n; C10/C100)",
-                     cost_quick="about 27 CPU-minutes on 1 thread (7 settings x 1 seed, measured 27.5: 3.1-4.4 a setting; hardened digits tasks)", cost_paper="7 x the ktnas-darts-cifar paper cost (GPU)",
+                     cost_quick="about 30 CPU-minutes on 1 thread (7 settings x 1 seed, measured 29.7: 3.9-4.5 a setting; hardened digits tasks)", cost_paper="7 x the ktnas-darts-cifar paper cost (GPU)",
                      description="elite ratio r, negative window m and transferred n, one at a time around r=20%, m=5, n=4 (quick: around its own r=20%, m=5, n=2)", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_sensitivity(profile: str, data: dict | None = None) -> list[Trial]:
     "Table VIII trials: each SENSITIVITY_VARIANTS setting (one changed from the default; quick: QUICK_SENSITIVITY_VARIANTS)."
