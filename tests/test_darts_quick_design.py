@@ -40,5 +40,20 @@ def test_quick_is_what_the_rule_picks_from_the_committed_sweeps():
     ok = diff[[d for d in diff.index if cpu[d] <= 5.0]]
     best = ok.idxmax()
     expected = kd.TUNING_DARTS_QUICK_V2[best] if ok[best] > first_diff["16px-n200-noise0.5"] else kd.TUNING_DARTS_QUICK["16px-n200-noise0.5"]
-    assert kd.QUICK == expected
+    assert kd.QUICK_V2 == expected
+
+
+def test_quick_search_is_what_the_supernet_check_picks():
+    "v3: the supernet reading with the best mean Spearman, if >= 0.3 and >= 0.1 above the search as it was, sets QUICK's search (else QUICK_V2 stays)."
+    s = pd.read_csv(default_out("tuning-ktnas-darts-supernet", "quick")/"summary.csv")
+    rho = s[(s.metric == "spearman") & s.method.str.startswith("supernet ")].set_index("method")["mean"]
+    assert (s[s.metric == "spearman"].n == 4).all()                       # 2 tuning seeds x 2 tasks
+    best = rho.idxmax()
+    if rho[best] >= 0.3 and rho[best] >= rho["supernet warmup0 pool10 recal0"] + 0.1:
+        w, p, r = (int(x.lstrip("warmuplorecal")) for x in best.split()[1:])
+        search = dict(kd.QUICK_V2["search"], generations=p, **({"warmup_epochs": w} if w else {}), **({"bn_recal": r} if r else {}))
+        assert kd.QUICK == dict(kd.QUICK_V2, search=search)
+    else:
+        assert kd.QUICK == kd.QUICK_V2
     assert EXPERIMENTS.get("ktnas-darts-cifar")("quick")[0].config["quick"] == kd.QUICK
+    assert {t.seed for t in EXPERIMENTS.get("tuning-ktnas-darts-supernet")("quick")} == {1000, 1001}
