@@ -27,14 +27,15 @@ from .stats import compare_methods, tuning_seeds
 
 # %% auto #0
 __all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'SENSITIVITY_VARIANTS', 'TABLE_VIII', 'TUNING_DARTS_QUICK', 'TUNING_DARTS_QUICK_V2',
-           'QUICK_V2', 'QUICK', 'QUICK_TASKS', 'QUICK_SEARCH', 'QUICK_FINAL', 'QUICK_RANDOM', 'PAPER_TASKS',
-           'PAPER_RESULTS', 'QUICK_TASKS_NAMES', 'QUICK_NODE2VEC', 'QUICK_SENSITIVITY_VARIANTS', 'SuperCell',
-           'Supernet', 'DartsSearchConfig', 'train_supernet_epoch', 'fitness', 'recalibrate_bn', 'ktnas_darts_search',
-           'FinalTrainConfig', 'cutout', 'augment', 'accuracy', 'train_final', 'check_data', 'darts_trial',
-           'transfer_counts', 'transfer_trace', 'darts_summary', 'pair_table', 'darts_pairs', 'darts_comparisons',
-           'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist', 'tuning_ktnas_darts_quick',
-           'tuning_ktnas_darts_quick_v2', 'supernet_ranking', 'ranking_summary', 'rankcheck_trial',
-           'tuning_ktnas_darts_supernet', 'ktnas_darts_ablation', 'ktnas_darts_sensitivity', 'effective_settings']
+           'QUICK_V2', 'QUICK', 'QUICK_TASKS', 'QUICK_SEARCH', 'QUICK_FINAL', 'QUICK_RANDOM', 'QUICK_TASKS_NAMES',
+           'PAPER_TASKS', 'PAPER_RESULTS', 'QUICK_NODE2VEC', 'QUICK_SENSITIVITY_VARIANTS', 'SuperCell', 'Supernet',
+           'DartsSearchConfig', 'warmup_epoch', 'train_supernet_epoch', 'fitness', 'recalibrate_bn', 'restore_bn',
+           'ktnas_darts_search', 'FinalTrainConfig', 'cutout', 'augment', 'accuracy', 'train_final', 'check_data',
+           'darts_trial', 'transfer_counts', 'transfer_trace', 'darts_summary', 'pair_table', 'darts_pairs',
+           'darts_comparisons', 'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist',
+           'tuning_ktnas_darts_quick', 'tuning_ktnas_darts_quick_v2', 'supernet_ranking', 'ranking_summary',
+           'rankcheck_trial', 'tuning_ktnas_darts_supernet', 'ktnas_darts_ablation', 'ktnas_darts_sensitivity',
+           'effective_settings']
 
 # %% ../nbs/63_ktnas_darts.ipynb #432a8a51
 class SuperCell(nn.Module):
@@ -126,6 +127,11 @@ class DartsSearchConfig:
                                  f"Fix: give embedding_kw for embedding={self.embedding!r}, e.g. QUICK_NODE2VEC for node2vec.")
 
 # %% ../nbs/63_ktnas_darts.ipynb #7c94c2a4
+def warmup_epoch(net: Supernet, opt, data: tuple, g: np.random.Generator, batch_size: int) -> float:
+    "One epoch with a fresh uniformly random child per minibatch (`warmup_epochs`); the mean loss."
+    n_batches = math.ceil(len(data[1])/batch_size)
+    return train_supernet_epoch(net, opt, data, [to_string(random_genotype(g)) for _ in range(n_batches)], g, batch_size)
+
 def train_supernet_epoch(net: Supernet, opt, data: tuple, children: list[str], g: np.random.Generator, batch_size: int) -> float:
     "One epoch on `data` (x, y), a random child of `children` per minibatch; the mean loss."
     net.train(); x, y = data; order = torch.from_numpy(g.permutation(len(y))); tot = 0.0
@@ -144,14 +150,14 @@ def fitness(net: Supernet, genotype, data: tuple, batch_size: int = 1000,
     saved = recalibrate_bn(net, recal, batch_size) if recal is not None else None
     net.eval()
     correct = sum((net(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum().item() for i in range(0, len(y), batch_size))
-    if saved is not None: net.load_state_dict(saved)
+    if saved is not None: restore_bn(net, saved)
     return 100.0*correct/len(y)
 
 @torch.no_grad()
 def recalibrate_bn(net: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> dict:
     "Replace every BatchNorm's running statistics by the current child's on `x` (cumulative, drop-path off); returns the state to restore."
-    saved = {k: v.clone() for k, v in net.state_dict().items()}
     bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    saved = {f"{i}.{k}": b.clone() for i, m in enumerate(bns) for k, b in m.named_buffers()}   # only what recalibration changes
     momenta, drop = [m.momentum for m in bns], getattr(net, "drop_prob", 0.0)
     for m in bns: m.reset_running_stats(); m.momentum = None
     net.train(); net.drop_prob = 0.0
@@ -159,6 +165,13 @@ def recalibrate_bn(net: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> d
     for m, mo in zip(bns, momenta): m.momentum = mo
     net.drop_prob = drop
     return saved
+
+@torch.no_grad()
+def restore_bn(net: nn.Module, saved: dict) -> None:
+    "Put back the BatchNorm buffers `recalibrate_bn` returned."
+    bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    for i, m in enumerate(bns):
+        for k, b in m.named_buffers(): b.copy_(saved[f"{i}.{k}"])
 
 # %% ../nbs/63_ktnas_darts.ipynb #3a6410ac
 def _tournament(pool, fit, g, size):
@@ -183,9 +196,7 @@ def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | N
     fit, history, t0 = {t: {} for t in names}, [], time.perf_counter()
     recal = {t: data[t][0][0][:cfg.bn_recal] if cfg.bn_recal else None for t in names}
     for t in names:                       # warm-up (off in the paper): a fresh random child per minibatch, at the initial learning rate
-        for _ in range(cfg.warmup_epochs):
-            n_batches = math.ceil(len(data[t][0][1])/cfg.batch_size)
-            train_supernet_epoch(nets[t], opts[t], data[t][0], [to_string(random_genotype(g)) for _ in range(n_batches)], g, cfg.batch_size)
+        for _ in range(cfg.warmup_epochs): warmup_epoch(nets[t], opts[t], data[t][0], g, cfg.batch_size)
     for gen in range(cfg.generations):
         parents = {t: list(pop[t]) for t in names}
         for t in names:
@@ -362,6 +373,7 @@ QUICK_V2 = TUNING_DARTS_QUICK_V2["16px-n200-noise0.5-e20-lr0.025"]
 # same genotypes with another seed 0.40 (the ceiling). By the rule fixed before that run, the search now runs 20 generations.
 QUICK = dict(QUICK_V2, search=dict(_SEARCH, generations=20))
 QUICK_TASKS, QUICK_SEARCH, QUICK_FINAL, QUICK_RANDOM = QUICK["tasks"], QUICK["search"], QUICK["final"], QUICK["n_random"]
+QUICK_TASKS_NAMES = ("digits0-4", "digits5-9")   # the quick tasks' names (image_data.digits_tasks)
 PAPER_TASKS = {"ktnas-darts-cifar": ["cifar10", "cifar100"], "ktnas-darts-mnist": ["mnist", "fashion_mnist"],
                "ktnas-darts-medmnist": ["pathmnist", "organamnist", "organcmnist", "organsmnist"], "ktnas-darts-ablation": ["cifar10", "cifar100"],
                "ktnas-darts-sensitivity": ["cifar10", "cifar100"]}
@@ -522,7 +534,7 @@ def _trials(experiment: str, profile: str, data: dict | None, methods: dict, see
     "The trials of `methods` (name -> search variant) x `seeds`; a quick trial carries its whole design (`quick`, default QUICK) in its config."
     fingerprints, paths = check_data(experiment, profile, data)
     extra = dict(quick=copy.deepcopy(quick or QUICK)) if profile == "quick" else {}   # paper configs: as they were (their ids unchanged)
-    return [Trial(experiment, m, "darts", "+".join(PAPER_TASKS[experiment]) if profile == "paper" else "digits0-4+digits5-9", s, 0,
+    return [Trial(experiment, m, "darts", "+".join(PAPER_TASKS[experiment] if profile == "paper" else QUICK_TASKS_NAMES), s, 0,
                   dict(profile=profile, data=fingerprints, variant=v, **extra), "ktnas-darts",
                   inputs=dict(data=paths) if paths else {}) for m, v in methods.items() for s in seeds]
 
@@ -564,7 +576,7 @@ def tuning_ktnas_darts_quick(profile: str) -> list[Trial]:
 
 def _sweep_trials(experiment: str, designs: dict) -> list[Trial]:
     "One trial per (quick design, tuning seed 1000-1002), the design complete in its config."
-    return [Trial(experiment, name, "darts", "digits0-4+digits5-9", s, 0,
+    return [Trial(experiment, name, "darts", "+".join(QUICK_TASKS_NAMES), s, 0,
                   dict(profile="quick", data=None, variant={}, quick=copy.deepcopy(design)), "ktnas-darts")
             for name, design in designs.items() for s in tuning_seeds(3)]
 
@@ -589,13 +601,15 @@ def supernet_ranking(seed: int, task: str, quick: dict | None = None,
     if task not in td: raise ValueError(f"task={task!r}: the quick tasks are {sorted(td)}. Fix: one of them.")
     td, cfg, rows = td[task], DartsSearchConfig(**q["search"]), []
     genos = [to_string(random_genotype(rng(seed, "rank-check", task, i))) for i in range(n_genotypes)]
-    base, n_batches = dict(seed=seed, task=task), math.ceil(len(td.train[1])/cfg.batch_size)
+    if not all(isinstance(w, int) and isinstance(p, int) and w >= 0 and p >= 1 for w, p in schedules):
+        raise ValueError(f"schedules={list(schedules)}: each is (warm-up epochs >= 0, pool epochs >= 1), integers. Fix: e.g. ((0, 10), (0, 20)).")
+    base = dict(seed=seed, task=task)
     with torch_threads(1):
         for w, p in schedules:
             torch.manual_seed(seed); g = rng(seed, "rank-check-supernet", task, w, p)
             net = Supernet(td.n_classes, cfg.channels, cfg.n_blocks, cfg.dropout)
             opt = torch.optim.SGD(net.parameters(), cfg.lr, momentum=cfg.momentum, nesterov=True, weight_decay=cfg.weight_decay)
-            for _ in range(w): train_supernet_epoch(net, opt, td.train, [to_string(random_genotype(g)) for _ in range(n_batches)], g, cfg.batch_size)
+            for _ in range(w): warmup_epoch(net, opt, td.train, g, cfg.batch_size)
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, p), cfg.lr_min)
             for _ in range(p): train_supernet_epoch(net, opt, td.train, genos, g, cfg.batch_size); sched.step()
             for r in bn_recal:
@@ -614,10 +628,10 @@ def ranking_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     for (s, t), u in rows.groupby(["seed", "task"]):
         tr = u[u.measure == "trained"].pivot_table(index="genotype_index", columns="train_seed", values="value")
         acc = tr.mean(axis=1)
-        if tr.shape[1] >= 2: per.append(dict(method="retrained (training seed vs seed)", metric="spearman", value=spearman_rho(tr.iloc[:, 0], tr.iloc[:, 1])))
         per.append(dict(method="trained accuracy", metric="std over genotypes", value=float(acc.std(ddof=1))))
-        if tr.shape[1] >= 2:   # the training noise: the pooled within-genotype std over training seeds
-            per.append(dict(method="trained accuracy", metric="std over training seeds", value=float(np.sqrt(tr.var(axis=1, ddof=1).mean()))))
+        if tr.shape[1] >= 2:   # the ceiling, and the training noise (pooled within-genotype std over training seeds)
+            per += [dict(method="retrained (training seed vs seed)", metric="spearman", value=spearman_rho(tr.iloc[:, 0], tr.iloc[:, 1])),
+                    dict(method="trained accuracy", metric="std over training seeds", value=float(np.sqrt(tr.var(axis=1, ddof=1).mean())))]
         for (w, p, r), f in u[u.measure == "fitness"].groupby(["warmup", "pool_epochs", "bn_recal"]):
             fv, name = f.set_index("genotype_index").value.reindex(acc.index), f"supernet warmup{int(w)} pool{int(p)} recal{int(r)}"
             rho = spearman_rho(fv, acc) if fv.nunique() > 1 else 0.0   # all fitnesses tied: no ranking
@@ -626,8 +640,6 @@ def ranking_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
         out.append(dict(method=m, benchmark="darts", task="all (seed x task)", metric=k, mean=g.value.mean(),
                         std=g.value.std(ddof=1) if len(g) > 1 else np.nan, n=len(g), profile=profile, paper_value=None))
     return pd.DataFrame(out)
-
-QUICK_TASKS_NAMES = ("digits0-4", "digits5-9")   # the quick tasks (image_data.digits_tasks)
 
 @register_trial("ktnas-darts-rankcheck")
 def rankcheck_trial(trial: Trial) -> list[dict]:
