@@ -34,8 +34,8 @@ __all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'SENSITIVITY_VARIANTS', 'TABLE_VIII
            'darts_trial', 'transfer_counts', 'transfer_trace', 'darts_summary', 'pair_table', 'darts_pairs',
            'darts_comparisons', 'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist',
            'tuning_ktnas_darts_quick', 'tuning_ktnas_darts_quick_v2', 'supernet_ranking', 'ranking_summary',
-           'rankcheck_trial', 'tuning_ktnas_darts_supernet', 'ktnas_darts_ablation', 'ktnas_darts_sensitivity',
-           'effective_settings']
+           'rankcheck_trial', 'tuning_ktnas_darts_supernet', 'retrain_outliers', 'ktnas_darts_ablation',
+           'ktnas_darts_sensitivity', 'effective_settings']
 
 # %% ../nbs/63_ktnas_darts.ipynb #432a8a51
 class SuperCell(nn.Module):
@@ -665,6 +665,27 @@ def tuning_ktnas_darts_supernet(profile: str) -> list[Trial]:
     return [Trial("tuning-ktnas-darts-supernet", "rankcheck", "darts", t, s, 0, dict(schedules=[[0, 10], [20, 10], [40, 10], [0, 20]]),
                   "ktnas-darts-rankcheck")
             for s in tuning_seeds(2) for t in QUICK_TASKS_NAMES]
+
+# %% ../nbs/63_ktnas_darts.ipynb #81d75c05
+def retrain_outliers(rows: pd.DataFrame, below: float = 70.0, other_seed: int = 100, quick: dict | None = None) -> pd.DataFrame:
+    """Retrain every quick row with test accuracy under `below` (and, as a control, the best genotype of its seed and task) with
+    the trial's seed and with seed + `other_seed` (one thread): test and training accuracy, the last epoch's loss, and whether
+    the trial's seed gave the stored accuracy back (`reproduced`). `rows` are one method's rows of a run on the design `quick`."""
+    q = quick or QUICK; fcfg = FinalTrainConfig(**q["final"])
+    if rows.method.nunique() != 1:
+        raise ValueError(f"rows hold methods {sorted(rows.method.unique())}: retrain_outliers reads one method's rows. Fix: rows[rows.method == ...].")
+    low = rows[rows.test_accuracy < below]; out = []
+    for (seed, task), unit in rows.groupby(["seed", "task"]):
+        if not (low.seed.eq(seed) & low.task.eq(task)).any(): continue
+        td, best = _load_tasks("quick", "ktnas-darts-cifar", None, int(seed), q)[task], unit.loc[unit.test_accuracy.idxmax()]
+        for role, r in [*(("outlier", r) for _, r in unit[unit.test_accuracy < below].iterrows()), ("control", best)]:
+            for s in (int(seed), int(seed) + other_seed):
+                with torch_threads(1): o = train_final(r.genotype, td, fcfg, seed=s, device="cpu", verbose=False)
+                out.append(dict(seed=int(seed), task=task, role=role, genotype_kind=r.genotype_kind, genotype_index=int(r.genotype_index),
+                                train_seed=s, stored_test_accuracy=float(r.test_accuracy), test_accuracy=o["test_accuracy"],
+                                train_accuracy=accuracy(o["model"], td.train), final_loss=o["log"][-1]["loss"],
+                                reproduced=bool(abs(o["test_accuracy"] - r.test_accuracy) < 1e-9) if s == int(seed) else None, genotype=r.genotype))
+    return pd.DataFrame(out)
 
 # %% ../nbs/63_ktnas_darts.ipynb #e123c7aa
 # The quick search's `embedding_kw` are reduced arch2vec settings (QUICK["search"]), which node2vec does not take; a quick
