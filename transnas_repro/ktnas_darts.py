@@ -178,6 +178,12 @@ def _tournament(pool, fit, g, size):
     idx = g.choice(len(pool), size, replace=False)
     return pool[max(idx, key=lambda i: fit[pool[i]])]
 
+def _elite_origin(population, parent_of: dict, transferred, r: float) -> dict:
+    "Where a generation's elite (`elite`, top r of the new population) came from: bred this generation, bred from a transferred parent, transferred itself; and how many offspring survived."
+    top = elite(population, r)
+    return dict(elite_size=len(top), elite_bred=sum(a in parent_of for a in top), elite_bred_from_transfer=sum(parent_of.get(a) in transferred for a in top),
+                elite_transferred=sum(a in transferred for a in top), bred_survived=sum(a in parent_of for a, _ in population))
+
 # %% ../nbs/63_ktnas_darts.ipynb #b92d8c64
 def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | None = None, seed: int = 0,
                        device: str | None = None, log=None) -> dict:
@@ -230,7 +236,8 @@ def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | N
                 hts[t].prune(gen + 1); n_pos = sum(v > 0 for v in labels.values())
             history.append(dict(generation=gen, task=t, best_fitness=fit[t][pop[t][0]], mean_fitness=float(np.mean([fit[t][a] for a in pop[t]])),
                                 train_loss=loss, transferred=len(tp), positive=n_pos, reason=reason,
-                                transferred_survived=sum(a in pop[t] for a in tp), best=pop[t][0], seconds=time.perf_counter() - t0))
+                                transferred_survived=sum(a in pop[t] for a in tp), best=pop[t][0], seconds=time.perf_counter() - t0,
+                                **_elite_origin([(a, fit[t][a]) for a in pop[t]], parent_of, tp, cfg.elite_ratio)))
             if log: log(history[-1])
     return dict(best={t: pop[t][0] for t in names}, best_fitness={t: fit[t][pop[t][0]] for t in names},
                 population=pop, history=pd.DataFrame(history), config=asdict(cfg), seed=seed)
@@ -460,12 +467,14 @@ class _nullcontext:
 
 # %% ../nbs/63_ktnas_darts.ipynb #2753dd03
 def transfer_trace(seeds=range(3), variant: dict | None = None, quick: dict | None = None) -> pd.DataFrame:
-    "Per seed and task: the quick search's transfer counts (`transfer_counts`) and the best fitness (one thread, no final training)."
+    "Per seed and task: the quick search's transfer counts (`transfer_counts`), the elite's origins summed over generations (`_elite_origin`) and the best fitness (one thread, no final training)."
     q, out = quick or QUICK, []
     cfg = DartsSearchConfig(**{**q["search"], **(variant or {})})
     for s in seeds:
         with torch_threads(1): res = ktnas_darts_search(_load_tasks("quick", "ktnas-darts-cifar", None, s, q), cfg, seed=s, device="cpu")
-        out += [dict(seed=s, task=t, generations=cfg.generations, best_fitness=res["best_fitness"][t], **transfer_counts(res["history"], t))
+        h = res["history"]
+        out += [dict(seed=s, task=t, generations=cfg.generations, best_fitness=res["best_fitness"][t], **transfer_counts(h, t),
+                     **h[h.task == t][["elite_size", "elite_bred", "elite_bred_from_transfer", "elite_transferred", "bred_survived"]].sum().astype(int))
                 for t in res["best"]]
     return pd.DataFrame(out)
 
