@@ -95,7 +95,7 @@ class DartsSearchConfig:
     elite_ratio: float = 0.2      # r
     negative_window: int = 5      # m
     n_transfer: int = 4           # n (paper; the repo default is 2)
-    transfer: str = "rank"        # 'rank' (KTNAS), 'random' (Table VII: transfer rank off), 'off' (single-task GA)
+    transfer: str = "rank"        # 'rank' (KTNAS), 'random' (Table VII: transfer rank off), 'off' (single-task GA), 'immigrant' (ours: n fresh random genotypes a generation, a control)
     embedding: str = "arch2vec"   # 'arch2vec' (published) or 'node2vec' (Table VII: arch2vec off, UNVERIFIED reading)
     label_rule: str = "offspring" # 'offspring' (paper) or 'self' (official code)
     channels: int = 20
@@ -113,7 +113,7 @@ class DartsSearchConfig:
     warmup_epochs: int = 0        # ours, not the paper's (0): epochs of uniformly random children before generation 0
     bn_recal: int = 0             # ours, not the paper's (0): training images that re-estimate BatchNorm statistics per fitness call
     def __post_init__(self):
-        check_choice(self.transfer, ["rank", "random", "off"], "transfer", fix="rank (KTNAS), random (no transfer rank) or off")
+        check_choice(self.transfer, ["rank", "random", "off", "immigrant"], "transfer", fix="rank (KTNAS), random (no transfer rank), off or immigrant (a control)")
         check_choice(self.embedding, ["arch2vec", "node2vec"], "embedding", fix="arch2vec (published KTNAS) or node2vec (arXiv v1)")
         check_choice(self.crossover_kind, ["node", "uniform"], "crossover kind")
         if self.population < 2 or self.tournament < 2: raise ValueError(f"population={self.population}, tournament={self.tournament}: both must be >= 2.")
@@ -211,10 +211,13 @@ def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | N
             tp, reason, parent_of = [], "first", {}
             if gen == 0: children = parents[t]
             else:
-                others = [a for o in names if o != t for a in parents[o]]
-                choice = choose_transfer(hts[t], others, parents[t], gen, cfg.n_transfer, emb.similarity if emb else None, g,
-                                         cfg.transfer if len(names) > 1 else "off")
-                tp, reason = choice.chosen, choice.reason
+                if cfg.transfer == "immigrant":   # the control: fresh random genotypes arrive instead of the other task's parents
+                    tp, reason = list(dict.fromkeys(a for a in (to_string(random_genotype(g)) for _ in range(cfg.n_transfer)) if a not in parents[t])), "immigrant"
+                else:
+                    others = [a for o in names if o != t for a in parents[o]]
+                    choice = choose_transfer(hts[t], others, parents[t], gen, cfg.n_transfer, emb.similarity if emb else None, g,
+                                             cfg.transfer if len(names) > 1 else "off")
+                    tp, reason = choice.chosen, choice.reason
                 for a in tp: fit[t][a] = fitness(net, a, val, cfg.val_batch_size, recal[t])
                 pool, offspring = parents[t] + tp, []
                 while len(offspring) < cfg.population:
