@@ -684,6 +684,11 @@ def retrain_outliers(rows: pd.DataFrame, below: float = 70.0, other_seed: int = 
     the trial's seed and with seed + `other_seed` (one thread): test and training accuracy, the last epoch's loss, and whether
     the trial's seed gave the stored accuracy back (`reproduced`). `rows` are one method's rows of a run on the design `quick`."""
     q = quick or QUICK; fcfg = FinalTrainConfig(**q["final"])
+    need = {"method", "seed", "task", "genotype", "genotype_kind", "genotype_index", "test_accuracy"}
+    if missing := sorted(need - set(rows.columns)):
+        raise ValueError(f"rows lack columns {missing}: retrain_outliers reads the rows of a quick ktnas-darts run. Fix: pd.read_parquet(<out>/rows.parquet).")
+    if bad := sorted(set(rows.task) - set(QUICK_TASKS_NAMES)):
+        raise ValueError(f"rows hold tasks {bad}: retrain_outliers retrains quick runs only (tasks {list(QUICK_TASKS_NAMES)}). Fix: the rows of a --profile quick run.")
     if rows.method.nunique() != 1:
         raise ValueError(f"rows hold methods {sorted(rows.method.unique())}: retrain_outliers reads one method's rows. Fix: rows[rows.method == ...].")
     low = rows[rows.test_accuracy < below]; out = []
