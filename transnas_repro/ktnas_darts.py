@@ -31,8 +31,8 @@ __all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'SENSITIVITY_VARIANTS', 'TABLE_VIII
            'PAPER_TASKS', 'PAPER_RESULTS', 'QUICK_NODE2VEC', 'QUICK_SENSITIVITY_VARIANTS', 'SuperCell', 'Supernet',
            'DartsSearchConfig', 'warmup_epoch', 'train_supernet_epoch', 'fitness', 'recalibrate_bn', 'restore_bn',
            'ktnas_darts_search', 'FinalTrainConfig', 'cutout', 'augment', 'accuracy', 'train_final', 'check_data',
-           'darts_trial', 'transfer_counts', 'transfer_trace', 'darts_summary', 'pair_table', 'darts_pairs',
-           'darts_comparisons', 'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist',
+           'darts_trial', 'transfer_counts', 'transfer_trace', 'darts_summary', 'pair_table', 'pairs_figure',
+           'darts_pairs', 'darts_comparisons', 'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist',
            'tuning_ktnas_darts_quick', 'tuning_ktnas_darts_quick_v2', 'supernet_ranking', 'ranking_summary',
            'rankcheck_trial', 'tuning_ktnas_darts_supernet', 'retrain_outliers', 'ktnas_darts_ablation',
            'ktnas_darts_sensitivity', 'effective_settings']
@@ -515,18 +515,49 @@ def pair_table(rows: pd.DataFrame) -> pd.DataFrame:
         if col in rows: out[col] = found[col].first()   # what transfer did in that task's search (`transfer_counts`)
     return out.reset_index()
 
+def pairs_figure(rows: pd.DataFrame) -> "matplotlib.figure.Figure":
+    "Found vs random genotypes, one panel per task, one column per pair (seed; method when there are several): grey dots = each random genotype, bar = their mean, big dot = found (green above the mean, red below)."
+    import matplotlib.pyplot as plt
+    pairs = pair_table(rows)
+    if pairs.empty: raise ValueError("pairs_figure needs rows with both genotype kinds ('found' and 'random') per method, task and seed.")
+    methods = list(dict.fromkeys(rows.method)); tasks = list(dict.fromkeys(pairs.task))
+    pairs = pairs.assign(_m=pairs.method.map(methods.index)).sort_values(["_m", "seed"])
+    one_seed = pairs.groupby("method").seed.nunique().max() == 1
+    def label(m, s): return str(s) if len(methods) == 1 else m if one_seed else f"{m}, {s}"
+    n = pairs.groupby("task").size().max(); ncol = min(len(tasks), 2); nrow = math.ceil(len(tasks)/ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(max(4.2, 0.42*n + 1.6)*ncol, (2.8 if len(methods) == 1 or one_seed and n <= 10 else 3.6)*nrow),
+                             squeeze=False, sharey=True)
+    rnd = rows[rows.genotype_kind == "random"]
+    for ax, t in zip(axes.flat, tasks):
+        p = pairs[pairs.task == t]; x = np.arange(len(p)); keys = list(zip(p.method, p.seed))
+        r = rnd[(rnd.task == t) & pd.Series(list(zip(rnd.method, rnd.seed)), index=rnd.index).isin(keys)]
+        ax.scatter([keys.index(k) for k in zip(r.method, r.seed)], r.test_accuracy, s=12, color="0.6", zorder=2, label="random genotypes")
+        ax.hlines(p.random_mean, x - 0.3, x + 0.3, color="0.3", lw=1.5, zorder=3, label="random mean")
+        up = (p["diff"] > 0).to_numpy()
+        ax.vlines(x, p.random_mean, p.found, colors=np.where(up, "tab:green", "tab:red"), lw=1, zorder=3)
+        ax.scatter(x, p.found, s=36, c=np.where(up, "tab:green", "tab:red"), zorder=4, label="found", gid="found")
+        ax.set_xticks(x, [label(m, s) for m, s in keys], rotation=0 if len(methods) == 1 else 60, ha="center" if len(methods) == 1 else "right", fontsize=8)
+        ax.set_xlabel("seed" if len(methods) == 1 else "method" if one_seed else "method, seed"); ax.grid(True, axis="y", alpha=0.3)
+        ax.set_title(f"{t}: found - random {p['diff'].mean():+.1f} ({int(up.sum())} of {len(p)} above)", fontsize=9)
+    for ax in axes.flat[len(tasks):]: ax.set_visible(False)
+    for ax in axes[:, 0]: ax.set_ylabel("test accuracy %")
+    axes.flat[0].legend(fontsize=7, loc="lower left"); fig.tight_layout()
+    return fig
+
 def darts_pairs(rows: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path) -> list[Path]:
-    "Output hook: `pairs.csv` and a per-pair table at the end of `summary.md` (nothing when no run has random genotypes)."
+    "Output hook: `pairs.csv`, `pairs.png` (`pairs_figure`) and a per-pair table at the end of `summary.md` (nothing when no run has random genotypes)."
     from transnas_repro.plots import to_markdown
     out_dir = Path(out_dir); path = out_dir/"pairs.csv"; pairs = pair_table(rows)
     if pairs.empty: path.unlink(missing_ok=True); return []
     pairs.round(4).to_csv(path, index=False)
+    import matplotlib.pyplot as plt
+    fig = pairs_figure(rows); png = out_dir/"pairs.png"; fig.savefig(png, dpi=120); plt.close(fig)
     md = out_dir/"summary.md"
     if md.exists():
         md.write_text(md.read_text() + "\n## Per pair: found vs random genotypes\n\nTest accuracy % of the found genotype and the mean of "
                       "the random genotypes trained the same way (`random_n` of them), per task and seed; `diff` = found - random. "
-                      "Machine-readable: `pairs.csv`.\n\n" + to_markdown(pairs.round(2), index=False) + "\n")
-    return [path]
+                      "Machine-readable: `pairs.csv`; figure: `pairs.png`.\n\n" + to_markdown(pairs.round(2), index=False) + "\n")
+    return [path, png]
 
 # %% ../nbs/63_ktnas_darts.ipynb #d4c0a1e2
 def darts_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
