@@ -12,7 +12,8 @@
 # --out/cache); its stored trials are summarized with --partial, and the same command resumes it.
 # --dry-run does everything but the installs and the runs; --no-install skips the installs only (the package then runs
 # from the checkout, PYTHONPATH; use it where the environment is yours and already set up). --bench first measures cells/s on the device
-# (benchmarks/device_throughput.py, about a minute) into --out/device_throughput.csv.
+# (benchmarks/device_throughput.py, about a minute) into --out/device_throughput.csv, then the KTNAS DARTS supernet's images/s
+# and the paper profile's projected GPU-days (benchmarks/darts_supernet_throughput.py) into --out/darts_supernet_throughput.csv.
 # Exit status: 0 every run complete; 3 time ran out (partial, resumable: run again); 1 a check or a run failed;
 # 2 bad arguments or no usable device.
 set -uo pipefail
@@ -82,6 +83,12 @@ if [ $BENCH = 1 ] && [ "$(left)" -gt $((RESERVE + MIN_RUN)) ]; then
   timeout --kill-after=10 $(( $(left) - RESERVE )) "$PY" "$ROOT/benchmarks/device_throughput.py" --device "$DEVICE" \
     --workers 1 4 8 --out "$OUT/device_throughput.csv" 2>&1 | tee "$OUT/logs/device_throughput.log"
   printf 'device_throughput\t%s\n' "$([ "${PIPESTATUS[0]}" = 0 ] && echo complete || echo "stopped (rc ${PIPESTATUS[0]})")" >> "$STATUS.new"
+  if [ "$(left)" -gt $((RESERVE + MIN_RUN)) ]; then   # KTNAS DARTS space: supernet and final-training images/s, the paper profile's projected GPU-days
+    say "benchmark: DARTS supernet throughput"
+    timeout --kill-after=10 $(( $(left) - RESERVE )) "$PY" "$ROOT/benchmarks/darts_supernet_throughput.py" --device "$DEVICE" \
+      --steps 20 --out "$OUT/darts_supernet_throughput.csv" 2>&1 | tee "$OUT/logs/darts_supernet_throughput.log"
+    printf 'darts_supernet_throughput\t%s\n' "$([ "${PIPESTATUS[0]}" = 0 ] && echo complete || echo "stopped (rc ${PIPESTATUS[0]})")" >> "$STATUS.new"
+  fi
 fi
 
 # 6. the runs, each within what is left of the limit; a run cut short is summarized from its stored trials
