@@ -98,6 +98,8 @@ class DartsSearchConfig:
     transfer: str = "rank"        # 'rank' (KTNAS), 'random' (Table VII: transfer rank off), 'off' (single-task GA), 'immigrant' (ours: n fresh random genotypes a generation, a control)
     embedding: str = "arch2vec"   # 'arch2vec' (published) or 'node2vec' (Table VII: arch2vec off, UNVERIFIED reading)
     label_rule: str = "offspring" # 'offspring' (paper) or 'self' (official code)
+    credit: str = "side"          # whose offspring a crossover child is: 'side' (the parent whose side of the crossover it is; what every
+                                  # committed run used) or 'both' (both parents: the paper's "its offspring" read literally; UNVERIFIED which)
     channels: int = 20
     n_blocks: int = 1
     batch_size: int = 128
@@ -116,6 +118,7 @@ class DartsSearchConfig:
         check_choice(self.transfer, ["rank", "random", "off", "immigrant"], "transfer", fix="rank (KTNAS), random (no transfer rank), off or immigrant (a control)")
         check_choice(self.embedding, ["arch2vec", "node2vec"], "embedding", fix="arch2vec (published KTNAS) or node2vec (arXiv v1)")
         check_choice(self.crossover_kind, ["node", "uniform"], "crossover kind")
+        check_choice(self.credit, ["side", "both"], "offspring credit", fix="side (one parent per child, the default) or both (both crossover parents)")
         if self.population < 2 or self.tournament < 2: raise ValueError(f"population={self.population}, tournament={self.tournament}: both must be >= 2.")
         for k in ("warmup_epochs", "bn_recal"):
             if not (isinstance(getattr(self, k), int) and getattr(self, k) >= 0):
@@ -178,11 +181,13 @@ def _tournament(pool, fit, g, size):
     idx = g.choice(len(pool), size, replace=False)
     return pool[max(idx, key=lambda i: fit[pool[i]])]
 
-def _elite_origin(population, parent_of: dict, transferred, r: float) -> dict:
-    "Where a generation's elite (`elite`, top r of the new population) came from: bred this generation, bred from a transferred parent, transferred itself; and how many offspring survived."
+def _elite_origin(population, parent_of: dict, transferred, r: float, pair_of: dict | None = None) -> dict:
+    "Where a generation's elite (`elite`, top r of the new population) came from: bred this generation, bred from a transferred parent (its side's; with `pair_of`, also either crossover parent), transferred itself; and how many offspring survived."
     top = elite(population, r)
-    return dict(elite_size=len(top), elite_bred=sum(a in parent_of for a in top), elite_bred_from_transfer=sum(parent_of.get(a) in transferred for a in top),
-                elite_transferred=sum(a in transferred for a in top), bred_survived=sum(a in parent_of for a, _ in population))
+    out = dict(elite_size=len(top), elite_bred=sum(a in parent_of for a in top), elite_bred_from_transfer=sum(parent_of.get(a) in transferred for a in top),
+               elite_transferred=sum(a in transferred for a in top), bred_survived=sum(a in parent_of for a, _ in population))
+    if pair_of is not None: out["elite_bred_from_transfer_either"] = sum(any(p in transferred for p in pair_of[a]) for a in top if a in pair_of)
+    return out
 
 # %% ../nbs/63_ktnas_darts.ipynb #b92d8c64
 def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | None = None, seed: int = 0,
@@ -208,7 +213,7 @@ def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | N
         for t in names:
             net, (train, val) = nets[t], data[t]
             net.drop_prob = 1 - cfg.drop_path_keep if gen >= cfg.drop_path_start else 0.0
-            tp, reason, parent_of = [], "first", {}
+            tp, reason, parent_of, pair_of = [], "first", {}, {}
             if gen == 0: children = parents[t]
             else:
                 if cfg.transfer == "immigrant":   # the control: fresh random genotypes arrive instead of the other task's parents
@@ -224,7 +229,7 @@ def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | N
                     pa, pb = _tournament(pool, fit[t], g, cfg.tournament), _tournament(pool, fit[t], g, cfg.tournament)
                     for child, par in zip(crossover(pa, pb, g, cfg.crossover_p, cfg.crossover_kind), (pa, pb)):
                         c = to_string(mutate(child, g, cfg.mutation_p))
-                        if c not in parent_of and c not in pool: parent_of[c] = par; offspring.append(c)
+                        if c not in parent_of and c not in pool: parent_of[c] = par; pair_of[c] = (pa, pb); offspring.append(c)
                     if len(parent_of) == 0 and len(offspring) == 0 and g.random() < 0.01: break
                 children = offspring[:cfg.population] + tp or parents[t]   # nothing new could be bred: train the parents again
             loss = train_supernet_epoch(net, opts[t], train, children, g, cfg.batch_size); scheds[t].step()
@@ -234,13 +239,13 @@ def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | N
             pop[t] = ranked[:cfg.population]
             n_pos = 0
             if tp:
-                labels = transfer_labels(tp, parent_of, [(a, fit[t][a]) for a in pop[t]], cfg.elite_ratio, True, cfg.label_rule)
+                labels = transfer_labels(tp, pair_of if cfg.credit == "both" else parent_of, [(a, fit[t][a]) for a in pop[t]], cfg.elite_ratio, True, cfg.label_rule)
                 for a, lab in labels.items(): hts[t].add(a, lab, gen)
                 hts[t].prune(gen + 1); n_pos = sum(v > 0 for v in labels.values())
             history.append(dict(generation=gen, task=t, best_fitness=fit[t][pop[t][0]], mean_fitness=float(np.mean([fit[t][a] for a in pop[t]])),
                                 train_loss=loss, transferred=len(tp), positive=n_pos, reason=reason,
                                 transferred_survived=sum(a in pop[t] for a in tp), best=pop[t][0], seconds=time.perf_counter() - t0,
-                                **_elite_origin([(a, fit[t][a]) for a in pop[t]], parent_of, tp, cfg.elite_ratio)))
+                                **_elite_origin([(a, fit[t][a]) for a in pop[t]], parent_of, tp, cfg.elite_ratio, pair_of)))
             if log: log(history[-1])
     return dict(best={t: pop[t][0] for t in names}, best_fitness={t: fit[t][pop[t][0]] for t in names},
                 population=pop, history=pd.DataFrame(history), config=asdict(cfg), seed=seed)
@@ -477,7 +482,7 @@ def transfer_trace(seeds=range(3), variant: dict | None = None, quick: dict | No
         with torch_threads(1): res = ktnas_darts_search(_load_tasks("quick", "ktnas-darts-cifar", None, s, q), cfg, seed=s, device="cpu")
         h = res["history"]
         out += [dict(seed=s, task=t, generations=cfg.generations, best_fitness=res["best_fitness"][t], **transfer_counts(h, t),
-                     **h[h.task == t][["elite_size", "elite_bred", "elite_bred_from_transfer", "elite_transferred", "bred_survived"]].sum().astype(int))
+                     **h[h.task == t][["elite_size", "elite_bred", "elite_bred_from_transfer", "elite_bred_from_transfer_either", "elite_transferred", "bred_survived"]].sum().astype(int))
                 for t in res["best"]]
     return pd.DataFrame(out)
 

@@ -60,7 +60,7 @@ def elite(population: Sequence[tuple[str, float]],  # the new population: (arch,
     return {a for a, _ in ranked[:k]}
 
 def transfer_labels(transferred: Sequence[str],                  # architectures transferred in this generation
-                    parent_of: dict[str, str],                   # offspring arch -> parent arch (this generation)
+                    parent_of: dict,                             # offspring arch -> its parent arch, or a tuple of its parents (this generation)
                     next_population: Sequence[tuple[str, float]],# the population after environmental selection
                     r: float = 0.2,                              # elite ratio
                     higher_is_better: bool = True,
@@ -71,7 +71,7 @@ def transfer_labels(transferred: Sequence[str],                  # architectures
     check_choice(rule, LABEL_RULES, "label rule", fix="offspring (the paper's rule) or self (the official code's)")
     top = elite(next_population, r, higher_is_better)
     if rule == "self": return {s: 1 if s in top else -1 for s in transferred}
-    good_parents = {parent_of[c] for c in top if c in parent_of}
+    good_parents = {p for c in top if c in parent_of for p in (parent_of[c] if isinstance(parent_of[c], (tuple, list)) else (parent_of[c],))}
     return {s: 1 if s in good_parents else -1 for s in transferred}
 
 # %% ../nbs/40_transfer_rank.ipynb #5f2ad94c
