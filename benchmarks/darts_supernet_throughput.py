@@ -17,7 +17,7 @@ validation hold-out of task_data) and scores every parent and child (at most pop
 CIFAR-100, both priced at 10 classes), DartsSearchConfig.generations generations. The final training is 600 epochs of
 45,000 images for each task. Rows of other devices already in the CSV are kept; this device's rows are replaced.
 """
-import argparse, math, os, platform, time
+import argparse, os, platform, time
 from pathlib import Path
 import numpy as np
 import pandas as pd

@@ -520,11 +520,12 @@ def pair_table(rows: pd.DataFrame) -> pd.DataFrame:
         if col in rows: out[col] = found[col].first()   # what transfer did in that task's search (`transfer_counts`)
     return out.reset_index()
 
-def pairs_figure(rows: pd.DataFrame) -> "matplotlib.figure.Figure":
+def pairs_figure(rows: pd.DataFrame, pairs: pd.DataFrame | None = None) -> "matplotlib.figure.Figure":
     "Found vs random genotypes, one panel per task, one column per pair (seed; method when there are several): grey dots = each random genotype, bar = their mean, big dot = found (green above the mean, red below)."
     import matplotlib.pyplot as plt
-    pairs = pair_table(rows)
-    if pairs.empty: raise ValueError("pairs_figure needs rows with both genotype kinds ('found' and 'random') per method, task and seed.")
+    pairs = pair_table(rows) if pairs is None else pairs   # `pairs`: pair_table(rows), when the caller has it already
+    if pairs.empty: raise ValueError("pairs_figure needs rows with both genotype kinds ('found' and 'random') per method, task and seed. "
+                                     "Fix: pass the rows of a quick run (it trains random genotypes beside the found one); a paper run has none.")
     methods = list(dict.fromkeys(rows.method)); tasks = list(dict.fromkeys(pairs.task))
     pairs = pairs.assign(_m=pairs.method.map(methods.index)).sort_values(["_m", "seed"])
     one_seed = pairs.groupby("method").seed.nunique().max() == 1
@@ -556,7 +557,7 @@ def darts_pairs(rows: pd.DataFrame, summary: pd.DataFrame, out_dir: str | Path) 
     if pairs.empty: path.unlink(missing_ok=True); return []
     pairs.round(4).to_csv(path, index=False)
     import matplotlib.pyplot as plt
-    fig = pairs_figure(rows); png = out_dir/"pairs.png"; fig.savefig(png, dpi=120); plt.close(fig)
+    fig = pairs_figure(rows, pairs); png = out_dir/"pairs.png"; fig.savefig(png, dpi=120); plt.close(fig)
     md = out_dir/"summary.md"
     if md.exists():
         md.write_text(md.read_text() + "\n## Per pair: found vs random genotypes\n\nTest accuracy % of the found genotype and the mean of "
