@@ -220,3 +220,9 @@ def test_nan_errors(call):
 def test_direction_must_be_a_bool():
     with pytest.raises(ValueError, match="higher_is_better"):
         best_so_far([1.0], higher_is_better="max")
+
+
+def test_retrieval_rate_honours_lower_is_better():
+    "The best 25% of 4 is the smallest value when lower is better: found (1.0); the default direction misses it (0.0)."
+    assert retrieval_rate([1, 2, 3, 4], [1, 2, 4, 3], 25, higher_is_better=False) == 1.0
+    assert retrieval_rate([1, 2, 3, 4], [1, 2, 4, 3], 25) == 0.0

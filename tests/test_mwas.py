@@ -252,3 +252,55 @@ def test_auto_handles_4096_in_ten_seconds():
     P = mwas.nas_instance(4096, 0)[0]
     r = mwas.solve(P, "auto")
     assert r.wall_time < 10 and r.gap < 0.02 and len(r.order) == 4096
+
+
+# ---- Tests that reach the code paths the checks above never take (a review found each could pass a wrong implementation).
+
+def _cycle():
+    "A -> B -> C -> A at 0.8 each, everyone beats D: one broken arc is unavoidable."
+    P = np.full((4, 4), 0.5)
+    for i, j, p in [(0, 1, .8), (1, 2, .8), (2, 0, .8), (0, 3, .9), (1, 3, .7), (2, 3, .6)]: P[i, j], P[j, i] = p, 1 - p
+    return P
+
+
+def test_branch_and_bound_path_proves_the_optimum():
+    "random n=12 seed 10 is not settled by the relaxation: the lazy-row MIP runs (2 rounds) and must prove the DP optimum."
+    from transnas_repro.mwas_exact import _exact_order, _dp_order
+    W = mwas.edge_weights(mwas.random_instance(12, 10))
+    order, ub, proven, info = _exact_order(W)
+    assert proven and info["mip_rounds"] == 2
+    opt = mwas.order_objective(W, _dp_order(W))
+    assert ub == pytest.approx(opt, abs=1e-6) and mwas.order_objective(W, order) == pytest.approx(opt, abs=1e-6)
+    assert opt == pytest.approx(11.139253586623841, abs=1e-6)
+    r = mwas.solve(mwas.random_instance(12, 10), "exact")
+    assert r.optimal and r.info["mip_rounds"] == 2 and r.objective == pytest.approx(opt, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_lp_bound_is_exact_up_to_five_vertices(seed):
+    "With the triangle rows the relaxation is tight for n <= 5: an LP that drops them (or a cut loop that gives up) fails."
+    W = mwas.edge_weights(mwas.random_instance(5, seed))
+    assert mwas.lp_bound(W)[0] == pytest.approx(mwas.brute_force(W)[1], abs=1e-7)
+
+
+@pytest.mark.parametrize("method", HEURISTICS)
+def test_heuristics_prove_the_cycle_optimal_through_the_lp(method):
+    assert mwas.solve(_cycle(), method).optimal
+
+
+def test_packing_bound_packs_the_cycle():
+    "The A-B-C cycle must lose at least 0.3 of the trivial 1.6: a packing that packs nothing would return 1.6."
+    W = mwas.edge_weights(_cycle())
+    assert mwas.trivial_bound(W) == pytest.approx(1.6) and mwas.packing_bound(W, [0, 1, 2, 3])[0] == pytest.approx(1.3, abs=1e-6)
+
+
+def test_trivial_bound_takes_the_larger_direction_of_each_pair():
+    "Raw weights with both directions present: sum of max(W_ij, W_ji) is 10, not W.sum() = 12 (the optimum is 9)."
+    R = np.array([[0, 3, 0], [1, 0, 2], [5, 1, 0.]])
+    assert mwas.trivial_bound(R) == pytest.approx(10.0) and mwas.brute_force(R)[1] == pytest.approx(9.0)
+
+
+def test_gap_is_relative_to_the_bound_named():
+    r = mwas.solve(_cycle(), "copeland", bound="trivial")
+    assert r.info["bound"] == "trivial" and r.upper_bound == pytest.approx(1.6)
+    assert r.gap == pytest.approx(0.3 / 1.6)          # (bound - objective) / bound; dividing by the objective gives 0.231
