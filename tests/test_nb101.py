@@ -51,6 +51,8 @@ def test_enumerated_cells_decode_and_rehash(space6):
 def test_counts_by_vertices(space6):
     assert space6.groupby("vertices").size().tolist() == [1, 6, 84, 2441, 62010]
     assert space6.key.is_unique
+    # before de-duplication, too: each class is one cell (a broken automorphism rule would emit isomorphic twins the final drop hides)
+    assert [sum(len(c) for _, c in NB._classes(n, 9)) for n in range(2, 7)] == [1, 6, 84, 2441, 62010]
 
 def test_stale_or_partial_space_cache_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("TRANSNAS_REPRO_CACHE", str(tmp_path))

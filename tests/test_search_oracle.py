@@ -1,0 +1,95 @@
+"The oracle and the baseline searchers: the information boundary, REA's ageing and tournament, the best's direction, until, seeds."
+import sys
+from unittest import mock
+
+import numpy as np
+import pytest
+
+from transnas_repro import benchmarks as B, search as S
+from transnas_repro.benchmarks import load_benchmark
+from transnas_repro.search import Oracle, SearchResult, evolve, neighbours, run
+
+pytestmark = pytest.mark.needs_data
+
+
+@pytest.fixture(scope="module")
+def micro(): return load_benchmark("tnb101_micro")
+
+
+def test_no_searcher_reads_the_ground_truth_outside_the_oracle():
+    "Every Benchmark method that reveals values is trapped; only Oracle.query (and the declared source/signal doors) may call it."
+    allowed = {S.Oracle.query.__code__, S._source_table.__code__, S.Signal.__init__.__code__}
+    leaks, inside = [], [False]
+    def trap(name):
+        orig = getattr(B.Benchmark, name)
+        def f(self, *a, **k):
+            fr, ok = sys._getframe(1), False
+            while fr is not None and not ok: ok, fr = fr.f_code in allowed, fr.f_back
+            if inside[0] and not ok: leaks.append(name)
+            return orig(self, *a, **k)
+        return f
+    def guarded(fn):
+        def g(oracle, seed, **kw):
+            inside[0] = True
+            try: return fn(oracle, seed, **kw)
+            finally: inside[0] = False
+        return g
+    def cheat(oracle, seed): oracle.query(oracle.space[int(np.argmax(oracle._truth.values(oracle.task)))])
+    names = ["values", "table", "optimum", "best_arch", "rank_percentile", "query"]
+    with mock.patch.multiple(B.Benchmark, **{n: trap(n) for n in names}):
+        for m in ["random", "rea", "local", "source-rank"]:
+            with mock.patch.dict(S.SEARCHERS, {m: guarded(dict.get(S.SEARCHERS, m))}):
+                run(m, "tnb101_micro", "class_object", budget=20, seed=0)
+            assert leaks == [], (m, leaks)
+        with mock.patch.dict(S.SEARCHERS, {"random": guarded(cheat)}):      # the trap itself works
+            run("random", "tnb101_micro", "class_object", budget=20, seed=0)
+        assert leaks == ["values"]
+
+
+def test_rea_removes_the_oldest(micro):
+    o = Oracle("tnb101_micro", "class_object", budget=30)
+    pop = [(a, o.query(a)) for a in o.space[:10]]
+    evolve(o, pop, np.random.default_rng(0), 5)
+    assert pop == o.history[-10:]                 # the last 10 queried remain; removing the youngest keeps the first ones
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_rea_tournament_over_the_whole_population_mutates_the_best(micro, seed):
+    o = Oracle("tnb101_micro", "class_object", budget=11)
+    init = [micro.archs[i] for i in np.random.default_rng(100 + seed).permutation(4096)[:10]]
+    pop = [(a, o.query(a)) for a in init]
+    best, worst = max(pop, key=lambda x: x[1])[0], min(pop, key=lambda x: x[1])[0]
+    evolve(o, pop, np.random.default_rng(seed), 10)
+    child = o.history[-1][0]
+    assert child in neighbours(micro, best) and child not in neighbours(micro, worst)
+
+
+def test_best_follows_the_task_direction(micro):
+    idx = (100, 103, 107, 102)   # class_object 28.30, 27.62, 29.49, 29.07; room_layout (lower is better) 90.26, 89.79, 90.04, 89.89
+    for task, want in [("class_object", 107), ("room_layout", 103)]:
+        o = Oracle("tnb101_micro", task, 4)
+        for i in idx: o.query(micro.archs[i])
+        assert o.best()[0] == micro.archs[want], task
+
+
+def test_curve_is_the_running_best(micro):
+    v = micro.values("class_object")
+    h = [(micro.archs[i], v[i]) for i in (103, 100, 107, 102)]
+    sr = SearchResult("toy", "tnb101_micro", "class_object", 0, 4, "valid", h, micro.archs[107], v[107],
+                      micro.rank_percentile(v[107], "class_object"), None, None, 0.1, query_times=[0.1, 0.2, 0.3, 0.4])
+    assert sr.curve().best_so_far.round(4).tolist() == [27.6174, 28.2992, 29.4885, 29.4885]
+
+
+def test_until_ends_the_budget_at_the_query_that_met_it():
+    o = Oracle("tnb101_micro", "class_object", budget=10, until=lambda v, c=iter(range(99)): next(c) == 2)
+    for a in o.space[:3]: o.query(a)
+    o.query(o.space[0])                           # a repeat is free and answered
+    assert (o.budget, o.exhausted, o.n_queries) == (3, True, 3)
+    with pytest.raises(Exception, match="spent"): o.query(o.space[3])
+    assert o.ledger.as_dict(o)["target_evaluations"] == 3
+
+
+@pytest.mark.parametrize("method", ["random", "rea"])
+def test_the_seed_changes_the_search(method):
+    a, b = (run(method, "tnb101_micro", "class_object", budget=50, seed=s).history for s in (0, 1))
+    assert a != b
