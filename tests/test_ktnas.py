@@ -35,6 +35,8 @@ def test_transfers_come_from_other_tasks_and_are_labelled(run):
     assert set(tr.label.unique()) <= {1, -1}
     assert (tr.groupby(["generation", "target"]).size() <= 4).all()        # at most n = 4 per generation
     assert set(tr.reason) <= {"bootstrap", "rank"}
+    # the rank branch runs, some transfers earn a positive label, and a round whose every phi <= 0 is skipped
+    assert (tr.reason == "rank").any() and (tr.label == 1).any() and "skip" in set(run.generations.reason)
 
 def test_transferred_archs_were_evaluated_on_target(run):
     for rec in run.transfers.itertuples():
