@@ -108,3 +108,17 @@ def test_synflow_close_to_naslib():
     archs = list(nas.index[:4])
     ours = np.array([score_arch("nb201", a, ["synflow"])["synflow"] for a in archs])
     assert np.allclose(ours, nas.loc[archs, "synflow"], atol=0.5)   # log-scale; only the random init differs
+
+
+@pytest.mark.needs_data
+def test_paper_table1_values_sit_on_cifar10_rows_only():
+    "Han et al.'s Table 1 NB-201 column is CIFAR-10: the rows reused for CIFAR-100 and ImageNet16-120 get no paper value."
+    import pandas as pd
+    from pathlib import Path
+    from transnas_repro.proxies import proxy_accuracy_table, PAPER_TABLE1_NB201
+    scores = pd.read_csv(Path(__file__).resolve().parents[1] / "figures/proxies/scores_nb201_cifar10.csv")
+    t = proxy_accuracy_table({("nb201", "cifar10"): scores})
+    assert set(t.task) == {"cifar10", "cifar100", "ImageNet16-120"}
+    assert t[t.task != "cifar10"].paper_table1.isna().all()
+    c10 = t[t.task == "cifar10"].dropna(subset=["paper_table1"]).set_index("proxy").paper_table1.to_dict()
+    assert c10 == PAPER_TABLE1_NB201

@@ -100,7 +100,7 @@ def proxy_accuracy_table(runs: dict,   # {(bench, task): DataFrame of score_many
         for r in crosscheck(ours, bench, task).itertuples():
             rows.append(dict(bench=bench, task=task, proxy=r.proxy, scored_on=f"{scored_on} network", n=r.n_ours,
                              rho_ours=r.rho_ours_acc, rho_naslib=r.rho_naslib_acc,
-                             paper_table1=PAPER_TABLE1_NB201.get(r.proxy, np.nan) if bench == "nb201" else np.nan))
+                             paper_table1=PAPER_TABLE1_NB201.get(r.proxy, np.nan) if (bench, task) == ("nb201", "cifar10") else np.nan))   # Table 1 is CIFAR-10
     return pd.DataFrame(rows)
 
 # %% ../nbs/50_proxies.ipynb #d4356462
