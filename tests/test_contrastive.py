@@ -33,7 +33,7 @@ def test_spectrum_matches_networkx_on_random_graphs():
 
 def test_spectrum_padding_components_and_self_loops():
     s = C.laplacian_spectrum(np.array([[0, 1, 1, 3], [1, 2, 1, 4]]), 5)   # path 0-1-2 (+ self loop), edge 3-4
-    np.testing.assert_allclose(s[:2], [0, 0], atol=1e-9)
+    np.testing.assert_allclose(s[:5], [0, 0, 1, 2, 2], atol=1e-9)          # the self loop dropped (kept: 0, 0, 1, 1.667, 2)
     assert s[5:].tolist() == [2.0]*6
     assert C.laplacian_spectrum(np.zeros((2, 0), dtype=int), 0).tolist() == [2.0]*11
 
@@ -82,9 +82,10 @@ def test_loss_gradients_finite_and_median_scale():
         C.spectral_supcon_loss(z, [0]*6, torch.rand(6, 11), spectral_scale="log")
 
 
-def fake_family(n, name="nb201"):
+def fake_family(n, name="nb201", acc=None):
     graphs = [Data(x=torch.rand(5, C.IN_DIM), edge_index=torch.tensor([[0, 1, 2, 3], [1, 2, 3, 4]]), num_nodes=5) for _ in range(n)]
-    return C.FamilyData(name, [f"a{i}" for i in range(n)], graphs, C.graph_spectra(graphs), np.arange(n, dtype=float))
+    return C.FamilyData(name, [f"a{i}" for i in range(n)], graphs, C.graph_spectra(graphs),
+                        np.arange(n, dtype=float) if acc is None else np.asarray(acc, dtype=float))
 
 
 def test_finetune_split_is_disjoint_seeded_and_sized():
@@ -155,3 +156,50 @@ def test_nb101_full_split_is_fixed_5000_and_disjoint():
     assert n == 30001 and len(te0) == 5000 == len(set(te0)) and len(ft0) == 50
     assert np.array_equal(te0, te1) and not np.array_equal(ft0, ft1)
     assert not set(ft0) & set(te0) and not set(ft1) & set(te1)
+
+
+# ---- What reaches the MLP, the test set and the ledger (a review found each could be wrong with every test above passing).
+
+def _capture_fit(monkeypatch):
+    seen, real = [], C.fit_mlp
+    monkeypatch.setattr(C, "fit_mlp", lambda m, X, y, *a, **k: seen.append((X, y)) or real(m, X, y, *a, **k))
+    return seen
+
+
+def test_sources_are_rank_normalized_per_family_and_standardized_with_the_unlabelled_statistics(monkeypatch):
+    seen = _capture_fit(monkeypatch)
+    torch.manual_seed(0)
+    s1, s2 = fake_family(6, "nb101", acc=np.arange(90., 96)), fake_family(4, "nb301", acc=[10., 20, 30, 40])
+    enc = C.CGEncoder()
+    tp = C.build_transfer_predictor(enc, [s1, s2], [s1], C.ContrastiveConfig(mlp_epochs=1, finetune_epochs=1))
+    X, y = seen[0]
+    np.testing.assert_allclose(y, np.r_[np.arange(1, 12, 2)/12, np.arange(1, 8, 2)/8])       # ranks within each family
+    np.testing.assert_allclose(X, np.concatenate([tp.features(s1.graphs), tp.features(s2.graphs)]), atol=1e-5)
+    np.testing.assert_allclose(tp.mean, C.embed(enc, s1.graphs).mean(0), atol=1e-6)          # statistics of the unlabelled set
+    tp.finetune(tp.features(s2.graphs), np.array([5., 1, 3, 2]))
+    assert seen[-1][1].tolist() == [0.875, 0.125, 0.625, 0.375]                                 # fine-tuning labels ranked too
+
+
+def test_evaluate_transfer_scores_the_held_out_cells_only():
+    from transnas_repro import metrics
+    torch.manual_seed(0)
+    s1, s2 = fake_family(6, "nb101"), fake_family(4, "nb301")
+    tp = C.build_transfer_predictor(C.CGEncoder(), [s1, s2], [s1], C.ContrastiveConfig(mlp_epochs=1, finetune_epochs=1))
+    fam = fake_family(100)
+    r = CE.evaluate_transfer(tp, fam, seeds=[0])
+    ft, te = CE.finetune_split(fam, 0); X = tp.features(fam.graphs)
+    assert r.n_test.tolist() == [60] and r.n_finetune.tolist() == [40]
+    want = metrics.spearman_rho(C.predict_mlp(tp.finetune(X[ft], fam.accuracy[ft], seed=0), X[te]), fam.accuracy[te])
+    assert r.spearman[0] == pytest.approx(want, abs=1e-9)
+
+
+@pytest.mark.needs_data
+def test_cl_ea_ledger_states_the_pretraining_labels(monkeypatch):
+    from transnas_repro.search import ledger_columns
+    tp = C.TransferPredictor(C.CGEncoder(), np.zeros(32), np.ones(32), C.mlp(32), C.ContrastiveConfig(finetune_epochs=1))
+    monkeypatch.setattr(C, "transfer_predictor", lambda *a, **k: tp)
+    monkeypatch.setattr(C, "space_features", lambda *a, **k: np.random.default_rng(0).normal(size=(15625, 32)))
+    o = Oracle("nb201", "cifar10", 45)
+    C.cl_ea(o, 0, finetune=40, per_round=5)
+    assert o.n_queries == 45 and o.ledger.pretrained_on == C.pretraining_counts("nb201")
+    assert ledger_columns(o.ledger.as_dict(o))["pretrained_labels"] == 1225

@@ -30,7 +30,9 @@ def test_hand_counted_module():
     cat = cg.op_names.index("concat")
     assert cg.attrs[cat].tolist()[:6] == [8, 8, 2, 2, 2, 2]          # concat c_in = sum of its inputs
     assert cg.attrs[cg.op_names.index("conv")].tolist() == [3, 4, 4, 4, 4, 4, 3, 3, 1, 1, 1]
-    assert cg.attrs[cg.op_names.index("linear")].tolist()[:2] == [32, 5]
+    assert cg.attrs[cg.op_names.index("linear")].tolist() == [32, 5, 1, 1, 1, 1, 0, 0, 0, 0, 1]     # bias flag last
+    assert cg.attrs[cg.op_names.index("maxpool")].tolist() == [4, 4, 4, 4, 2, 2, 2, 2, 2, 0, 0]  # kernel 2, stride 2
+    assert encoders.module_op(nn.AvgPool2d(3, 1, 1)) == ("avgpool", dict(kernel_h=3, kernel_w=3, stride=1))
 
 def test_hand_counted_cell_and_none_pruning():
     ops = ["nor_conv_3x3", "skip_connect", "none", "avg_pool_3x3", "nor_conv_1x1", "skip_connect"]
@@ -90,6 +92,9 @@ def test_cg_features_and_views():
     d = cg.to_pyg()
     assert d.x.shape == (len(cg), len(encoders.FEATURE_NAMES)) and d.edge_index.shape == (2, cg.num_edges)
     assert d.x.min() >= 0 and d.x.max() <= 1 and d.op_names == cg.op_names
+    n = len(encoders.OP_TYPES)       # the values, not only their range: op one-hots and log-scaled attributes
+    assert d.x[:, :n].argmax(1).tolist() == [encoders.OP_TYPES.index(o) for o in cg.op_names]
+    np.testing.assert_allclose(d.x[:, n:].numpy(), np.log2(1 + cg.attrs)/np.log2(1 + encoders.FEATURE_SCALE), atol=1e-6)
     g = cg.to_networkx()
     assert g.number_of_nodes() == len(cg) and g.number_of_edges() == cg.num_edges
     assert [v for v in g if g.in_degree(v) == 0] == [0] and [v for v in g if g.out_degree(v) == 0] == [len(cg) - 1]
@@ -159,3 +164,34 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="adjacency"): encode("nb201", NB201, "pathh")
     with pytest.raises(ValueError, match="vector"): encode("nb201", NB201, as_="graph")
     with pytest.raises(ValueError, match="Expected format"): encode("nb201", NB201[:-3])
+
+
+def _wiring_violations(c):
+    "Edges whose shapes disagree: a concat's c_in is the sum of its inputs' c_out, an add's inputs share c_out, else c_in/h_in follow the input."
+    preds = {v: [] for v in range(len(c))}
+    for u, v in c.edge_index.T.tolist(): preds[v].append(u)
+    bad = []
+    for v, o in enumerate(c.op_names):
+        P = preds[v]
+        if not P or o == "output": continue
+        cout = [int(c.attrs[u][1]) for u in P]; hout = [int(c.attrs[u][4]) for u in P]
+        if o == "concat": ok = c.attrs[v][0] == sum(cout)
+        elif o == "add": ok = len(set(cout)) == 1 and c.attrs[v][0] == cout[0] == c.attrs[v][1]
+        else: ok = c.attrs[v][0] == cout[0] and c.attrs[v][2] == hout[0]
+        if not ok: bad.append((v, o))
+    return bad
+
+
+@pytest.mark.needs_data
+@pytest.mark.parametrize("bench,counts", [("nb201", {}), ("nb101_sample", {"concat": 9, "add": 9}), ("nb301_sample", {"dwconv": 60, "concat": 10}),
+                                          ("tnb101_micro", {})])
+def test_whole_network_graphs_are_wired_shape_consistently(bench, counts):
+    from transnas_repro.benchmarks import load_benchmark
+    c = arch_cg(bench, load_benchmark(bench).archs[7])
+    assert _wiring_violations(c) == []
+    oc = c.op_counts()
+    assert all(oc.get(k) == v for k, v in counts.items()), oc
+    if bench == "nb201":
+        stride2 = {tuple(x) for o, x in zip(c.op_names, c.attrs.tolist()) if o == "conv" and x[8] == 2}
+        assert stride2 == {(16, 32, 32, 32, 16, 16, 3, 3, 2, 1, 0), (32, 64, 16, 16, 8, 8, 3, 3, 2, 1, 0)}
+        assert c.attrs[c.op_names.index("linear")].tolist() == [64, 10, 1, 1, 1, 1, 0, 0, 0, 0, 1]
