@@ -101,7 +101,7 @@ def _stub_scores(monkeypatch, bench_name="nb201", task="cifar10", noise=2.0):
     def fake(bench, archs, config=None, seed=0, images=None, iterations=100, batch_size=16, lr=0.1, jobs=1, cache=True, progress=False):
         calls.append(list(archs))
         s = [-b.query(a, task) + rng(0, a).normal(0, noise) for a in archs]
-        return pd.DataFrame(dict(arch=archs, score=s, diverged=False,
+        return pd.DataFrame(dict(arch=archs, score=s, diverged=False, seconds=2.0,   # each score "took" 2 s when computed
                                  train_curve=[{5: 1e3, iterations: -v} for v in s]))   # train loss: the reverse order
     monkeypatch.setattr(G, "score_many", fake)
     return calls
@@ -125,6 +125,9 @@ def test_gennas_rea_warm_start(monkeypatch):
     assert [a for a, _ in r.history[:10]] == top   # initial population = GenNAS-best of the pool
     again = search.run("gennas-rea", "nb201", "cifar10", budget=30, seed=1, pool_size=50, population_size=10)
     assert again.history == r.history
+    # the ledger: 30 evaluations, and the pool's 50 GenNAS scores at what each cost when computed (a warm cache is not free)
+    assert r.ledger["target_evaluations"] == 30 and again.ledger == r.ledger
+    assert r.ledger["low_fidelity"]["gennas"]["archs"] == 50 and r.ledger["low_fidelity"]["gennas"]["cpu_seconds"] == pytest.approx(100.0)
 
 
 def test_task_search_improves_on_a_toy_fitness():
@@ -141,6 +144,19 @@ def test_task_search_fitness_uses_scores(monkeypatch):
                         pd.DataFrame(dict(arch=archs, score=[-i*config["ratios"][0] for i in range(len(archs))])))
     fit = G.task_search_fitness("nb201", ["a", "b", "c"], [1, 2, 3])
     assert fit(G.load_config("nb201")) == pytest.approx(1.0)
+    # signed rho, by choice (the notebook says why): a config that ranks backwards scores -1, not the spec's |rho| = 1
+    monkeypatch.setattr(G, "score_many", lambda bench, archs, config, seed, iterations, batch_size, jobs:
+                        pd.DataFrame(dict(arch=archs, score=[1.0, 2.0, 3.0])))
+    assert fit(G.load_config("nb201")) == pytest.approx(-1.0)
+
+
+def test_task_search_ages_out_the_oldest():
+    "Tournament = the whole population: each parent must be the best of the P configs alive, i.e. the last P evaluated."
+    fit = lambda c: -abs(c["noise"]["level"] - 0.5) - abs(c["ratios"][0] - 1.25)
+    _, h = G.search_task_config(fit, population_size=5, steps=40, tournament_size=5, seed=0)
+    for t in range(40):
+        alive = h.fitness.iloc[t:t + 5].to_numpy()
+        assert alive[int(h.parent.iloc[5 + t])] == alive.max()      # removing the worst instead would break this
 
 
 def test_rank_quality_directions():
@@ -206,3 +222,25 @@ def test_loss_scores_switch():
     np.testing.assert_array_equal(G.loss_scores(df), [3.0, 5.0, 1e9])
     np.testing.assert_array_equal(G.loss_scores(df, "train"), [2.0, 4.0, 1e9])    # last checkpoint; a diverged run keeps its flag
     with pytest.raises(ValueError, match="eval"): G.loss_scores(df, "val")
+
+
+def test_labelled_cells_never_reach_the_held_out_set(monkeypatch):
+    "The proxy-task search's labelled cells (NB201: the first n_label; NB101: the authors' 20) are kept out of the cells it is judged on."
+    from transnas_repro import gennas_nb101 as N
+    from transnas_repro.benchmarks import nb101_key, decode
+    seen = []
+    def fake(bench, archs, config=None, seed=0, images=None, iterations=100, batch_size=16, lr=0.1, jobs=1, cache=True, progress=False, **kw):
+        seen.append(list(archs))
+        return pd.DataFrame(dict(arch=archs, score=np.arange(len(archs), dtype=float), diverged=False, seconds=0.0,
+                                 train_curve=[{10: float(i)} for i in range(len(archs))]))
+    monkeypatch.setattr(G, "score_many", fake); monkeypatch.setattr(N, "score_many", fake)
+    tr = G.gennas_search_experiment("quick")[0]
+    G.search_trial_fn(tr)
+    lab = [s for s in seen if len(s) == tr.config["n_label"]]; held = [s for s in seen if len(s) == tr.config["n_test"]]
+    assert lab and held and all(s == lab[0] for s in lab) and not set(lab[0]) & set().union(*map(set, held))
+    seen.clear()
+    N.nb101_search_trial(N.gennas_task_search_nb101("quick")[0])
+    cells, _ = N.authors_nb101_cells(); keys = {nb101_key(*decode("nb101", a)) for a in cells}
+    others = [s for s in seen if s != cells]
+    assert others and len(seen) > len(others)
+    assert not any(nb101_key(*decode("nb101", a)) in keys for s in others for a in s)    # not even an isomorphic copy

@@ -122,3 +122,81 @@ def test_paper_table1_values_sit_on_cifar10_rows_only():
     assert t[t.task != "cifar10"].paper_table1.isna().all()
     c10 = t[t.task == "cifar10"].dropna(subset=["paper_table1"]).set_index("proxy").paper_table1.to_dict()
     assert c10 == PAPER_TABLE1_NB201
+
+
+# ---- Proxies against hand-derived values (a review found grasp, fisher, jacov, zen and a two-layer nwot were only checked for
+# ---- being finite or deterministic, so a flipped sign or a wrong network mode would have passed).
+
+def _tiny_net():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, 2, 3, padding=1, bias=False), nn.BatchNorm2d(2), nn.ReLU(),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2, 3, bias=False))
+
+
+def test_grasp_is_minus_theta_hessian_gradient_in_train_mode():
+    import copy
+    import torch.nn.functional as F
+    net, b = _tiny_net(), make_batch(8, size=8, num_classes=3, seed=0)
+    m = copy.deepcopy(net).double().train(); names = ["0.weight", "5.weight"]; shp = [m.get_parameter(n).shape for n in names]
+    w0 = torch.cat([m.get_parameter(n).detach().flatten() for n in names])
+    def loss(flat):
+        ws = dict(zip(names, [t.view(s) for t, s in zip(flat.split([s.numel() for s in shp]), shp)]))
+        return F.cross_entropy(torch.func.functional_call(m, ws, (b.inputs.double(),)), b.targets)
+    x = w0.clone().requires_grad_(); g = torch.autograd.grad(loss(x), x)[0]
+    want = float(-(w0 @ torch.autograd.functional.hessian(loss, w0) @ g))      # 0.300; eval-mode BN gives -0.721
+    assert score(net, "grasp", b) == pytest.approx(want, rel=1e-4)
+
+
+def test_fisher_by_hand():
+    "0.5 x (per-channel sum over space of activation x its gradient)^2, batch mean, summed; conv rows times fan-in 27, linear times 2."
+    import copy
+    import torch.nn.functional as F
+    net, b = _tiny_net(), make_batch(8, size=8, num_classes=3, seed=0)
+    m = copy.deepcopy(net).train(); outs = []
+    def keep(mod, i, o): o.retain_grad(); outs.append(o)
+    for layer in (m[0], m[5]): layer.register_forward_hook(keep)
+    F.cross_entropy(m(b.inputs), b.targets).backward(); a0, a1 = outs
+    want = float(0.5*((a0*a0.grad).sum((2, 3))**2).mean(0).sum()*27 + 0.5*((a1*a1.grad)**2).mean(0).sum()*2)
+    assert score(net, "fisher", b) == pytest.approx(want, rel=1e-5)
+
+
+def test_jacov_by_hand():
+    "ReLU then flatten: the Jacobian rows are the inputs' sign patterns, whose correlation matrix has eigenvalues 1/3, 4/3, 4/3."
+    x = torch.tensor([[1., -1, 1, 1], [1, 1, -1, 1], [-1, -1, -1, 1]]).view(3, 4, 1, 1)
+    jb = ProxyBatch(x, torch.zeros(3, dtype=torch.long), "test", "random", 1)
+    want = -(math.log(1/3 + 1e-5) + 1/(1/3 + 1e-5) + 2*(math.log(4/3 + 1e-5) + 1/(4/3 + 1e-5)))   # -3.9767
+    assert score(nn.Sequential(nn.ReLU(), nn.Flatten()), "jacov", jb) == pytest.approx(want, rel=1e-6)
+
+
+def test_nwot_adds_every_relu_layer_kernel():
+    x = torch.tensor([[1., -1, 1, 1], [1, 1, -1, 1], [-1, -1, -1, 1]]).view(3, 4, 1, 1)
+    b = ProxyBatch(x, torch.zeros(3, dtype=torch.long), "test", "random", 1)
+    s = (x.view(3, 4) > 0).double(); K = s @ s.T + (1 - s) @ (1 - s).T
+    # two ReLUs with the same pattern: K summed twice, log|2K| = log|K| + 3 log 2 (keeping only the last layer's K gives log|K|)
+    assert score(nn.Sequential(nn.ReLU(), nn.ReLU(), nn.Flatten()), "nwot", b) == pytest.approx(float(torch.linalg.slogdet(K)[1]) + 3*math.log(2))
+
+
+def test_zen_closed_form_with_train_mode_batchnorm():
+    import torch.nn.functional as F
+    from transnas_repro.proxies import zen
+    net = nn.Sequential(nn.Conv2d(3, 4, 1, bias=False), nn.BatchNorm2d(4))
+    zb = ProxyBatch(torch.zeros(6, 3, 4, 4), torch.zeros(6, dtype=torch.long), "test", "random", 4)
+    g = torch.Generator().manual_seed(0)
+    W = torch.randn(4, 3, 1, 1, generator=g); x = torch.randn(6, 3, 4, 4, generator=g); e = torch.randn(6, 3, 4, 4, generator=g)
+    rm, rv = torch.zeros(4), torch.ones(4)
+    f1 = F.batch_norm(F.conv2d(x, W), rm, rv, training=True); f2 = F.batch_norm(F.conv2d(x + 0.01*e, W), rm, rv, training=True)
+    want = math.log(float((f1 - f2).abs().flatten(1).sum(1).mean())) + math.log(math.sqrt(float(rv.mean())))
+    assert zen(net, zb) == pytest.approx(want, rel=1e-6)
+
+
+@pytest.mark.needs_data
+def test_committed_scores_are_what_the_code_computes_and_agree_with_naslib():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    df = pd.read_csv(root/"figures/proxies/scores_nb201_cifar10.csv").set_index("arch"); a = df.index[2]
+    old = torch.get_num_threads(); torch.set_num_threads(1)
+    try: got = score_many("nb201", [a], DEFAULT_PROXIES, seed=0, task="cifar10", progress=False).set_index("arch").loc[a]
+    finally: torch.set_num_threads(old)
+    for p in DEFAULT_PROXIES: assert got[p] == pytest.approx(df.loc[a, p], rel=1e-3), p
+    cc = pd.read_csv(root/"figures/proxies/crosscheck.csv").query("bench == 'nb201'").set_index("proxy")
+    assert (cc.loc[["snip", "grad_norm", "fisher", "jacov", "nwot", "zen", "l2_norm", "synflow"], "rho_ours_naslib"] >= 0.94).all()
