@@ -63,3 +63,19 @@ def test_no_download_flag(isolated):
 def test_verify_all_local():
     rep = data.verify_all(download=False)
     assert rep.ok.all(), rep[~rep.ok]
+
+
+def test_a_data_folder_that_does_not_exist_is_named(tmp_path, monkeypatch):
+    "TRANSNAS_REPRO_DATA pointing nowhere: one error naming it, not a fall-through to a download that fails elsewhere."
+    from transnas_repro.data import DataError, data_path
+    monkeypatch.setenv("TRANSNAS_REPRO_DATA", str(tmp_path/"nosuchdir"))
+    with pytest.raises(DataError, match=r"TRANSNAS_REPRO_DATA=.*nosuchdir is not a folder.*Fix:"):
+        data_path("tnb101/transbench101_class_object.csv")
+
+
+def test_a_cache_path_that_is_a_file_is_named(tmp_path, monkeypatch):
+    from transnas_repro.core import cache_dir
+    (tmp_path/"afile").write_text("x")
+    monkeypatch.setenv("TRANSNAS_REPRO_CACHE", str(tmp_path/"afile"))
+    with pytest.raises(ValueError, match=r"afile is a file, not a folder.*Fix: point TRANSNAS_REPRO_CACHE"):
+        cache_dir("registry")

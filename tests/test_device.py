@@ -128,3 +128,19 @@ def test_device_cuda_without_gpu_is_one_line(args):
 def test_device_bad_value_is_one_line():
     r = cli("search", "--device", "tpu")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Valid choices: auto, cpu, cuda" in r.stderr
+
+
+def cli_env(env: dict, *args):
+    code = "import sys; from transnas_repro.cli import main; sys.argv[0] = 'transnas-repro'; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300, env={**os.environ, **env})
+
+
+@pytest.mark.skipif(cuda_available(), reason="a GPU is visible: cuda is valid here")
+@pytest.mark.parametrize("args", [["search", "--method", "random", "--budget", "5"], ["reproduce", "baselines-tnb"]])
+def test_device_from_the_env_is_honoured_not_a_silent_cpu_run(args):
+    "No --device: TRANSNAS_REPRO_DEVICE decides (cuda without a GPU fails in one line naming the variable; gpu is refused)."
+    r = cli_env({DEVICE_ENV: "cuda"}, *args)
+    assert r.returncode == 2 and r.stdout == "" and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert f"{DEVICE_ENV}=cuda" in r.stderr and "not available here" in r.stderr
+    r = cli_env({DEVICE_ENV: "gpu"}, *args)
+    assert r.returncode == 2 and f"{DEVICE_ENV}=gpu" in r.stderr and "Valid choices: auto, cpu, cuda" in r.stderr

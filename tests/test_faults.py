@@ -264,3 +264,18 @@ def test_repeated_trial_errors_are_reported_once_with_a_count(tmp_path, monkeypa
     msg = str(e.value)
     assert msg.count("x.csv is missing") == 1 and "6 x FileNotFoundError" in msg and "(1 distinct error)" in msg, msg
     assert len(list((tmp_path/"out"/"errors").glob("*.json"))) == 6          # every trial's traceback is still kept
+
+
+def test_repair_keeps_the_sound_lines_of_a_torn_record_store(tmp_path):
+    "One altered line in a store of scores: repair drops that line and keeps the rest (hours of scores are not thrown away)."
+    path = tmp_path/"gennas"/"s.jsonl"; path.parent.mkdir()
+    RecordStore(path, kind="demo", params=dict(a=1)).append([dict(arch=f"a{i}", score=float(i)) for i in range(3)])
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b"1.0", b"7.0")                                  # a record whose checksum no longer matches
+    path.write_bytes(b"\n".join(lines))
+    rep = verify_caches(root=tmp_path)
+    assert rep.problem.tolist() == ["1 torn or altered line(s)"]
+    rep = verify_caches(repair=True, root=tmp_path)
+    assert rep.action.tolist() == ["dropped the 1 torn or altered line(s), kept 2 sound records"]
+    assert verify_caches(root=tmp_path).ok.all()
+    assert sorted(RecordStore(path, kind="demo", params=dict(a=1)).read()) == ["a0", "a2"]

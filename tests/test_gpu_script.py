@@ -10,6 +10,7 @@ pytestmark = pytest.mark.needs_data
 
 def run(tmp_path, *args, timeout=300):
     env = dict(os.environ, TRANSNAS_REPRO_PROGRESS="0")
+    (tmp_path/"no-wheels").mkdir(exist_ok=True)                      # an empty wheel folder: nothing to install
     return subprocess.run(["bash", str(SCRIPT), "--python", sys.executable, "--out", str(tmp_path/"out"),
                            "--wheels", str(tmp_path/"no-wheels"), *args], capture_output=True, text=True, timeout=timeout, env=env)
 
@@ -29,6 +30,14 @@ def test_dry_run(tmp_path):
 def test_bad_option(tmp_path):
     r = run(tmp_path, "--frobnicate")
     assert r.returncode == 2 and "unknown option --frobnicate" in r.stderr
+
+
+@pytest.mark.parametrize("args,msg", [(["--data", "/no/such/folder"], "--data /no/such/folder is not a folder"),
+                                      (["--wheels", "/no/such/wheels"], "--wheels /no/such/wheels is not a folder"),
+                                      (["--jobs", "x"], "--jobs x is not a positive integer"), (["--device", "gpu"], "--device gpu: valid choices")])
+def test_explicit_values_are_used_or_refused(tmp_path, args, msg):
+    r = run(tmp_path, *args, "--dry-run")
+    assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
 def test_no_time_left_starts_nothing_and_says_so(tmp_path):

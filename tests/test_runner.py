@@ -34,3 +34,13 @@ def test_a_part_replaces_the_older_rows_of_its_trial(tmp_path):
 def test_trial_id_hashes_config_values():
     a = Trial("demo", "rea", "tnb101_micro", "class_object", 0, 20, {"population_size": 20})
     assert a.trial_id != Trial("demo", "rea", "tnb101_micro", "class_object", 0, 20, {"population_size": 30}).trial_id
+
+
+def test_a_damaged_rows_file_is_refused_with_the_fix(tmp_path):
+    t = Trial("demo", "rea", "tnb101_micro", "class_object", seed=0, budget=20)
+    store = RowStore(tmp_path/"s")
+    store.write_rows("quick", t, [dict(query=1, value=0.5)]); store.merge()
+    data = store.merged.read_bytes(); store.merged.write_bytes(data[:len(data)//2])     # a copy cut short
+    for call in (lambda: store.load(), lambda: store.done("quick")):
+        with pytest.raises(ValueError, match=r"rows\.parquet cannot be read .*Fix: restore it"): call()
+    assert store.merged.exists()                                                         # results are never deleted for you

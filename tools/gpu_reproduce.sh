@@ -34,6 +34,11 @@ while [ $# -gt 0 ]; do
 done
 case "$LIMIT" in ''|*[!0-9]*) echo "Error: --limit $LIMIT is not a number of seconds" >&2; exit 2;; esac
 DEADLINE=$((START + LIMIT))
+# a path or value given explicitly is used or refused, never silently replaced by a default
+[ -z "$DATA" ] || [ -d "$DATA" ] || { echo "Error: --data $DATA is not a folder. Fix: pass a folder laid out like shared/data" >&2; exit 2; }
+[ -z "$WHEELS" ] || [ -d "$WHEELS" ] || { echo "Error: --wheels $WHEELS is not a folder. Fix: pass the folder of .whl files, or drop --wheels" >&2; exit 2; }
+case "$JOBS" in ''|[1-9]|[1-9][0-9]|[1-9][0-9][0-9]) ;; *) echo "Error: --jobs $JOBS is not a positive integer. Fix: e.g. --jobs 8" >&2; exit 2;; esac
+case "$DEVICE" in auto|cpu|cuda) ;; *) echo "Error: --device $DEVICE: valid choices auto, cpu, cuda. Fix: --device cuda" >&2; exit 2;; esac
 first_dir() { for d in "$@"; do [ -n "$d" ] && [ -d "$d" ] && { (cd "$d" && pwd); return; }; done; }
 DATA="$(first_dir "$DATA" "${TRANSNAS_REPRO_DATA:-}" "$ROOT/shared/data" "$ROOT/../data" "$ROOT/../shared/data")"
 WHEELS="$(first_dir "$WHEELS" "$ROOT/shared/wheels" "$ROOT/../wheels" "$ROOT/../shared/wheels")"

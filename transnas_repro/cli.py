@@ -90,13 +90,15 @@ PLUGIN_HELP = f"plug-in module to import first (registers searchers, experiments
 DEVICE_HELP = ("torch device: auto (cuda when a GPU is visible, else cpu), cpu or cuda (an error, not a CPU fall-back, without a GPU); "
                "also env TRANSNAS_REPRO_DEVICE; every row records the device it ran on")
 
-def _device(device: str, available: bool = True) -> str:
-    "The --device value checked (and, with `available`, cuda's GPU): one line with the valid choices and the fix; torch is imported for cuda only."
-    from transnas_repro.core import get_device
+def _device(device: str | None, available: bool = True) -> str:
+    "--device, else env TRANSNAS_REPRO_DEVICE, else auto, checked (with `available`, cuda's GPU too): one line naming where it came from."
+    from transnas_repro.core import get_device, DEVICE_ENV
+    given = f"--device {device}" if device else f"{DEVICE_ENV}={os.environ.get(DEVICE_ENV)}" if os.environ.get(DEVICE_ENV) else "--device auto"
+    device = device or os.environ.get(DEVICE_ENV) or "auto"
     try:
         check_device(device)
         if device == "cuda" and available: get_device("cuda")
-    except ValueError as e: _fail(f"--device {device}: {e}")
+    except ValueError as e: _fail(f"{given}: {e}")
     return device
 
 def _plugins(modules: list[str] | None):
@@ -123,7 +125,7 @@ def data_verify(data_dir: Optional[str] = typer.Option(None, help="folder laid o
                 quiet: bool = typer.Option(False, "--quiet", "-q", help="print only failures and the totals"),
                 caches: bool = typer.Option(True, "--caches/--no-caches", help="also check every derived cache under TRANSNAS_REPRO_CACHE"),
                 repair: bool = typer.Option(False, "--repair", help="delete the caches that fail (benchmark tables are rebuilt now, "
-                                            "the others when next needed)")):
+                                            "the others when next needed); a store of scores keeps its sound lines")):
     "Resolve and sha256-check every registered data file, then every derived cache; exit 1 on any failure left."
     from transnas_repro.data import verify_all, verify_caches
     from transnas_repro.core import cache_dir
@@ -197,7 +199,7 @@ def search_cmd(bench: str = typer.Option("tnb101_micro", help="benchmark name"),
                split: str = typer.Option("valid", help="split the search sees"),
                config: str = typer.Option("{}", help="searcher options as JSON, e.g. '{\"population_size\": 20}'; see --help-config"),
                help_config: bool = typer.Option(False, "--help-config", help="print the options of --method with their defaults and exit"),
-               device: str = typer.Option("auto", help=DEVICE_HELP),
+               device: Optional[str] = typer.Option(None, help=DEVICE_HELP + " (default: the env, else auto)"),
                plugin: Optional[List[str]] = typer.Option(None, "--plugin", help=PLUGIN_HELP)):
     "Run one search and print a JSON summary (found arch, value in paper units, rank percentile, queries, wall time, device)."
     device = _device(device)
@@ -240,7 +242,7 @@ def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or '
                                                "(of a long run that was stopped or is still running)"),
                   options: str = typer.Option("{}", help="the experiment's options as JSON (needs --out), e.g. transfer-table: "
                                               "'{\"extra_methods\": [\"mine\"], \"spaces\": [\"tnb101_micro\"], \"seeds\": 1, \"budget\": 20}'"),
-                  device: str = typer.Option("auto", help=DEVICE_HELP + "; with --jobs N, N worker processes share the GPU"),
+                  device: Optional[str] = typer.Option(None, help=DEVICE_HELP + " (default: the env, else auto); with --jobs N, N worker processes share the GPU"),
                   gpus_per_trial: Optional[float] = typer.Option(None, help="--backend ray with cuda: the GPU share each trial asks Ray for "
                                                                  "(default 0.125: eight small-network trials per GPU)"),
                   data: Optional[List[str]] = typer.Option(None, "--data", help="NAME=FOLDER: a dataset on your disk for the experiments that "

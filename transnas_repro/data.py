@@ -136,7 +136,11 @@ def data_path(name: str,                      # a file of `FILES`, e.g. 'tnb101/
     "Local, verified path of data file `name`: explicit dir, env TRANSNAS_REPRO_DATA, pooch cache, then download."
     check_choice(name, FILES, "data file", fix="use a name listed in transnas_repro.data.FILES")
     f = FILES[name]; _READ.add(name)
-    for root in (data_dir, os.environ.get("TRANSNAS_REPRO_DATA")):
+    env = os.environ.get("TRANSNAS_REPRO_DATA")
+    if env and not Path(env).is_dir():
+        raise DataError(f"TRANSNAS_REPRO_DATA={env} is not a folder. Fix: point it at a folder laid out like shared/data "
+                        f"(it holds {name}), or unset it to use the cache and downloads.")
+    for root in (data_dir, env):
         if root is None or root == "": continue
         p = Path(root)/name
         if p.exists(): return verify(name, p)
@@ -156,8 +160,9 @@ def data_path(name: str,                      # a file of `FILES`, e.g. 'tnb101/
     try:
         got = pooch.retrieve(url, known_hash=None, fname=Path(name).name, path=cached.parent, progressbar=False)
     except Exception as e:
-        raise DataError(f"Could not download data file {name!r} from {url} ({type(e).__name__}: {e}). Fix: connect to "
-                        f"the internet, or set TRANSNAS_REPRO_DATA to a folder laid out like shared/data that holds {name}.") from None
+        where = f"TRANSNAS_REPRO_DATA={env} has no {name}" if env else "TRANSNAS_REPRO_DATA is not set"
+        raise DataError(f"Could not download data file {name!r} from {url} ({type(e).__name__}; {where}). Fix: connect to "
+                        f"the internet, or put {name} in a folder laid out like shared/data and point TRANSNAS_REPRO_DATA at it.") from None
     try: return verify(name, got)
     except ChecksumError:
         Path(got).unlink(missing_ok=True)   # never keep a bad download in the cache
@@ -379,9 +384,13 @@ def _store_problem(path: Path) -> str | None:
     try: head = json.loads(path.open("rb").readline())["header"]
     except (OSError, ValueError, KeyError, TypeError): return "no record of what it was built from (an older format, or torn)"
     if stale := _stale_inputs(head.get("inputs", {})): return f"built from another version of {', '.join(stale)}"
+    return _store_from_header(path, head).problems()
+
+def _store_from_header(path: Path, head: dict) -> "RecordStore":
+    "The RecordStore a cache file's own header describes (to check or mend it without knowing who wrote it)."
     s = RecordStore.__new__(RecordStore)
     s.path, s.key, s.kind, s.header = path, (head.get("key") or "arch"), head.get("kind"), {k: head.get(k) for k in ("kind", "params", "inputs")}
-    return s.problems()
+    return s
 
 def verify_caches(repair: bool = False,  # delete what fails (and rebuild benchmark tables now)
                   root: Path | str | None = None,  # default: cache_dir()
@@ -405,6 +414,11 @@ def verify_caches(repair: bool = False,  # delete what fails (and rebuild benchm
     if repair:
         for i, r in report[~report.ok].iterrows():
             p = root/r.cache; rec = cache_record(p)
+            if r.kind == "records" and r.problem.endswith("torn or altered line(s)"):   # a sound header: keep every sound line
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    kept = _store_from_header(p, json.loads(p.open("rb").readline())["header"]).read()
+                report.loc[i, "action"] = f"dropped the {r.problem}, kept {len(kept)} sound records"; continue
             for q in (p, meta_path(p), p.with_suffix(".json") if r.kind == "proxy space scores" else None):
                 if q is not None: q.unlink(missing_ok=True)
             report.loc[i, "action"] = "deleted; rebuilt when next needed"

@@ -135,6 +135,25 @@ def transfer_config(method: str, profile: str) -> dict:
     return {}
 
 # %% ../nbs/72_overview.ipynb #5cc6145b
+def _check_transfer_options(**opts) -> None:
+    "Options of the transfer table checked before any trial runs: one ValueError naming the option, its value and the fix."
+    example = "e.g. '{\"methods\": [\"rea\"], \"seeds\": 2, \"budget\": 20, \"configs\": {\"rea\": {\"population_size\": 10}}}'"
+    for k in ("methods", "spaces", "tasks", "extra_methods"):
+        v = opts[k]
+        if v is not None and not (isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v)):
+            raise ValueError(f"transfer-table option {k}={v!r}: need a list of names. Fix: {example}")
+    for k in ("seeds", "budget"):
+        v = opts[k]
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise ValueError(f"transfer-table option {k}={v!r}: need an integer >= 1. Fix: {example}")
+    configs = opts["configs"]
+    if configs is None: return
+    if not isinstance(configs, dict) or not all(isinstance(c, dict) for c in configs.values()):
+        raise ValueError(f"transfer-table option configs={configs!r}: need {{method: {{option: value}}}}. Fix: {example}")
+    for m, cfg in configs.items():
+        check_choice(m, search.SEARCHERS.names(), "transfer-table configs method", fix="a registered searcher (search.register_searcher, or a plug-in)")
+        search.check_config(m, search.SEARCHERS.get(m), cfg)
+
 def transfer_trials(profile: str,                      # 'quick' (2 seeds) or 'paper' (10 seeds)
                     methods: list[str] | None = None,  # default TRANSFER_METHODS; any registered searcher (yours too)
                     spaces: list[str] | None = None,   # default both TNB spaces; any loadable benchmark (register_benchmark)
@@ -145,6 +164,7 @@ def transfer_trials(profile: str,                      # 'quick' (2 seeds) or 'p
                     configs: dict | None = None,       # method -> searcher config (default transfer_config)
                    ) -> list[Trial]:
     "Every method x space x task x seed at `budget` (KTNAS: one trial per task group and seed)."
+    _check_transfer_options(methods=methods, spaces=spaces, tasks=tasks, extra_methods=extra_methods, seeds=seeds, budget=budget, configs=configs)
     seeds = range(seeds if seeds is not None else 2 if check_profile(profile) == "quick" else 10)
     methods = list(dict.fromkeys([*(methods or TRANSFER_METHODS), *(extra_methods or [])]))
     for m in methods: check_choice(m, search.SEARCHERS.names(), "transfer-table method", fix="a registered searcher (search.register_searcher, or a plug-in)")

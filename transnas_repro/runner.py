@@ -110,9 +110,16 @@ class RowStore:
                 p.unlink(missing_ok=True)
         return parts
 
+    def _read_merged(self, columns=None) -> pd.DataFrame:
+        "rows.parquet, or one error naming it and the fix when it cannot be read (it holds results: never deleted here)."
+        try: return pd.read_parquet(self.merged, columns=columns)
+        except Exception as e:
+            raise ValueError(f"The stored rows {self.merged} cannot be read ({type(e).__name__}: damaged or cut short). Fix: restore it "
+                             f"(a committed folder: git checkout -- {self.merged}), or move it away to run its trials again.") from None
+
     def _merged_keys(self) -> set[str]:
         if not self.merged.exists(): return set()
-        df = pd.read_parquet(self.merged, columns=["profile", "trial_id"]).drop_duplicates()
+        df = self._read_merged(["profile", "trial_id"]).drop_duplicates()
         return {self.key(p, t) for p, t in zip(df.profile, df.trial_id)}
 
     def done(self, profile: str) -> set[str]:
@@ -148,7 +155,7 @@ class RowStore:
         parts = self._parts()
         frames = [pd.read_parquet(p) for p in parts.values()]
         if self.merged.exists():
-            old = pd.read_parquet(self.merged)
+            old = self._read_merged()
             keep = ~(old.profile + "--" + old.trial_id).isin(set(parts))
             frames.insert(0, old[keep])
         frames = [f for f in frames if len(f)]

@@ -385,8 +385,8 @@ def run(method: str,               # a registered searcher
     "Run searcher `method` on `task` of `bench` within `budget` queries and score the result."
     fn = SEARCHERS.get(method)     # imports the module that declares it, only when it is used
     check_config(method, fn, config)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed={seed!r}: a search needs an integer seed (the same seed gives the same search). Fix: seed=0, 1, ...")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed={seed!r}: a search needs a non-negative integer seed (the same seed gives the same search). Fix: seed=0, 1, ...")
     b = load_benchmark(bench) if isinstance(bench, str) else bench
     oracle = Oracle(b, task, budget, split)
     t0 = time.perf_counter()
