@@ -131,8 +131,8 @@ def cache_dir(*parts: str  # sub-folders to create under the cache root
         raise PermissionError(f"Cannot create the cache folder {p} ({e.strerror}). Fix: make it writable, or set "
                               "TRANSNAS_REPRO_CACHE to a writable folder.") from None
     except (NotADirectoryError, FileExistsError):
-        bad = next((q for q in [root, *p.relative_to(root).parents] if (root/q if q != root else root).is_file()), root)
-        raise ValueError(f"The cache folder {p} cannot be made: {root/bad if bad != root else root} is a file, not a folder "
+        bad = next((q for q in [p, *p.parents] if q.exists() and not q.is_dir()), root)
+        raise ValueError(f"The cache folder {p} cannot be made: {bad} is a file, not a folder "
                          f"(TRANSNAS_REPRO_CACHE={os.environ.get('TRANSNAS_REPRO_CACHE', '')!r}). Fix: point TRANSNAS_REPRO_CACHE "
                          "at a writable folder, or unset it.") from None
     return p

@@ -414,10 +414,10 @@ def verify_caches(repair: bool = False,  # delete what fails (and rebuild benchm
     if repair:
         for i, r in report[~report.ok].iterrows():
             p = root/r.cache; rec = cache_record(p)
-            if r.kind == "records" and r.problem.endswith("torn or altered line(s)"):   # a sound header: keep every sound line
+            if r.kind == "records" and not r.problem.startswith(("no record", "built ")):   # a sound header: keep every sound line
+                store = _store_from_header(p, json.loads(p.open("rb").readline())["header"])
                 with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    kept = _store_from_header(p, json.loads(p.open("rb").readline())["header"]).read()
+                    warnings.simplefilter("ignore"); kept = store.read()      # drops the torn lines and rewrites the rest
                 report.loc[i, "action"] = f"dropped the {r.problem}, kept {len(kept)} sound records"; continue
             for q in (p, meta_path(p), p.with_suffix(".json") if r.kind == "proxy space scores" else None):
                 if q is not None: q.unlink(missing_ok=True)
