@@ -28,14 +28,15 @@ from .stats import compare_methods, tuning_seeds
 # %% auto #0
 __all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'SENSITIVITY_VARIANTS', 'TABLE_VIII', 'TUNING_DARTS_QUICK', 'TUNING_DARTS_QUICK_V2',
            'QUICK_V2', 'QUICK', 'QUICK_TASKS', 'QUICK_SEARCH', 'QUICK_FINAL', 'QUICK_RANDOM', 'QUICK_TASKS_NAMES',
-           'PAPER_TASKS', 'PAPER_RESULTS', 'QUICK_NODE2VEC', 'QUICK_SENSITIVITY_VARIANTS', 'SuperCell', 'Supernet',
-           'DartsSearchConfig', 'warmup_epoch', 'train_supernet_epoch', 'fitness', 'recalibrate_bn', 'restore_bn',
-           'ktnas_darts_search', 'FinalTrainConfig', 'cutout', 'augment', 'accuracy', 'train_final', 'check_data',
-           'darts_trial', 'transfer_counts', 'transfer_trace', 'darts_summary', 'pair_table', 'pairs_figure',
-           'darts_pairs', 'darts_comparisons', 'ktnas_darts_cifar', 'ktnas_darts_mnist', 'ktnas_darts_medmnist',
-           'tuning_ktnas_darts_quick', 'tuning_ktnas_darts_quick_v2', 'supernet_ranking', 'ranking_summary',
-           'rankcheck_trial', 'tuning_ktnas_darts_supernet', 'retrain_outliers', 'ktnas_darts_ablation',
-           'ktnas_darts_sensitivity', 'effective_settings']
+           'PAPER_TASKS', 'PAPER_RESULTS', 'TUNING_DARTS_FINAL', 'QUICK_NODE2VEC', 'QUICK_SENSITIVITY_VARIANTS',
+           'SuperCell', 'Supernet', 'DartsSearchConfig', 'warmup_epoch', 'train_supernet_epoch', 'fitness',
+           'recalibrate_bn', 'restore_bn', 'ktnas_darts_search', 'FinalTrainConfig', 'cutout', 'augment', 'accuracy',
+           'train_final', 'check_data', 'darts_trial', 'transfer_counts', 'transfer_trace', 'darts_summary',
+           'pair_table', 'pairs_figure', 'darts_pairs', 'darts_comparisons', 'ktnas_darts_cifar', 'ktnas_darts_mnist',
+           'ktnas_darts_medmnist', 'tuning_ktnas_darts_quick', 'tuning_ktnas_darts_quick_v2', 'supernet_ranking',
+           'ranking_summary', 'rankcheck_trial', 'tuning_ktnas_darts_supernet', 'final_noise_summary',
+           'tuning_ktnas_darts_final', 'retrain_outliers', 'ktnas_darts_ablation', 'ktnas_darts_sensitivity',
+           'effective_settings']
 
 # %% ../nbs/63_ktnas_darts.ipynb #432a8a51
 class SuperCell(nn.Module):
@@ -714,6 +715,41 @@ def tuning_ktnas_darts_supernet(profile: str) -> list[Trial]:
     return [Trial("tuning-ktnas-darts-supernet", "rankcheck", "darts", t, s, 0, dict(schedules=[[0, 10], [20, 10], [40, 10], [0, 20]]),
                   "ktnas-darts-rankcheck")
             for s in tuning_seeds(2) for t in QUICK_TASKS_NAMES]
+
+# %% ../nbs/63_ktnas_darts.ipynb #2514cff3
+# Candidates: the quick design with the final training's drop-path at 0.3 (QUICK: FinalTrainConfig's default), 0.15 and 0.
+# Rule, fixed before this run: the candidate with the highest mean signal-to-noise (std over genotypes of the mean trained
+# accuracy / pooled std over training seeds, mean over the 4 units: seeds 1000-1001 x 2 tasks) replaces QUICK's final training
+# if that mean is at least 1.25 x drop_path=0.3's in the same run and its CPU-seconds per training at most 1.1 x; otherwise QUICK
+# stays and the quick profile's finding is that no final training of this cost separates genotypes more clearly.
+TUNING_DARTS_FINAL = {f"drop_path={dp}": dict(QUICK, final=dict(QUICK["final"], drop_path=dp)) for dp in (0.3, 0.15, 0.0)}
+
+def final_noise_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
+    """Per candidate (method): over its (seed, task) units, the std over genotypes of the mean trained accuracy (signal), the
+    pooled std over training seeds (noise), their ratio, the retraining Spearman and CPU-seconds per training; mean / std / n."""
+    per = []
+    for (m, s, t), u in rows[rows.measure == "trained"].groupby(["method", "seed", "task"], sort=False):
+        tr = u.pivot_table(index="genotype_index", columns="train_seed", values="value")
+        if tr.shape[1] < 2 or len(tr) < 2:
+            raise ValueError(f"method={m!r} seed={s} task={t!r}: {len(tr)} genotypes x {tr.shape[1]} training seeds; the noise needs >= 2 of each. "
+                             "Fix: n_genotypes >= 2 and train_seeds >= 2 in the trial config.")
+        signal, noise = float(tr.mean(axis=1).std(ddof=1)), float(np.sqrt(tr.var(axis=1, ddof=1).mean()))
+        vals = {"std over genotypes": signal, "std over training seeds": noise, "signal / noise": signal / noise if noise > 0 else np.inf,
+                "retrain spearman": spearman_rho(tr.iloc[:, 0], tr.iloc[:, 1]), "cpu seconds a training": float(u.cpu_seconds.iloc[0]) / tr.size}
+        per += [dict(method=m, metric=k, value=v) for k, v in vals.items()]
+    return pd.DataFrame([dict(method=m, benchmark="darts", task="all (seed x task)", metric=k, mean=g.value.mean(),
+                              std=g.value.std(ddof=1) if len(g) > 1 else np.nan, n=len(g), profile=profile, paper_value=None)
+                         for (m, k), g in pd.DataFrame(per).groupby(["method", "metric"], sort=False)])
+
+@register_experiment("tuning-ktnas-darts-final", paper="KTNAS", table="tuning check (seeds 1000-1001): which quick final training separates genotypes?",
+                     cost_quick="about 40 CPU-minutes on 1 thread (3 candidates x 4 units x 6 genotypes x 2 trainings of about 16 CPU-seconds)", cost_paper="the same trials as quick (CPU)",
+                     description="signal-to-noise of the quick final training (spread between genotypes / between training seeds) at drop-path 0.3, 0.15, 0",
+                     summarize=final_noise_summary)
+def tuning_ktnas_darts_final(profile: str) -> list[Trial]:
+    "One trial per (candidate, tuning seed 1000-1001, quick task): 6 random genotypes trained with 2 seeds, no supernet."
+    return [Trial("tuning-ktnas-darts-final", m, "darts", t, s, 0, dict(quick=copy.deepcopy(q), schedules=[], bn_recal=[0], n_genotypes=6, train_seeds=2),
+                  "ktnas-darts-rankcheck")
+            for m, q in TUNING_DARTS_FINAL.items() for s in tuning_seeds(2) for t in QUICK_TASKS_NAMES]
 
 # %% ../nbs/63_ktnas_darts.ipynb #81d75c05
 def retrain_outliers(rows: pd.DataFrame, below: float = 70.0, other_seed: int = 100, quick: dict | None = None) -> pd.DataFrame:
