@@ -93,3 +93,35 @@ def test_until_ends_the_budget_at_the_query_that_met_it():
 def test_the_seed_changes_the_search(method):
     a, b = (run(method, "tnb101_micro", "class_object", budget=50, seed=s).history for s in (0, 1))
     assert a != b
+
+
+def _edit_distance(a, b):
+    "Levenshtein distance of two sequences (substitution, insertion, deletion; cost 1 each), written out independently."
+    d = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, d[0] = d[0], i
+        for j, y in enumerate(b, 1): prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (x != y))
+    return d[-1]
+
+
+def test_macro_neighbours_are_every_benchmark_arch_one_module_edit_away():
+    "TNB macro: a neighbour is a stored arch at edit distance 1 over its module digits (one changed, removed or inserted), no other."
+    macro = load_benchmark("tnb101_macro")
+    mods = {a: B.decode("tnb101_macro", a) for a in macro.archs}
+    for a in ["64-4111-basic", "64-41414-basic", "64-412341-basic", macro.archs[0], macro.archs[-1]]:
+        want = sorted(b for b in macro.archs if b != a and _edit_distance(mods[a], mods[b]) == 1)
+        got = neighbours(macro, a)
+        assert sorted(got) == want, a
+        assert len(got) == len(set(got)) and a not in got
+    assert {len(mods[b]) for b in neighbours(macro, "64-4111-basic")} == {4, 5}   # 4 modules: none can be removed
+    assert 6 not in {len(mods[b]) for b in neighbours(macro, "64-4111-basic")}
+
+
+def test_cell_neighbours_change_exactly_one_edge(micro):
+    "NB201 / TNB micro: the 4 x 6 = 24 (NB201: 5 ops, 4 others per edge) or 3 x 6 = 18 (micro) one-edge changes, every one stored."
+    nb201 = load_benchmark("nb201")
+    for bench, n in ((nb201, 24), (micro, 18)):
+        for a in bench.archs[:3]:
+            got, ops = neighbours(bench, a), B.decode(bench.name, a)
+            assert len(got) == len(set(got)) == n
+            assert all(sum(x != y for x, y in zip(ops, B.decode(bench.name, b))) == 1 for b in got)
