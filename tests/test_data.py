@@ -79,3 +79,26 @@ def test_a_cache_path_that_is_a_file_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv("TRANSNAS_REPRO_CACHE", str(tmp_path/"afile"))
     with pytest.raises(ValueError, match=r"afile is a file, not a folder.*Fix: point TRANSNAS_REPRO_CACHE"):
         cache_dir("registry")
+
+
+_HOLD = """
+import sys, time
+from transnas_repro.data import cache_lock
+with cache_lock(sys.argv[1]): print("held", flush=True); time.sleep(float(sys.argv[2]))
+"""
+
+def test_cache_lock_excludes_another_process_and_times_out_with_the_fix(tmp_path):
+    "A second builder waits for the first: past its timeout a CacheError names the path and the lock file; once released, it gets the lock."
+    import subprocess, sys, time
+    target = tmp_path / "cache.parquet"
+    p = subprocess.Popen([sys.executable, "-c", _HOLD, str(target), "3"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == "held"
+        t0 = time.perf_counter()
+        with pytest.raises(data.CacheError, match=r"Waited 0.3 s for another process building .*cache\.parquet.*delete .*cache\.parquet\.lock"):
+            with data.cache_lock(target, timeout=0.3): pass
+        assert time.perf_counter() - t0 >= 0.25                       # it waited, not failed at once
+        with data.cache_lock(target, timeout=30): got = time.perf_counter() - t0   # blocks until the holder exits
+        assert got >= 1.0
+    finally: p.kill(); p.wait()
+    with data.cache_lock(target, timeout=0.3): pass                   # released: taken at once

@@ -210,7 +210,7 @@ def cache_lock(path: Path | str, timeout: float = 6*3600):
         raise CacheError(f"Cannot lock {path} ({e.strerror}). Fix: make {Path(path).parent} writable, or set "
                          "TRANSNAS_REPRO_CACHE to a writable folder.") from None
     except Timeout:
-        raise CacheError(f"Waited {timeout:.0f} s for another process building {path}. Fix: wait for it, or stop it and "
+        raise CacheError(f"Waited {timeout:g} s for another process building {path}. Fix: wait for it, or stop it and "
                          f"delete {path}.lock.") from None
     try: yield
     finally: lock.release()
