@@ -160,3 +160,25 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="benchmark"): N.build_network("nb201", NB201_ARCH, flavor="official")
     with pytest.raises(ValueError, match="class_object"): N.build_network("tnb101_micro", "64-41414-3_33_333", "object")
     with pytest.raises(TypeError, match="build_network"): N.stage_outputs(torch.nn.Linear(2, 2), torch.randn(1, 2))
+
+
+def test_jigsaw_keeps_samples_apart_and_tiles_in_order():
+    "Each sample's output reads its own 9 tiles only (no mixing across the batch), side by side in tile order (a permutation changes it)."
+    torch.manual_seed(0)
+    net = N.build_network("tnb101_micro", "64-41414-1_23_013", "jigsaw").eval()
+    x = torch.randn(3, 9, 3, 32, 32)
+    with torch.no_grad():
+        out = net(x)
+        alone = torch.cat([net(x[i:i + 1]) for i in range(3)])
+        y = x.clone(); y[2] = torch.randn(9, 3, 32, 32)
+        changed = net(y)
+        perm = x.clone(); perm[0] = x[0, [1, 0, *range(2, 9)]]
+        swapped = net(perm)
+        feats = net.body(x[0])                                     # the 9 tiles' features by hand, concatenated on channels
+        by_hand = net.head(feats.reshape(1, 9*feats.shape[1], *feats.shape[2:]))
+    torch.testing.assert_close(out, alone, rtol=1e-4, atol=1e-5)   # a batch of 3 = three batches of 1 (eval mode)
+    torch.testing.assert_close(changed[:2], out[:2], rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(changed[2], out[2])
+    assert not torch.allclose(swapped[0], out[0], atol=1e-4)       # the head sees which tile is where
+    torch.testing.assert_close(swapped[1:], out[1:], rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(by_hand[0], out[0], rtol=1e-4, atol=1e-5)
