@@ -203,3 +203,29 @@ def test_cl_ea_ledger_states_the_pretraining_labels(monkeypatch):
     C.cl_ea(o, 0, finetune=40, per_round=5)
     assert o.n_queries == 45 and o.ledger.pretrained_on == C.pretraining_counts("nb201")
     assert ledger_columns(o.ledger.as_dict(o))["pretrained_labels"] == 1225
+
+
+def test_train_encoder_pairs_each_anchor_with_one_of_its_spectral_neighbours(monkeypatch):
+    "Per step and family: distinct anchors, each partnered with one of its k spectrally nearest CGs of the same family, labelled by family."
+    n, k, anchors = 12, 2, 4
+    fams = []
+    for c, name in enumerate(["nb201", "nb301"]):
+        f = fake_family(n, name)
+        f.spectra = np.outer(np.arange(n) + 100*c, np.ones(f.spectra.shape[1]))   # row i's spectrum: i (family offset), so its 2-NN are known
+        fams.append(f)
+    def near(i): return {0: {1, 2}, n - 1: {n - 2, n - 3}}.get(i, {i - 1, i + 1})
+    seen = []
+    real = C.spectral_supcon_loss
+    def spy(z, labels, spectra, *a):
+        seen.append((labels.clone(), spectra[:, 0].cpu().numpy().copy())); return real(z, labels, spectra, *a)
+    monkeypatch.setattr(C, "spectral_supcon_loss", spy)
+    C.train_encoder(fams, C.ContrastiveConfig(steps=5, anchors=anchors, neighbours=k), seed=3)
+    assert len(seen) == 5
+    for labels, rows in seen:
+        assert labels.tolist() == [0]*(2*anchors) + [1]*(2*anchors)
+        for c in (0, 1):
+            part = rows[2*anchors*c:2*anchors*(c + 1)] - 100*c
+            a, p = part[:anchors].astype(int), part[anchors:].astype(int)
+            assert len(set(a)) == anchors                                  # anchors without replacement
+            assert all(q in near(i) for i, q in zip(a, p)), (a, p)        # each partner a spectral neighbour of its anchor
+    assert len({tuple(r) for _, r in seen}) > 1                            # steps draw anew
