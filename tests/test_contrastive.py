@@ -229,3 +229,30 @@ def test_train_encoder_pairs_each_anchor_with_one_of_its_spectral_neighbours(mon
             assert len(set(a)) == anchors                                  # anchors without replacement
             assert all(q in near(i) for i, q in zip(a, p)), (a, p)        # each partner a spectral neighbour of its anchor
     assert len({tuple(r) for _, r in seen}) > 1                            # steps draw anew
+
+
+@pytest.mark.parametrize("scale", ["sample", "paper"])
+def test_leave_one_family_out_never_trains_on_the_target(monkeypatch, scale):
+    """CL-fine-tune's MLP and the GNN baseline learn from the other two paper families' labelled sources, never the target's;
+    the encoder sees the scale's encoder families (unlabelled CGs)."""
+    seen = {}
+    monkeypatch.setattr(C, "family_data", lambda name: fake_family(4, name))
+    monkeypatch.setattr(C, "pretrained_encoder", lambda profile, seed, fams, device=None: seen.setdefault("encoder", list(fams)))
+    monkeypatch.setattr(C, "build_transfer_predictor", lambda enc, sources, unlabelled, *a, **k: seen.update(
+        sources=[s.name for s in sources], unlabelled=[u.name for u in unlabelled]))
+    class Stop(Exception): pass
+    def gnn(sources, *a, **k): seen["gnn"] = [s.name for s in sources]; raise Stop
+    monkeypatch.setattr(CE, "family_data", lambda name: fake_family(4, name))
+    monkeypatch.setattr(CE, "train_gnn_baseline", gnn)
+    roles = C.SCALES[scale]
+    for target in C.PAPER_FAMILIES:
+        seen.clear(); C._transfer_predictor.cache_clear()
+        C._transfer_predictor(target, "quick", 0, "cpu", scale)
+        want = [roles["source"][f] for f in C.PAPER_FAMILIES if f != target]
+        assert seen["sources"] == want and roles["source"][target] not in seen["sources"]
+        assert seen["unlabelled"] == list(C.scale_families(scale, "encoder"))
+        bench = C.FAMILIES[roles["target"][target]][0] if scale == "paper" else CE.FAMILY_BENCH[target]
+        t = CE.Trial("cl-srcc", "gnn-fine-tune", bench, "cifar10", 0, 0, dict(profile="quick", scale=scale, runs=1), "cl-srcc")
+        with pytest.raises(Stop): CE.srcc_trial(t)
+        assert seen["gnn"] == want
+    C._transfer_predictor.cache_clear()
