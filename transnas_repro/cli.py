@@ -24,16 +24,18 @@ def terminal_width() -> int:
 # %% ../nbs/80_cli.ipynb #ccd6b2e7
 def fit_table(df,                        # a DataFrame (or list of dicts) to print
               width: int | None = None,  # characters per line (default: the terminal's)
-              min_col: int = 8) -> str:
-    "A plain-text table no wider than `width`: the widest columns are wrapped until it fits."
+              min_col: int = 8,
+              keep=()) -> str:               # columns never narrowed (identifiers a user copies, e.g. 'id')
+    "A plain-text table no wider than `width`: the widest columns (other than `keep`) are wrapped until it fits."
     import pandas as pd
     df = pd.DataFrame(df)
     width = width or terminal_width()
     cells = [[str(c) for c in df.columns]] + [["" if (isinstance(v, float) and v != v) else (f"{v:.4g}" if isinstance(v, float) else str(v))
                                                for v in row] for row in df.itertuples(index=False)]
     w = [max(len(r[j]) for r in cells) for j in range(len(df.columns))]
-    while sum(w) + 2*(len(w) - 1) > width and max(w) > min_col:
-        j = max(range(len(w)), key=w.__getitem__); w[j] -= 1
+    free = [j for j, c in enumerate(df.columns) if c not in keep]
+    while free and sum(w) + 2*(len(w) - 1) > width and max(w[j] for j in free) > min_col:
+        j = max(free, key=w.__getitem__); w[j] -= 1
     lines = []
     for i, row in enumerate(cells):
         parts = [textwrap.wrap(v, w[j], break_long_words=True, break_on_hyphens=False) or [""] for j, v in enumerate(row)]
@@ -258,7 +260,7 @@ def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or '
     _plugins(plugin)
     from transnas_repro import experiments
     if list_ or not experiment:
-        typer.echo(fit_table(experiments.experiments_table())); return
+        typer.echo(fit_table(experiments.experiments_table(), keep=("id",))); return
     try: opts = json.loads(options)
     except json.JSONDecodeError as e: _fail(f"--options is not valid JSON ({e}); example: '{{\"seeds\": 1}}'")
     if address and backend == "local": _fail(f"--address {address} is a Ray cluster address but --backend local was given. Fix: --backend ray, or drop --address.")
