@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 JOBS ?= 2
 PROFILE ?= quick
+# torch's wheel index: empty = pip's configured index (here the CPU wheel); elsewhere PyPI's default wheel is the CUDA build,
+# so a CPU-only machine can ask for the small one: make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
 # Benchmark data: ../shared/data when it exists (never committed), else the pooch cache / download.
 ifneq ($(wildcard ../shared/data/SHA256SUMS),)
 export TRANSNAS_REPRO_DATA ?= $(abspath ../shared/data)
@@ -16,7 +19,7 @@ export MPLBACKEND ?= Agg
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(PY) -m pip install -q -e ".[dev,embeddings,ray]"
 	touch $@
 
