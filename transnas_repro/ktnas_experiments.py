@@ -186,10 +186,10 @@ def _per_task(units: pd.DataFrame, metric: str, lower_is_better) -> list[pd.Data
 # %% ../nbs/64_ktnas_experiments.ipynb #c660f451
 def ktnas_evals_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
     "Paired comparisons of evaluations to the optimum (per dataset and total): methods vs baselines, and vs Table II's means."
-    e = evals_to_optimum_table(rows)
-    e = e[~e.censored].rename(columns={"evals": "value"})
-    tot = e.groupby(["method", "benchmark", "seed"], sort=False).value.sum().reset_index().assign(task="total")
-    units = pd.concat([e, tot], ignore_index=True)
+    e = evals_to_optimum_table(rows).rename(columns={"evals": "value"})
+    whole = ~e.groupby(["method", "benchmark", "seed"]).censored.transform("any")   # a seed with a censored task has no total (as in the summary)
+    tot = e[whole].groupby(["method", "benchmark", "seed"], sort=False).value.sum().reset_index().assign(task="total")
+    units = pd.concat([e[~e.censored], tot], ignore_index=True)
     parts = _per_task(units, "evals_to_optimum", lambda b, t: True)
     parts.append(pd.DataFrame(_paper_rows(units, KTNAS_TABLE_II + KTNAS_TABLE_IX, "evals_to_optimum", lambda b, t: True)))
     return pd.concat([p for p in parts if len(p)], ignore_index=True)
