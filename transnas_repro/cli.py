@@ -263,6 +263,7 @@ def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or '
         typer.echo(fit_table(experiments.experiments_table(), keep=("id",))); return
     try: opts = json.loads(options)
     except json.JSONDecodeError as e: _fail(f"--options is not valid JSON ({e}); example: '{{\"seeds\": 1}}'")
+    if not isinstance(opts, dict): _fail(f"--options {options} is not a JSON object of the experiment's options; example: '{{\"seeds\": 1}}'")
     if address and backend == "local": _fail(f"--address {address} is a Ray cluster address but --backend local was given. Fix: --backend ray, or drop --address.")
     backend = backend or ("ray" if address else "local")
     summary = experiments.reproduce(experiment, profile=profile, jobs=jobs, backend=backend, out=out, address=address,
