@@ -54,8 +54,8 @@ class SuperCell(nn.Module):
         for k, (i1, i2, o1, o2) in enumerate(nodes):
             h = []
             for i, o in ((i1, o1), (i2, o2)):
-                x = self.ops[k][i][o](states[i])
-                h.append(drop_path(x, drop_prob) if self.training and drop_prob > 0 and EMT_OPS[o] != "skip_connect" else x)
+                op = self.ops[k][i][o]; x = op(states[i])   # drop-path spares identities only (a strided skip is a FactorizedReduce), as EMTCell
+                h.append(drop_path(x, drop_prob) if self.training and drop_prob > 0 and not isinstance(op, nn.Identity) else x)
             states.append(h[0] + h[1])
         out = sum(F.conv2d(F.relu(states[s]), self.out_w[s - 2][:, :, None, None]) for s in loose_ends(nodes))
         return self.bn(out)
