@@ -108,3 +108,29 @@ def test_drop_path_spares_identities_only(op, spared):
         def remt(p): rcell.drop_prob = p; return rcell(s0, s1)
         assert not torch.allclose(run(0.0, remt), run(0.9, remt))
         assert not torch.allclose(run(0.0, lambda p: rsup(s0, s1, rnodes, p)), run(0.9, lambda p: rsup(s0, s1, rnodes, p)))
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step()`")   # the supernet's epoch is stubbed: no optimizer step
+def test_search_keeps_the_fittest_and_trains_a_child_per_minibatch(monkeypatch):
+    """With a known fitness (the sum of the genes), the population is the fittest survivors, elitist over generations; every
+    minibatch of a supernet epoch sets a child drawn from the children."""
+    from transnas_repro import ktnas_darts as K
+    monkeypatch.setattr(K, "fitness", lambda net, a, data, batch_size=1000, recal=None: float(D.check_genotype(a).sum()))
+    monkeypatch.setattr(K, "train_supernet_epoch", lambda *a, **k: 0.0)
+    x = torch.zeros(8, 3, 8, 8); y = torch.zeros(8, dtype=torch.long)
+    tasks = {"a": I.TaskData("a", (x, y), (x, y), (x, y), 2)}
+    cfg = K.DartsSearchConfig(population=6, generations=6, channels=4, transfer="off", batch_size=4)
+    res = K.ktnas_darts_search(tasks, cfg, seed=0, device="cpu")
+    scores = [float(D.from_string(a).sum()) for a in res["population"]["a"]]
+    h = res["history"]
+    assert scores == sorted(scores, reverse=True) and res["best_fitness"]["a"] == max(scores) == h.best_fitness.iloc[-1]
+    assert h.best_fitness.is_monotonic_increasing and h.mean_fitness.is_monotonic_increasing
+    assert h.best_fitness.iloc[-1] > h.best_fitness.iloc[0]
+    monkeypatch.undo()
+    net = K.Supernet(2, 4, 1, 0.0); seen = []
+    real = net.set_genotype
+    net.set_genotype = lambda a: seen.append(a) or real(a)
+    kids = [D.to_string(D.random_genotype(i)) for i in range(4)]
+    opt = torch.optim.SGD(net.parameters(), 0.01)
+    K.train_supernet_epoch(net, opt, (torch.randn(16, 3, 8, 8), torch.randint(0, 2, (16,))), kids, np.random.default_rng(0), 2)
+    assert len(seen) == 8 and set(seen) <= set(kids) and len(set(seen)) > 1
