@@ -67,3 +67,12 @@ def test_search_trial_honours_its_split():
     assert set(rows.split) == {"test"}
     assert list(rows.arch) == [a for a, _ in search.run("rea", "tnb101_micro", "class_object", 30, 3, "test").history]
     assert "search split `test`" in ex.describe_protocol([t], rows, "quick")
+
+
+def test_bench_info_uses_its_split():
+    from transnas_repro.benchmarks import load_benchmark
+    r = runner.invoke(app, ["bench", "info", "tnb101_micro", "--split", "test"])
+    assert r.exit_code == 0, r.output
+    b = load_benchmark("tnb101_micro")
+    assert all(f"{b.optimum(t, 'test'):.2f}" in r.output and b.best_arch(t, "test") in r.output for t in b.tasks)
+    assert f"{b.optimum('class_object', 'valid'):.2f}" not in r.output      # the valid optimum (46.32) is not shown
