@@ -134,3 +134,22 @@ def test_search_keeps_the_fittest_and_trains_a_child_per_minibatch(monkeypatch):
     opt = torch.optim.SGD(net.parameters(), 0.01)
     K.train_supernet_epoch(net, opt, (torch.randn(16, 3, 8, 8), torch.randint(0, 2, (16,))), kids, np.random.default_rng(0), 2)
     assert len(seen) == 8 and set(seen) <= set(kids) and len(set(seen)) > 1
+
+
+def test_supernet_runs_each_cell_kind_with_its_own_genes():
+    "Normal cells run the normal genes and reduction cells the reduce genes: only the chosen ops get gradients, per cell kind."
+    from transnas_repro.ktnas_darts import Supernet
+    torch.manual_seed(0)
+    net = Supernet(2, 4, 1, 0.0); a = D.random_genotype(5)
+    while D.cell_nodes(a, "normal") == D.cell_nodes(a, "reduce"): a = D.random_genotype(int(a.sum()))
+    net.set_genotype(a); net.train()
+    net(torch.randn(2, 3, 8, 8)).sum().backward()
+    for kind, cell in zip(net.kinds, net.cells):
+        chosen = {(k, i, o) for k, (i1, i2, o1, o2) in enumerate(D.cell_nodes(a, kind)) for i, o in ((i1, o1), (i2, o2))}
+        for k, node in enumerate(cell.ops):
+            for i, ins in enumerate(node):
+                for o, op in enumerate(ins):
+                    ps = list(op.parameters())
+                    if not ps: continue
+                    got = any(p.grad is not None and p.grad.abs().sum() > 0 for p in ps)
+                    assert got == ((k, i, o) in chosen), (kind, k, i, D.EMT_OPS[o])
