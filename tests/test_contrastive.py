@@ -245,9 +245,11 @@ def test_leave_one_family_out_never_trains_on_the_target(monkeypatch, scale):
     monkeypatch.setattr(CE, "family_data", lambda name: fake_family(4, name))
     monkeypatch.setattr(CE, "train_gnn_baseline", gnn)
     roles = C.SCALES[scale]
+    monkeypatch.setattr(C, "_transfer_predictor", C._transfer_predictor.__wrapped__)   # uncached: no fake predictor is left behind
     for target in C.PAPER_FAMILIES:
-        seen.clear(); C._transfer_predictor.cache_clear()
+        seen.clear()
         C._transfer_predictor(target, "quick", 0, "cpu", scale)
+        assert seen["encoder"] == list(C.scale_families(scale, "encoder"))
         want = [roles["source"][f] for f in C.PAPER_FAMILIES if f != target]
         assert seen["sources"] == want and roles["source"][target] not in seen["sources"]
         assert seen["unlabelled"] == list(C.scale_families(scale, "encoder"))
@@ -255,4 +257,3 @@ def test_leave_one_family_out_never_trains_on_the_target(monkeypatch, scale):
         t = CE.Trial("cl-srcc", "gnn-fine-tune", bench, "cifar10", 0, 0, dict(profile="quick", scale=scale, runs=1), "cl-srcc")
         with pytest.raises(Stop): CE.srcc_trial(t)
         assert seen["gnn"] == want
-    C._transfer_predictor.cache_clear()

@@ -305,14 +305,14 @@ def test_committed_baselines_outputs():
     for f in ("summary.md", "curves.png", "curves.svg"): assert (out / f).exists()
 
 
-def test_default_out_is_per_profile_and_partial_only_reads(tmp_path, monkeypatch):
+def test_default_out_is_per_profile_and_partial_only_reads(tmp_path, monkeypatch, registry):
     """No --out: a quick run writes figures/<id>/quick/, never the paper folder figures/<id>/; partial=True runs nothing, writes no
     rows and takes no write lock (it reads beside a live run)."""
     from filelock import FileLock
     monkeypatch.setattr(ex, "repo_root", lambda: tmp_path)
     @register_experiment("t-def", "-", "-", "-", "-", "-")
-    def t_def(profile): return [Trial("t-def", "random", "tnb101_micro", "class_object", s, 5) for s in (0, 1)]
-    reproduce("t-def", progress=False, device="cpu")
+    def t_def(profile): return [Trial("t-def", "random", "tnb101_micro", "class_object", s, 5, fn="test_experiments:counting_trial") for s in (0, 1)]
+    n0 = len(CALLS); reproduce("t-def", progress=False, device="cpu"); assert len(CALLS) == n0 + 2
     assert (tmp_path/"figures/t-def/quick/summary.csv").exists() and not (tmp_path/"figures/t-def/summary.csv").exists()
     part = tmp_path/"part"; trials = t_def("quick")
     run_trials(trials[:1], part, "quick", progress=False); m = (part/"rows.parquet").stat().st_mtime_ns

@@ -114,7 +114,6 @@ def test_macro_neighbours_are_every_benchmark_arch_one_module_edit_away():
         assert sorted(got) == want, a
         assert len(got) == len(set(got)) and a not in got
     assert {len(mods[b]) for b in neighbours(macro, "64-4111-basic")} == {4, 5}   # 4 modules: none can be removed
-    assert 6 not in {len(mods[b]) for b in neighbours(macro, "64-4111-basic")}
 
 
 def test_cell_neighbours_change_exactly_one_edge(micro):

@@ -718,15 +718,15 @@ def tuning_ktnas_darts_supernet(profile: str) -> list[Trial]:
 
 # %% ../nbs/63_ktnas_darts.ipynb #2514cff3
 # Candidates: the quick design with the final training's drop-path at 0.3 (QUICK: FinalTrainConfig's default), 0.15 and 0.
-# Rule, fixed before this run: the candidate with the highest mean signal-to-noise (std over genotypes of the mean trained
+# Rule, fixed before this run (after the pilot, whose trainings are those of one of its units; see the outcome): the candidate with the highest mean signal-to-noise (std over genotypes of the mean trained
 # accuracy / pooled std over training seeds, mean over the 4 units: seeds 1000-1001 x 2 tasks) replaces QUICK's final training
 # if that mean is at least 1.25 x drop_path=0.3's in the same run and its CPU-seconds per training at most 1.1 x; otherwise QUICK
-# stays and the quick profile's finding is that no final training of this cost separates genotypes more clearly.
+# stays and the quick profile's finding is that no drop-path in {0, 0.15} separates genotypes more clearly.
 TUNING_DARTS_FINAL = {f"drop_path={dp}": dict(QUICK, final=dict(QUICK["final"], drop_path=dp)) for dp in (0.3, 0.15, 0.0)}
-# Outcome (figures/tuning/ktnas-darts-final/quick/, 43.2 CPU-minutes): signal / noise 1.70 (drop-path 0.3: genotypes spread 7.1
-# points, training seeds 5.0), 1.87 (0.15: 3.6 / 2.6), 1.17 (0: 1.4 / 1.5), each +- about 1 over the 4 units; 18.0 CPU-seconds a
-# training for all three. 1.87 is 1.10 x 1.70, under the rule's 1.25 x, so QUICK stays: a lighter training is steadier but
-# erases the differences it would measure, and none of this cost separates genotypes more clearly than the quick one.
+# Outcome (figures/tuning/ktnas-darts-final/quick/, 43.2 CPU-minutes): mean per-unit signal / noise 1.70 (drop-path 0.3; mean
+# spreads 7.1 between genotypes, 5.0 between training seeds), 1.87 (0.15: 3.6 / 2.6), 1.17 (0: 1.4 / 1.5), each +- about 1 over
+# the 4 units; 18.0 CPU-seconds a training for all three. 1.87 is 1.10 x 1.70, under the rule's 1.25 x, so QUICK stays: a lower
+# drop-path is steadier but its genotypes differ less. (Without the unit the pilot had seen: 1.98 / 1.75 = 1.13, the same call.)
 
 def final_noise_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     """Per candidate (method): over its (seed, task) units, the std over genotypes of the mean trained accuracy (signal), the

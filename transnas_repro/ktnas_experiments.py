@@ -134,7 +134,7 @@ def ktnas_evals_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
         out.append(summary_row(method, bench, task, "evals_to_optimum", g.evals[~g.censored]))
         out.append(summary_row(method, bench, task, "censored", mean=float(g.censored.sum()), n=len(g)))
     for (method, bench), g in e.groupby(["method", "benchmark"], sort=False):
-        complete = g.groupby("seed").filter(lambda s: not s.censored.any())
+        complete = g.groupby("seed").filter(lambda s: not s.censored.any() and set(s.task) == set(g.task))   # every task, none censored
         out.append(summary_row(method, bench, "total", "evals_to_optimum", complete.groupby("seed").evals.sum()))
     for bench in e.benchmark.unique():
         for task in e[e.benchmark == bench].task.unique():
@@ -187,7 +187,8 @@ def _per_task(units: pd.DataFrame, metric: str, lower_is_better) -> list[pd.Data
 def ktnas_evals_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
     "Paired comparisons of evaluations to the optimum (per dataset and total): methods vs baselines, and vs Table II's means."
     e = evals_to_optimum_table(rows).rename(columns={"evals": "value"})
-    whole = ~e.groupby(["method", "benchmark", "seed"]).censored.transform("any")   # a seed with a censored task has no total (as in the summary)
+    by = e.groupby(["method", "benchmark", "seed"])    # a seed with a censored or a missing task has no total (as in the summary)
+    whole = ~by.censored.transform("any") & (by.task.transform("nunique") == e.groupby(["method", "benchmark"]).task.transform("nunique"))
     tot = e[whole].groupby(["method", "benchmark", "seed"], sort=False).value.sum().reset_index().assign(task="total")
     units = pd.concat([e[~e.censored], tot], ignore_index=True)
     parts = _per_task(units, "evals_to_optimum", lambda b, t: True)

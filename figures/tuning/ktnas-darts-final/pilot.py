@@ -9,7 +9,7 @@ from transnas_repro.core import rng
 from transnas_repro.embeddings import torch_threads
 F = QUICK["final"]
 CANDS = {"C0": F, "C1": dict(F, drop_path=0.0, cutout=0), "C2": dict(F, drop_path=0.0, cutout=0, batch_size=16),
-         "C3": dict(F, drop_path=0.0, cutout=0, augment="none"), "C4": dict(F, drop_path=0.15), "C5": dict(F, drop_path=0.0), "C6": dict(F, drop_path=0.3, batch_size=16)}
+         "C3": dict(F, drop_path=0.0, cutout=0, augment="none"), "C4": dict(F, drop_path=0.15), "C5": dict(F, drop_path=0.0)}
 names = sys.argv[1].split(",")
 td = _load_tasks("quick", "ktnas-darts-cifar", None, 1000, QUICK)["digits0-4"]
 genos = [to_string(random_genotype(rng(1000, "rank-check", "digits0-4", i))) for i in range(int(sys.argv[2]))]
