@@ -322,3 +322,17 @@ def test_default_out_is_per_profile_and_partial_only_reads(tmp_path, monkeypatch
     finally: lock.release()
     assert RowStore(part).done("quick") == {trials[0].trial_id} and (part/"rows.parquet").stat().st_mtime_ns == m
     assert set(s.profile) == {"quick (partial: 1 of 2 trials)"} and len(CALLS) == before
+
+
+def test_an_experiment_can_state_its_own_protocol(tmp_path, registry):
+    "A check that is not a search writes its own protocol paragraph and reading guide, not the search tables' ones."
+    @register_experiment("t-proto", "-", "-", "-", "-", "-", protocol=lambda trials, rows, profile: (f"PROTO {len(trials)} {profile}", "GUIDE"))
+    def t_proto(profile): return [Trial("t-proto", "random", "tnb101_micro", "class_object", s, 5) for s in (0, 1)]
+    reproduce("t-proto", out=tmp_path, progress=False, device="cpu")
+    md = (tmp_path/"summary.md").read_text()
+    assert "PROTO 2 quick" in md and "\nGUIDE\n" in md and "Cells: mean ± std over seeds" not in md and "budget 5" not in md
+    @register_experiment("t-plain", "-", "-", "-", "-", "-")
+    def t_plain(profile): return [Trial("t-plain", "random", "tnb101_micro", "class_object", s, 5) for s in (0, 1)]
+    reproduce("t-plain", out=tmp_path/"plain", progress=False, device="cpu")
+    md = (tmp_path/"plain"/"summary.md").read_text()
+    assert "Cells: mean ± std over seeds" in md and "budget 5 distinct architectures" in md

@@ -80,6 +80,7 @@ class Experiment:
     reported: list = field(default_factory=list)   # paper numbers: dicts(method, benchmark, task, metric, value)
     compare: Callable | None = None       # (rows) -> paired comparisons (compare_methods); None: search_comparisons
     data: list | None = None              # the data files (transnas_repro.data.FILES names) its trials read; None: not declared
+    protocol: Callable | None = None      # (trials, rows, profile) -> (protocol paragraph, reading guide) for summary.md; None: a search's
 
     def __call__(self, profile: str = "quick", **options) -> list[Trial]:
         "The trials of this experiment under `profile` (unique ids checked); `options` go to its trial factory (e.g. `methods=`)."
@@ -116,13 +117,14 @@ def register_experiment(id: str,                 # experiment id, e.g. 'baseline
                         reported: list[dict] | None = None, # the paper's numbers
                         compare: Callable | None = None,    # (rows) -> paired comparisons; default search_comparisons
                         data: list[str] | None = None,      # data files its trials read (what the GPU script checks); None: all
+                        protocol: Callable | None = None,   # (trials, rows, profile) -> (paragraph, reading guide); None: describe_protocol's
                        ) -> Callable:
     "Decorator registering a trial factory `(profile) -> list[Trial]` as experiment `id`; returns the `Experiment`."
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", id) or id == "all":
         raise ValueError(f"Experiment id {id!r} must be a folder-safe name (letters, digits, '-', '_', '.') other than 'all'.")
     def deco(fn):
         exp = Experiment(id, paper, table, cost_quick, cost_paper, description, fn, summarize, plot, list(reported or []), compare,
-                         None if data is None else sorted(data))
+                         None if data is None else sorted(data), protocol)
         return EXPERIMENTS.register(id, exp, description=description)
     return deco
 
@@ -327,8 +329,8 @@ def _write_outputs(exp, trials, rows, out, profile, label, note) -> pd.DataFrame
     summary = (exp.summarize or search_summary)(rows, label)
     summary = attach_reported(summary, exp.reported, label)
     title = f"{exp.id}: {exp.description}"
-    plots.write_summary(summary, out, title=title, protocol=describe_protocol(trials, rows, profile) + note,
-                        source=f"{exp.paper}, {exp.table}")
+    text, reading = exp.protocol(trials, rows, profile) if exp.protocol else (describe_protocol(trials, rows, profile), None)
+    plots.write_summary(summary, out, title=title, protocol=text + note, source=f"{exp.paper}, {exp.table}", reading=reading)
     comp = exp.compare(rows) if exp.compare else search_comparisons(rows)
     if not (len(comp) and "baseline" in comp and (comp.baseline == PAPER_BASELINE).any()):   # the paper's means are tested
         tests = search_paper_tests(rows, exp.reported)                                     # once, by its own test or here

@@ -35,8 +35,8 @@ __all__ = ['ABLATION_VARIANTS', 'TABLE_VII', 'SENSITIVITY_VARIANTS', 'TABLE_VIII
            'pair_table', 'pairs_figure', 'darts_pairs', 'darts_comparisons', 'ktnas_darts_cifar', 'ktnas_darts_mnist',
            'ktnas_darts_medmnist', 'tuning_ktnas_darts_quick', 'tuning_ktnas_darts_quick_v2', 'supernet_ranking',
            'ranking_summary', 'rankcheck_trial', 'tuning_ktnas_darts_supernet', 'final_noise_summary',
-           'tuning_ktnas_darts_final', 'retrain_outliers', 'ktnas_darts_ablation', 'ktnas_darts_sensitivity',
-           'effective_settings']
+           'training_check_protocol', 'tuning_ktnas_darts_final', 'retrain_outliers', 'ktnas_darts_ablation',
+           'ktnas_darts_sensitivity', 'effective_settings']
 
 # %% ../nbs/63_ktnas_darts.ipynb #432a8a51
 class SuperCell(nn.Module):
@@ -745,10 +745,23 @@ def final_noise_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
                               std=g.value.std(ddof=1) if len(g) > 1 else np.nan, n=len(g), profile=profile, paper_value=None)
                          for (m, k), g in pd.DataFrame(per).groupby(["method", "metric"], sort=False)])
 
+def training_check_protocol(trials: list[Trial], rows: pd.DataFrame, profile: str) -> tuple[str, str]:
+    "summary.md's protocol and reading guide for a check that trains random genotypes on the quick digits tasks (no search, no benchmark file)."
+    seeds, methods = sorted({t.seed for t in trials}), list(dict.fromkeys(t.method for t in trials))
+    tasks, c = list(dict.fromkeys(t.task for t in trials)), trials[0].config
+    versions = ", ".join(sorted(set(rows.package_version.dropna().astype(str)))) if "package_version" in rows else "?"
+    text = (f"Profile `{profile}`: {len(trials)} trials = {len(methods)} candidates ({', '.join(methods)}) x tuning seeds "
+            f"{', '.join(map(str, seeds))} x tasks {', '.join(tasks)}; per (seed, task) unit {c.get('n_genotypes', 16)} random genotypes, "
+            f"each trained with {c.get('train_seeds', 2)} training seeds by the candidate's final training, one CPU thread. Data: "
+            f"scikit-learn's digits, hardened (`image_data.digits_tasks`); no benchmark file is read. Tuning seeds only: no number "
+            f"here is a reported result. Package {versions}, device cpu.")
+    return text, (f"Cells: mean ± std over the {len(seeds)*len(tasks)} (seed, task) units (n per cell) of each unit's statistic. "
+                  "Machine-readable numbers in `summary.csv`; every training in `trained.csv`.")
+
 @register_experiment("tuning-ktnas-darts-final", paper="KTNAS", table="tuning check (seeds 1000-1001): which quick final training separates genotypes?",
                      cost_quick="about 43 CPU-minutes on 1 thread (measured 43.2: 3 candidates x 4 units x 6 genotypes x 2 trainings of 18 CPU-seconds)", cost_paper="the same trials as quick (CPU)",
                      description="signal-to-noise of the quick final training (spread between genotypes / between training seeds) at drop-path 0.3, 0.15, 0",
-                     summarize=final_noise_summary)
+                     summarize=final_noise_summary, protocol=training_check_protocol)
 def tuning_ktnas_darts_final(profile: str) -> list[Trial]:
     "One trial per (candidate, tuning seed 1000-1001, quick task): 6 random genotypes trained with 2 seeds, no supernet."
     return [Trial("tuning-ktnas-darts-final", m, "darts", t, s, 0, dict(quick=copy.deepcopy(q), schedules=[], bn_recal=[0], n_genotypes=6, train_seeds=2),

@@ -86,13 +86,14 @@ def summary_markdown(summary: pd.DataFrame,  # long summary
                      protocol: str = "",       # protocol paragraph (profile, seeds, budget, data)
                      source: str = "paper",    # the paper (and table) the reported numbers come from
                      digits: int = 2,
+                     reading: str | None = None,  # the reading guide under the protocol (None: the search tables' own)
                     ) -> str:
     "The summary.md text: title, protocol, reading guide and one table per benchmark and metric."
     ns = sorted({int(n) for m, n in zip(summary.method, summary.n) if m != "optimum" and n > 0})
-    parts = [f"# {title}" if title else "# Summary", "", protocol, "",
-             f"Cells: mean ± std over seeds (n = {', '.join(map(str, ns)) or '–'} per cell), at the final budget. "
+    guide = (f"Cells: mean ± std over seeds (n = {', '.join(map(str, ns)) or '–'} per cell), at the final budget. "
              f"Rows marked *reported* are the numbers printed in {source}; *optimum in space* is the best value in the "
-             f"benchmark. Tables: per benchmark and metric; machine-readable numbers in `summary.csv`.", ""]
+             f"benchmark. Tables: per benchmark and metric; machine-readable numbers in `summary.csv`.") if reading is None else reading
+    parts = [f"# {title}" if title else "# Summary", "", protocol, "", guide, ""]
     label = re.sub(r"\s*\([^()]*\)", "", source).split(",")[0].strip()   # the paper's name: before the table, without parentheses
     for bench in dict.fromkeys(summary.benchmark):
         parts += [f"## {bench}", ""]
@@ -106,6 +107,7 @@ def summary_markdown(summary: pd.DataFrame,  # long summary
 def write_summary(summary: pd.DataFrame,  # long summary with SUMMARY_COLUMNS
                   out_dir: str | Path,     # experiment folder
                   title: str = "", protocol: str = "", source: str = "paper",
+                  reading: str | None = None,   # summary_markdown's reading guide (None: the search tables' own)
                  ) -> dict[str, Path]:
     "Write summary.csv (exactly SUMMARY_COLUMNS) and summary.md into `out_dir`."
     missing = [c for c in SUMMARY_COLUMNS if c not in summary]
@@ -113,7 +115,7 @@ def write_summary(summary: pd.DataFrame,  # long summary with SUMMARY_COLUMNS
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     csv, md = out/"summary.csv", out/"summary.md"
     summary[SUMMARY_COLUMNS].round(6).to_csv(csv, index=False)
-    md.write_text(summary_markdown(summary, title, protocol, source))
+    md.write_text(summary_markdown(summary, title, protocol, source, reading=reading))
     return dict(csv=csv, md=md)
 
 # %% ../nbs/71_plots.ipynb #2bf6a210
