@@ -195,3 +195,54 @@ def test_whole_network_graphs_are_wired_shape_consistently(bench, counts):
         stride2 = {tuple(x) for o, x in zip(c.op_names, c.attrs.tolist()) if o == "conv" and x[8] == 2}
         assert stride2 == {(16, 32, 32, 32, 16, 16, 3, 3, 2, 1, 0), (32, 64, 16, 16, 8, 8, 3, 3, 2, 1, 0)}
         assert c.attrs[c.op_names.index("linear")].tolist() == [64, 10, 1, 1, 1, 1, 0, 0, 0, 0, 1]
+
+
+def test_thread_count_is_restored():
+    "torch_threads and a CG build in the calling process (n_jobs=1) give the caller's thread count back, on an exception too."
+    from transnas_repro.embeddings import torch_threads
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        with torch_threads(1): assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        with pytest.raises(KeyError):
+            with torch_threads(1): raise KeyError("x")
+        assert torch.get_num_threads() == 2
+        encoders.cg_dataset("nb201", [NB201], n_jobs=1, cache=False)
+        assert torch.get_num_threads() == 2                 # it was left at 1 before
+    finally: torch.set_num_threads(before)
+
+
+def test_cg_key_depends_on_every_input():
+    k0 = encoders.cg_key("nb201", [NB201], "cifar10", (1, 3, 32, 32), True)
+    assert k0 != encoders.cg_key("nb201", [NB201], "cifar100", (1, 3, 32, 32), True)
+    assert k0 != encoders.cg_key("nb201", [NB201], "cifar10", (1, 3, 16, 16), True)
+    assert k0 != encoders.cg_key("nb201", [NB201], "cifar10", (1, 3, 32, 32), False)
+    assert k0 == encoders.cg_key("nb201", [NB201], "cifar10", [1, 3, 32, 32], True)
+
+
+def test_random_walks_are_seeded_and_biased_by_q():
+    from transnas_repro.embeddings import cell_digraph, random_walks
+    g = cell_digraph("nb201", NB201)
+    assert random_walks(g, 5, seed=1) == random_walks(g, 5, seed=1) != random_walks(g, 5, seed=2)
+    # from node 2 (having come from 3), node 0 is also an input of 3 (weight w) while node 1 is not (weight w / q)
+    h = cell_digraph("nb201", "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|none~1|nor_conv_3x3~2|")
+    def share(q):
+        w = [x for x in random_walks(h, walks_per_node=3000, q=q, seed=0) if x[:2] == ["3", "2"]]
+        return sum(x[2] == "0" for x in w)/len(w)
+    assert abs(share(4.0) - 0.8) < 0.04 and abs(share(1.0) - 0.5) < 0.05
+
+
+@pytest.mark.needs_data
+def test_arch2vec_sees_the_symmetrised_adjacency_and_embedders_keep_row_order():
+    from transnas_repro.embeddings import Arch2Vec, EncodingEmbedder, Node2VecEmbedder, space_graphs
+    torch.manual_seed(0)
+    m = Arch2Vec(6, 16, 16).eval()
+    L, A = space_graphs("tnb101_micro", ["64-41414-3_10_203", "64-41414-1_23_031"])
+    assert torch.allclose(m.encode(L, A)[0], m.encode(L, A.transpose(1, 2))[0], atol=1e-6)
+    e = EncodingEmbedder("nb201"); a = [e.archs[i] for i in (3000, 7, 11)]
+    x = np.stack([encodings.encode("nb201", s, "onehot") for s in a]).astype(np.float32)
+    np.testing.assert_allclose(e.embed(a), x/np.linalg.norm(x, axis=1, keepdims=True), atol=1e-6)
+    far = nb201(["none"]*6)
+    n1, n2 = Node2VecEmbedder("nb201", re_embeddings=2), Node2VecEmbedder("nb201", re_embeddings=2)
+    np.testing.assert_array_equal(n1.embed([NB201, far]), n2.embed([far, NB201])[::-1])   # seeded, and rows follow the input

@@ -117,3 +117,10 @@ def test_modes():
     with pytest.raises(ValueError, match="needs a similarity"):
         hts = HistoricalTransferSet(); hts.add("1", 1, 0); choose_transfer(hts, ["1"], [], 1, mode="rank")
     with pytest.raises(ValueError, match="Valid choices"): choose_transfer(HistoricalTransferSet(), ["1"], [], 0, mode="greedy")
+
+
+def test_elite_size_is_floor_of_r_n_without_float_error():
+    "r x n just below an integer in floating point (0.29 x 100 = 28.999...) still gives 29; the elite is the best by value."
+    pop = [(f"a{i}", float(i)) for i in range(100)]
+    assert len(elite(pop, 0.29)) == 29 and len(elite(pop, 0.57)) == 57
+    assert set(elite(pop, 0.29)) == {f"a{i}" for i in range(71, 100)}

@@ -424,11 +424,13 @@ def _to_data(g: CG) -> Data:
 
 # %% ../nbs/10_encoders.ipynb #5887be28
 def _build_chunk(bench, archs, task, input_shape, prune_zeros):
+    old, out = torch.get_num_threads(), []   # one thread while tracing; the caller's count back after (n_jobs=1 runs in the caller)
     torch.set_num_threads(1)
-    out = []
-    for a in archs:
-        c = arch_cg(bench, a, task, input_shape, prune_zeros)
-        out.append((c.op_names, c.attrs, c.edge_index))
+    try:
+        for a in archs:
+            c = arch_cg(bench, a, task, input_shape, prune_zeros)
+            out.append((c.op_names, c.attrs, c.edge_index))
+    finally: torch.set_num_threads(old)
     return out
 
 def cg_key(bench, archs, task, input_shape, prune_zeros) -> str:
