@@ -46,3 +46,14 @@ def test_labels_follow_r_and_the_label_rule():
     s = state(40, transfer="random", embedding="none", low_fidelity="none", label_rule="self", r=0.2)
     task_generation(s, "room_layout", 1, parents(s))
     assert {x["label"] for x in s.transfers if x["target"] == "room_layout"} == {-1}
+
+
+def test_transfers_are_stamped_with_their_generation_and_expire_after_m():
+    """A transfer made in generation 1 enters the target's historical set at generation 1; with m = 2 its negatives count for
+    generations 2 and 3 and are gone at 4, its positives stay."""
+    s = state(40, transfer="random", embedding="none", low_fidelity="none", m=2)
+    task_generation(s, "room_layout", 1, parents(s))
+    h = s.hts["room_layout"]
+    assert h.m == 2 and len(h) > 0 and {r.generation for r in h.records} == {1} and any(r.label < 0 for r in h.records)
+    assert h.active(1) == [] and len(h.active(2)) == len(h) == len(h.active(3))
+    assert all(r.label > 0 for r in h.active(4)) and len(h.active(4)) == sum(r.label > 0 for r in h.records)
