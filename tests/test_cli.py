@@ -43,6 +43,9 @@ def test_data_verify_ok_and_corrupt(tmp_path):
     target.write_bytes(target.read_bytes()[:-10])
     r = cli("data", "verify", "--quiet", env={"TRANSNAS_REPRO_DATA": str(bad)})
     assert r.returncode == 1 and "nb301/naslib_zc_nasbench301.json" in r.stderr and "sha256" in r.stderr
+    # --data-dir wins over the environment: the good data in TRANSNAS_REPRO_DATA, the damaged copy given on the command line
+    r = cli("data", "verify", "--quiet", "--no-caches", "--data-dir", str(bad))
+    assert r.returncode == 1 and "nb301/naslib_zc_nasbench301.json" in r.stderr, r.stderr
 
 
 def test_data_verify_checks_and_repairs_caches(tmp_path):
