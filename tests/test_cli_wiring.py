@@ -40,6 +40,7 @@ def test_reproduce_options_must_be_a_json_object(seen, tmp_path, bad):
 def test_options_need_an_out_folder_of_their_own():
     "Options change the trials, so they never write the committed figures: an explicit --out is required, and 'all' takes none."
     with pytest.raises(ValueError, match="--out DIR"): ex.reproduce("transfer-table", options={"seeds": 1}, device="cpu")
+    with pytest.raises(ValueError, match="--out DIR"): ex.reproduce("all", options={"seeds": 1}, out="somewhere", device="cpu")
 
 
 def test_list_shows_every_registered_experiment():

@@ -381,16 +381,17 @@ def _space_problem(path: Path) -> str | None:
 
 def _store_problem(path: Path) -> str | None:
     "A RecordStore checked against its own header."
-    try: head = json.loads(path.open("rb").readline())["header"]
-    except (OSError, ValueError, KeyError, TypeError): return "no record of what it was built from (an older format, or torn)"
-    if stale := _stale_inputs(head.get("inputs", {})): return f"built from another version of {', '.join(stale)}"
-    return _store_from_header(path, head).problems()
+    store, why = _store_from_header(path)
+    return why if store is None else store.problems()
 
-def _store_from_header(path: Path, head: dict) -> "RecordStore":
-    "The RecordStore a cache file's own header describes (to check or mend it without knowing who wrote it)."
+def _store_from_header(path: Path) -> tuple["RecordStore | None", str | None]:
+    "The RecordStore a cache file's own header describes (to check or mend it without knowing who wrote it), or None and why not."
+    try: head = json.loads(path.open("rb").readline())["header"]
+    except (OSError, ValueError, KeyError, TypeError): return None, "no record of what it was built from (an older format, or torn)"
+    if stale := _stale_inputs(head.get("inputs", {})): return None, f"built from another version of {', '.join(stale)}"
     s = RecordStore.__new__(RecordStore)
     s.path, s.key, s.kind, s.header = path, (head.get("key") or "arch"), head.get("kind"), {k: head.get(k) for k in ("kind", "params", "inputs")}
-    return s
+    return s, None
 
 def verify_caches(repair: bool = False,  # delete what fails (and rebuild benchmark tables now)
                   root: Path | str | None = None,  # default: cache_dir()
@@ -414,8 +415,7 @@ def verify_caches(repair: bool = False,  # delete what fails (and rebuild benchm
     if repair:
         for i, r in report[~report.ok].iterrows():
             p = root/r.cache; rec = cache_record(p)
-            if r.kind == "records" and not r.problem.startswith(("no record", "built ")):   # a sound header: keep every sound line
-                store = _store_from_header(p, json.loads(p.open("rb").readline())["header"])
+            if r.kind == "records" and (store := _store_from_header(p)[0]) is not None:   # a sound, current header: keep every sound line
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore"); kept = store.read()      # drops the torn lines and rewrites the rest
                 report.loc[i, "action"] = f"dropped the {r.problem}, kept {len(kept)} sound records"; continue

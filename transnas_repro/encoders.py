@@ -19,6 +19,7 @@ import networkx as nx
 from torch_geometric.data import Data
 from .core import cache_dir, check_choice, progress_bar, estimate_note
 from .data import atomic_write, cached_file
+from .embeddings import torch_threads
 from .benchmarks import decode, load_benchmark, TNB_MICRO_OPS, NB201_OPS, SPACES
 from . import networks
 from .encodings import *   # the classic encodings (chapter 12_encodings), re-exported: encoders.encode_all keeps working
@@ -424,14 +425,8 @@ def _to_data(g: CG) -> Data:
 
 # %% ../nbs/10_encoders.ipynb #5887be28
 def _build_chunk(bench, archs, task, input_shape, prune_zeros):
-    old, out = torch.get_num_threads(), []   # one thread while tracing; the caller's count back after (n_jobs=1 runs in the caller)
-    torch.set_num_threads(1)
-    try:
-        for a in archs:
-            c = arch_cg(bench, a, task, input_shape, prune_zeros)
-            out.append((c.op_names, c.attrs, c.edge_index))
-    finally: torch.set_num_threads(old)
-    return out
+    with torch_threads(1):   # one thread while tracing, the caller's count back after (n_jobs=1 runs in the caller)
+        return [(c.op_names, c.attrs, c.edge_index) for c in (arch_cg(bench, a, task, input_shape, prune_zeros) for a in archs)]
 
 def cg_key(bench, archs, task, input_shape, prune_zeros) -> str:
     "Cache key of a CG dataset."

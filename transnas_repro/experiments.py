@@ -30,7 +30,7 @@ _all_ = ['SUMMARY_COLUMNS',
 
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'KTNAS_TABLE_III', 'search_trial', 'variant_trial', 'Experiment', 'register_experiment',
-           'experiments_table', 'data_files', 'load_experiment_modules', 'repo_root', 'default_out',
+           'experiments_table', 'data_files', 'load_experiment_modules', 'repo_root', 'default_out', 'package_versions',
            'describe_protocol', 'write_comparisons', 'DataRequired', 'input_fingerprint', 'takes_data', 'data_readers',
            'reproduce', 'baselines_tnb', 'SUMMARY_COLUMNS', 'PROFILES', 'BACKENDS', 'TRIAL_FNS',
            'DEFAULT_GPUS_PER_TRIAL', 'check_profile', 'register_trial', 'Trial', 'fn_path', 'resolve_fn', 'RowStore',
@@ -173,6 +173,10 @@ def default_out(experiment_id: str, profile: str = "paper") -> Path:
     return out if profile == "paper" else out/profile
 
 # %% ../nbs/70_experiments.ipynb #7b1006a2
+def package_versions(rows: pd.DataFrame) -> str:
+    "The package versions the rows were computed with ('?' when they do not say)."
+    return ", ".join(sorted(set(rows.package_version.dropna().astype(str)))) if "package_version" in rows else "?"
+
 def describe_protocol(trials: list[Trial], rows: pd.DataFrame, profile: str) -> str:
     "One paragraph stating the protocol of a run: profile, trials, seeds, budgets, split, data, provenance."
     seeds = sorted({t.seed for t in trials}); budgets = sorted({t.budget for t in trials})
@@ -181,7 +185,7 @@ def describe_protocol(trials: list[Trial], rows: pd.DataFrame, profile: str) -> 
     n_tasks = len({(t.bench, t.task) for t in trials})
     seed_text = f"{seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 2 else ", ".join(map(str, seeds))
     data = ("the TRANSNAS_REPRO_DATA folder" if os.environ.get("TRANSNAS_REPRO_DATA") else "the pooch download cache")
-    versions = ", ".join(sorted(set(rows.package_version.dropna().astype(str)))) if "package_version" in rows else "?"
+    versions = package_versions(rows)
     devices = ", ".join(sorted(set(rows.device.dropna().astype(str)))) if "device" in rows else "?"
     return (f"Profile `{profile}`: {len(trials)} trials = {len(methods)} methods ({', '.join(methods)}) on "
             f"{', '.join(benches)} ({n_tasks} benchmark tasks) x {len(seeds)} seeds ({seed_text}); budget "

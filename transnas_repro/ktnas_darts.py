@@ -21,7 +21,7 @@ from .darts_space import (CELLS, EMT_OPS, EMTNetwork, FactorizedReduce, ReLUConv
 from .embeddings import torch_threads
 from .image_data import TaskData, digits_tasks
 from .transfer_rank import HistoricalTransferSet, choose_transfer, transfer_labels, elite
-from .experiments import Trial, register_experiment, DataRequired, input_fingerprint, register_trial
+from .experiments import Trial, register_experiment, DataRequired, input_fingerprint, register_trial, package_versions
 from .metrics import spearman_rho
 from .stats import compare_methods, tuning_seeds
 
@@ -695,8 +695,9 @@ def ranking_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
 def rankcheck_trial(trial: Trial) -> list[dict]:
     "Experiment trial: `supernet_ranking` of one (tuning seed, task)."
     t0 = time.process_time(); df = supernet_ranking(trial.seed, trial.task, **trial.config)
-    return [dict(r, experiment=trial.experiment, method=trial.method, benchmark="darts", cpu_seconds=time.process_time() - t0,
-                 package_version=run_info()["package_version"], device="cpu") for r in df.to_dict("records")]   # supernet_ranking runs on the CPU
+    base = dict(experiment=trial.experiment, method=trial.method, benchmark="darts", cpu_seconds=time.process_time() - t0,
+                package_version=run_info()["package_version"], device="cpu")   # the trial's CPU time on every row; supernet_ranking runs on the CPU
+    return [dict(r, **base) for r in df.to_dict("records")]
 
 # A first version read every fitness from one supernet trained at the constant initial learning rate; its running
 # BatchNorm statistics then lag the weights (fitness near chance without recalibration), unlike the search's, which anneals.
@@ -749,7 +750,7 @@ def training_check_protocol(trials: list[Trial], rows: pd.DataFrame, profile: st
     "summary.md's protocol and reading guide for a check that trains random genotypes on the quick digits tasks (no search, no benchmark file)."
     seeds, methods = sorted({t.seed for t in trials}), list(dict.fromkeys(t.method for t in trials))
     tasks, c = list(dict.fromkeys(t.task for t in trials)), trials[0].config
-    versions = ", ".join(sorted(set(rows.package_version.dropna().astype(str)))) if "package_version" in rows else "?"
+    versions = package_versions(rows)
     text = (f"Profile `{profile}`: {len(trials)} trials = {len(methods)} candidates ({', '.join(methods)}) x tuning seeds "
             f"{', '.join(map(str, seeds))} x tasks {', '.join(tasks)}; per (seed, task) unit {c.get('n_genotypes', 16)} random genotypes, "
             f"each trained with {c.get('train_seeds', 2)} training seeds by the candidate's final training, one CPU thread. Data: "

@@ -21,9 +21,9 @@ from .ktnas import ktnas_evolve, stop_at_optimum, TNB_PAPER_TASKS, TNB_OTHER_TAS
 # %% auto #0
 __all__ = ['KTNAS_VARIANTS', 'BASELINES', 'NB201_BUDGET', 'KTNAS_FN', 'NB201_TASKS', 'KTNAS_TABLE_II', 'KTNAS_TABLE_III',
            'KTNAS_TABLE_IX', 'NB201_METHODS', 'TUNING_NB201', 'TUNING_TNB', 'ktnas_trial', 'evals_to_optimum_table',
-           'ktnas_evals_summary', 'ktnas_budget_summary', 'ktnas_evals_comparisons', 'ktnas_budget_comparisons',
-           'plot_convergence', 'plot_evals', 'plot_budget_curves', 'ktnas_nb201', 'ktnas_tnb_micro', 'ktnas_ablation',
-           'tuning_ktnas_nb201', 'tuning_ktnas_tnb']
+           'complete_runs', 'ktnas_evals_summary', 'ktnas_budget_summary', 'ktnas_evals_comparisons',
+           'ktnas_budget_comparisons', 'plot_convergence', 'plot_evals', 'plot_budget_curves', 'ktnas_nb201',
+           'ktnas_tnb_micro', 'ktnas_ablation', 'tuning_ktnas_nb201', 'tuning_ktnas_tnb']
 
 # %% ../nbs/64_ktnas_experiments.ipynb #6fcfd788
 KTNAS_VARIANTS = {   # method name -> ktnas_evolve settings (low_fidelity 'auto': synflow on NB201, GCN on TNB)
@@ -125,6 +125,11 @@ def evals_to_optimum_table(rows: pd.DataFrame) -> pd.DataFrame:
         out.append(dict(method=method, benchmark=bench, task=task, seed=seed, evals=np.nan if k is None else k, censored=k is None))
     return pd.DataFrame(out, columns=["method", "benchmark", "task", "seed", "evals", "censored"])
 
+def complete_runs(e: pd.DataFrame) -> pd.Series:
+    "Rows of `evals_to_optimum_table` whose run (method, benchmark, seed) reached the optimum on every task of its method: those with a total."
+    by = e.groupby(["method", "benchmark", "seed"])
+    return ~by.censored.transform("any") & (by.task.transform("nunique") == e.groupby(["method", "benchmark"]).task.transform("nunique"))
+
 # %% ../nbs/64_ktnas_experiments.ipynb #f71f5079
 def ktnas_evals_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     "Summary of evaluations-to-optimum experiments (per task and total; censored runs counted, never averaged), plus the ledger."
@@ -133,9 +138,9 @@ def ktnas_evals_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     for (method, bench, task), g in e.groupby(["method", "benchmark", "task"], sort=False):
         out.append(summary_row(method, bench, task, "evals_to_optimum", g.evals[~g.censored]))
         out.append(summary_row(method, bench, task, "censored", mean=float(g.censored.sum()), n=len(g)))
+    whole = complete_runs(e)
     for (method, bench), g in e.groupby(["method", "benchmark"], sort=False):
-        complete = g.groupby("seed").filter(lambda s: not s.censored.any() and set(s.task) == set(g.task))   # every task, none censored
-        out.append(summary_row(method, bench, "total", "evals_to_optimum", complete.groupby("seed").evals.sum()))
+        out.append(summary_row(method, bench, "total", "evals_to_optimum", g[whole[g.index]].groupby("seed").evals.sum()))
     for bench in e.benchmark.unique():
         for task in e[e.benchmark == bench].task.unique():
             out.append(summary_row("random (closed form)", bench, task, "evals_to_optimum", mean=(len(load_benchmark(bench)) + 1)/2))
@@ -187,9 +192,7 @@ def _per_task(units: pd.DataFrame, metric: str, lower_is_better) -> list[pd.Data
 def ktnas_evals_comparisons(rows: pd.DataFrame) -> pd.DataFrame:
     "Paired comparisons of evaluations to the optimum (per dataset and total): methods vs baselines, and vs Table II's means."
     e = evals_to_optimum_table(rows).rename(columns={"evals": "value"})
-    by = e.groupby(["method", "benchmark", "seed"])    # a seed with a censored or a missing task has no total (as in the summary)
-    whole = ~by.censored.transform("any") & (by.task.transform("nunique") == e.groupby(["method", "benchmark"]).task.transform("nunique"))
-    tot = e[whole].groupby(["method", "benchmark", "seed"], sort=False).value.sum().reset_index().assign(task="total")
+    tot = e[complete_runs(e)].groupby(["method", "benchmark", "seed"], sort=False).value.sum().reset_index().assign(task="total")
     units = pd.concat([e[~e.censored], tot], ignore_index=True)
     parts = _per_task(units, "evals_to_optimum", lambda b, t: True)
     parts.append(pd.DataFrame(_paper_rows(units, KTNAS_TABLE_II + KTNAS_TABLE_IX, "evals_to_optimum", lambda b, t: True)))
