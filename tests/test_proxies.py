@@ -200,3 +200,74 @@ def test_committed_scores_are_what_the_code_computes_and_agree_with_naslib():
     for p in DEFAULT_PROXIES: assert got[p] == pytest.approx(df.loc[a, p], rel=1e-3), p
     cc = pd.read_csv(root/"figures/proxies/crosscheck.csv").query("bench == 'nb201'").set_index("proxy")
     assert (cc.loc[["snip", "grad_norm", "fisher", "jacov", "nwot", "zen", "l2_norm", "synflow"], "rho_ours_naslib"] >= 0.94).all()
+
+
+# ---- A review (2026-12-03) found tests that a wrong implementation passed and three departures from NASLib / Zen-NAS.
+
+def test_jacov_reads_the_network_jacobian_not_the_inputs():
+    "Same sign patterns as test_jacov_by_hand, other magnitudes: the ReLU Jacobian still gives -3.9767; corrcoef of the raw inputs would not."
+    x = torch.tensor([[2., -1, .5, 3], [1, 4, -2, 1], [-1, -3, -1, 2]]).view(3, 4, 1, 1)
+    jb = ProxyBatch(x, torch.zeros(3, dtype=torch.long), "test", "random", 1)
+    want = -(math.log(1/3 + 1e-5) + 1/(1/3 + 1e-5) + 2*(math.log(4/3 + 1e-5) + 1/(4/3 + 1e-5)))
+    assert score(nn.Sequential(nn.ReLU(), nn.Flatten()), "jacov", jb) == pytest.approx(want, rel=1e-6)
+    v = torch.linalg.eigvalsh(torch.corrcoef(x.view(3, 4).double()))
+    assert abs(float(-torch.sum(torch.log(v + 1e-5) + 1/(v + 1e-5))) - want) > 1     # the inputs-only shortcut differs
+    with pytest.raises(ValueError, match="at least 2 images, got 1"):
+        score(nn.Sequential(nn.ReLU(), nn.Flatten()), "jacov", ProxyBatch(x[:1], torch.zeros(1, dtype=torch.long), "t", "random", 1))
+
+
+def test_synflow_two_layers_uses_absolute_weights_in_float64():
+    "R = 1' |W2| |W1| 1 on an all-ones input; synflow = log sum_w |w dR/dw| = log(2R) for a bias-free two-layer chain."
+    torch.manual_seed(3)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(3, 4, bias=False), nn.ReLU(), nn.Linear(4, 2, bias=False))
+    b = ProxyBatch(torch.zeros(1, 3, 1, 1), torch.zeros(1, dtype=torch.long), "test", "random", 2)
+    W1, W2 = net[1].weight.detach().abs().double(), net[3].weight.detach().abs().double()
+    R = float(torch.ones(2, dtype=torch.float64) @ W2 @ W1 @ torch.ones(3, dtype=torch.float64))
+    assert score(net, "synflow", b) == pytest.approx(math.log(2*R), rel=1e-9)
+    # without abs() the signed product is smaller (and may cancel): the test above fails for it
+    R_signed = float(torch.ones(2, dtype=torch.float64) @ net[3].weight.detach().double() @ torch.relu(net[1].weight.detach().double() @ torch.ones(3, dtype=torch.float64)))
+    assert abs(math.log(2*R) - math.log(abs(2*R_signed) + 1e-12)) > 0.1
+    with torch.no_grad(): net[1].weight.mul_(1e20); net[3].weight.mul_(1e20)   # 1e40 * ... overflows float32, not float64
+    assert math.isfinite(score(net, "synflow", b))
+
+
+def test_nwot_counts_leaky_relu_like_naslib():
+    "NASLib hooks every rectifier (TNB decoders use LeakyReLU): a LeakyReLU layer adds its kernel like a ReLU."
+    x = torch.tensor([[1., -1, 1, 1], [1, 1, -1, 1], [-1, -1, -1, 1]]).view(3, 4, 1, 1)
+    b = ProxyBatch(x, torch.zeros(3, dtype=torch.long), "test", "random", 1)
+    relu2 = score(nn.Sequential(nn.ReLU(), nn.ReLU(), nn.Flatten()), "nwot", b)
+    assert score(nn.Sequential(nn.ReLU(), nn.LeakyReLU(0.1), nn.Flatten()), "nwot", b) == pytest.approx(relu2)
+
+
+def test_proxy_revisions_key_new_caches():
+    from transnas_repro.proxies import cache_file, PROXY_REVISIONS, proxy_names
+    assert PROXY_REVISIONS["nwot"] >= 2 and PROXY_REVISIONS["epe_nas"] >= 2
+    old = dict(bench="tnb101_micro", task="autoencoder", seed=0, proxies=["nwot"])
+    from transnas_repro.core import hash_key
+    import json
+    assert str(hash_key(json.dumps(old))) not in cache_file("tnb101_micro", ["nwot"], 0, "autoencoder", device="cpu").name   # a stale nwot cache is not read
+    assert str(hash_key(json.dumps(dict(old, proxies=["params"])))) in cache_file("tnb101_micro", ["params"], 0, "autoencoder", device="cpu").name  # unchanged ones keep theirs
+    assert proxy_names("snip") == ["snip"] and proxy_names(None) == list(DEFAULT_PROXIES)
+    with pytest.raises(ValueError, match=r"proxies=\[\] is empty"): proxy_names([])
+    with pytest.raises(ValueError, match="Did you mean 'synflow'"): proxy_names(["synflw"])
+
+
+@pytest.mark.needs_data
+def test_score_many_survives_a_bad_first_arch():
+    archs = ["not an arch", "|nor_conv_1x1~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"]
+    df = score_many("nb201", archs, ["params"], progress=False)
+    assert list(df.arch) == archs and math.isnan(df.loc[0, "params"]) and df.loc[1, "params"] > 0
+    assert "Expected format" in df.loc[0, "error"]
+
+
+@pytest.mark.needs_data
+def test_committed_crosscheck_rhos_follow_from_the_committed_scores():
+    "The crosscheck's rho(ours, NASLib) recomputed from the committed score table and NASLib's records, not read back."
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    ours = pd.read_csv(root/"figures/proxies/scores_nb201_cifar10.csv")
+    got = crosscheck(ours, "nb201", "cifar10", proxies=["snip", "nwot", "synflow", "grasp"]).set_index("proxy")
+    cc = pd.read_csv(root/"figures/proxies/crosscheck.csv").query("bench == 'nb201'").set_index("proxy")
+    for p in got.index:
+        assert got.loc[p, "rho_ours_naslib"] == pytest.approx(cc.loc[p, "rho_ours_naslib"], abs=1e-4), p
+    assert (got.loc[["snip", "nwot", "synflow"], "rho_ours_naslib"] >= 0.94).all()

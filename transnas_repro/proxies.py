@@ -27,14 +27,16 @@ __all__ = ['PAPER_TABLE1_NB201', 'DRAW_PROXIES', 'INPUT_VARIANTS', 'SPACE_OPS', 
            'DEFAULT_PROXIES', 'BENCH_INPUT_SIZE', 'ProxyBatch', 'find_cifar10', 'make_batch', 'weight_layers',
            'task_loss', 'features_before_pooling', 'shared_passes', 'proxy', 'params_proxy', 'flops_proxy', 'synflow',
            'snip', 'grad_norm', 'plain', 'fisher', 'l2_norm', 'grasp', 'jacov', 'nwot', 'zen', 'epe_nas', 'score',
-           'input_size', 'score_arch', 'score_many', 'cache_file', 'SOFT_KINDS', 'soft_targets']
+           'input_size', 'score_arch', 'score_many', 'cache_file', 'SOFT_KINDS', 'soft_targets', 'PROXY_REVISIONS',
+           'RECTIFIERS', 'proxy_names']
 
 # %% ../nbs/50_proxies.ipynb #2d0a301d
 _all_ = ['CIFAR_MEAN', 'CIFAR_STD', 'BATCH_SOURCES', 'LABEL_KINDS', 'PROXIES', 'NASLIB_PROXIES', 'DATA_INDEPENDENT',
          'DEFAULT_PROXIES', 'BENCH_INPUT_SIZE', 'ProxyBatch', 'find_cifar10', 'make_batch', 'weight_layers',
          'task_loss', 'features_before_pooling', 'shared_passes', 'proxy', 'params_proxy', 'flops_proxy', 'synflow',
          'snip', 'grad_norm', 'plain', 'fisher', 'l2_norm', 'grasp', 'jacov', 'nwot', 'zen', 'epe_nas', 'score',
-         'input_size', 'score_arch', 'score_many', 'cache_file', 'SOFT_KINDS', 'soft_targets']   # proxy_defs, re-exported: `from transnas_repro.proxies import make_batch` works
+         'input_size', 'score_arch', 'score_many', 'cache_file', 'SOFT_KINDS', 'soft_targets',
+         'PROXY_REVISIONS', 'RECTIFIERS', 'proxy_names']   # proxy_defs, re-exported: `from transnas_repro.proxies import make_batch` works
 
 # %% ../nbs/50_proxies.ipynb #2bba72ce
 _ZC = {"nb201": ("nb201/naslib_zc_nasbench201.json", "nb201/naslib_nb201_zen.zip", "nasbench201"),
@@ -133,7 +135,7 @@ def run_crosscheck(out_dir="figures/proxies",     # where the score tables and c
     "Score NASLib's architectures (resumable caches), then write crosscheck and proxy-vs-accuracy tables; returns the DataFrames."
     from transnas_repro.networks import to_markdown
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    proxies = list(proxies or DEFAULT_PROXIES)
+    proxies = proxy_names(proxies)
     scored, complete = {}, True
     for bench, task in runs:
         archs = crosscheck_archs(bench, task, n, seed)

@@ -19,11 +19,12 @@ from .data import data_path, atomic_write, cache_lock, RecordStore
 from . import metrics
 
 # %% auto #0
-__all__ = ['CIFAR_MEAN', 'CIFAR_STD', 'BATCH_SOURCES', 'LABEL_KINDS', 'SOFT_KINDS', 'PROXIES', 'NASLIB_PROXIES',
-           'DATA_INDEPENDENT', 'DEFAULT_PROXIES', 'BENCH_INPUT_SIZE', 'ProxyBatch', 'find_cifar10', 'make_batch',
-           'weight_layers', 'task_loss', 'features_before_pooling', 'soft_targets', 'shared_passes', 'proxy',
-           'params_proxy', 'flops_proxy', 'synflow', 'snip', 'grad_norm', 'plain', 'fisher', 'l2_norm', 'grasp',
-           'jacov', 'nwot', 'zen', 'epe_nas', 'score', 'input_size', 'score_arch', 'score_many', 'cache_file']
+__all__ = ['CIFAR_MEAN', 'CIFAR_STD', 'BATCH_SOURCES', 'LABEL_KINDS', 'SOFT_KINDS', 'PROXIES', 'RECTIFIERS', 'NASLIB_PROXIES',
+           'DATA_INDEPENDENT', 'DEFAULT_PROXIES', 'BENCH_INPUT_SIZE', 'PROXY_REVISIONS', 'ProxyBatch', 'find_cifar10',
+           'make_batch', 'weight_layers', 'task_loss', 'features_before_pooling', 'soft_targets', 'shared_passes',
+           'proxy', 'params_proxy', 'flops_proxy', 'synflow', 'snip', 'grad_norm', 'plain', 'fisher', 'l2_norm',
+           'grasp', 'jacov', 'nwot', 'zen', 'epe_nas', 'score', 'proxy_names', 'input_size', 'score_arch', 'score_many',
+           'cache_file']
 
 # %% ../nbs/49_proxy_defs.ipynb #ff92ef95
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
@@ -100,6 +101,9 @@ def make_batch(n: int = 32,                  # images in the batch (NASLib score
               ) -> ProxyBatch:
     "A seeded minibatch of normalized images and labels for the data-dependent proxies."
     check_choice(source, BATCH_SOURCES, "batch source"); check_choice(labels, LABEL_KINDS, "label kind")
+    for name, v in (("n", n), ("size", size), ("num_classes", num_classes)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"make_batch: {name}={v!r} must be a positive integer (e.g. n=32, size=32, num_classes=10).")
     gen = rng(seed, "proxy-batch")
     if source == "cifar10":
         x, y, src = _cifar10(n, gen, root)
@@ -162,11 +166,21 @@ def shared_passes():
     try: yield
     finally: _SHARED.reset(token)
 
-def _shared(key, fn):
+def _state(obj) -> tuple:
+    "Version counters of a module's parameters and buffers (or of a batch's tensors): they move on every in-place change."
+    if isinstance(obj, nn.Module): return tuple(t._version for t in (*obj.parameters(), *obj.buffers()))
+    return tuple(t._version for t in vars(obj).values() if isinstance(t, torch.Tensor)) if hasattr(obj, "__dict__") else ()
+
+def _shared(key, fn, *objs):
+    "fn() once per (key, objs) inside shared_passes(); `objs` (network, batch) are held, so their ids cannot be reused, and changed in place they miss."
     cache = _SHARED.get()
     if cache is None: return fn()
-    if key not in cache: cache[key] = fn()
-    return cache[key]
+    full = (key, *map(id, objs))
+    hit = cache.get(full)
+    state = tuple(map(_state, objs))
+    if hit is None or hit[1] != state or any(a is not b for a, b in zip(hit[0], objs)):
+        hit = cache[full] = (objs, state, fn())
+    return hit[2]
 
 # %% ../nbs/49_proxy_defs.ipynb #24dbc455
 def _gradient_pass(net: nn.Module, batch: ProxyBatch) -> dict:
@@ -192,7 +206,7 @@ def _gradient_pass(net: nn.Module, batch: ProxyBatch) -> dict:
                     grads=[l.weight.grad.detach() if l.weight.grad is not None else torch.zeros_like(l.weight) for l in layers],
                     fisher=[f if f is not None else torch.zeros(l.weight.shape[0], device=l.weight.device) for f, l in zip(fisher, layers)],
                     fan_in=[int(np.prod(l.weight.shape[1:])) for l in layers])
-    return _shared((id(net), id(batch), "gradient"), run)
+    return _shared("gradient", run, net, batch)
 
 # %% ../nbs/49_proxy_defs.ipynb #1733a4e7
 PROXIES = Registry("proxy")
@@ -303,27 +317,30 @@ def _input_jacobian(net: nn.Module, batch: ProxyBatch) -> tuple:
         y = model(x)
         y.backward(torch.ones_like(y))
         return x.grad.reshape(len(x), -1).double(), tuple(y.shape)
-    return _shared((id(net), id(batch), "jacobian"), run)
+    return _shared("jacobian", run, net, batch)
 
 @proxy("jacov")
 def jacov(net, batch):
     "-sum(log(v + k) + 1/(v + k)), k = 1e-5, v eigenvalues of the correlation matrix of per-image input-gradients of the summed output."
+    if len(batch.inputs) < 2: raise ValueError(f"jacov needs a batch of at least 2 images, got {len(batch.inputs)}: use make_batch(n=32) (NASLib's size).")
     corr = torch.corrcoef(_input_jacobian(net, batch)[0])
     if not torch.isfinite(corr).all(): return float("nan")     # an image with a constant Jacobian
     v = torch.linalg.eigvalsh(corr)
     return float(-torch.sum(torch.log(v + 1e-5) + 1.0/(v + 1e-5)))
 
 # %% ../nbs/49_proxy_defs.ipynb #09671d51
+RECTIFIERS = (nn.ReLU, nn.LeakyReLU, nn.ReLU6, nn.PReLU, nn.RReLU)   # the activations NASLib's nwot hooks (by 'ReLU' in the type name)
+
 @proxy("nwot")
 def nwot(net, batch):
-    "log|det K|, K_ij = number of ReLUs on which images i and j agree (both active or both inactive)."
+    "log|det K|, K_ij = number of rectifier units (ReLU, LeakyReLU, ReLU6, PReLU, RReLU) on which images i and j agree (both active or both inactive)."
     model = copy.deepcopy(net).train()
     n = len(batch.inputs)
     K = torch.zeros(n, n, dtype=torch.float64, device=batch.inputs.device)
     def hook(m, inp, out):
         a = (inp[0].detach().reshape(n, -1) > 0).double()
         K.add_(a @ a.T + (1 - a) @ (1 - a).T)
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.ReLU)]
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, RECTIFIERS)]
     with torch.no_grad(): model(batch.inputs)
     for h in handles: h.remove()
     return float(torch.linalg.slogdet(K)[1])
@@ -336,8 +353,10 @@ def zen(net, batch=None, mixup_gamma: float = 1e-2, seed: int = 0):
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for m in model.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)): m.weight.copy_(torch.randn(m.weight.shape, generator=gen))
-            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.affine: m.weight.fill_(1.); m.bias.zero_()
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                m.weight.copy_(torch.randn(m.weight.shape, generator=gen))
+                if m.bias is not None: m.bias.zero_()             # Zen-NAS's Gaussian init zeroes biases
+            if isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.GroupNorm)) and m.affine: m.weight.fill_(1.); m.bias.zero_()
         shape = tuple(batch.inputs.shape) if batch is not None else (16, 3, 32, 32)
         dev = _device_of(model)                  # drawn on the CPU: the same numbers on every device
         x, e = torch.randn(shape, generator=gen).to(dev), torch.randn(shape, generator=gen).to(dev)
@@ -357,8 +376,10 @@ def epe_nas(net, batch):
     s = []
     for c in labels.unique().tolist():
         rows = jac[labels == c]
+        if len(rows) == 1 and classes > 100: continue      # NASLib's per-class loop skips a one-image class there (len of a 0-d corrcoef fails)
         corr = torch.corrcoef(rows) if len(rows) > 1 else torch.ones(1, 1, dtype=rows.dtype)
         s.append(torch.log(corr.abs() + 1e-5).sum()/(len(rows) if classes > 100 else 1))
+    if not s: return 0.0                                    # every class a single image (above 100 classes): NASLib's 0
     s = torch.stack(s)
     return float(s.abs().sum() if classes <= 100 else (s[:, None] - s[None, :]).abs().sum()/len(s))
 
@@ -387,6 +408,20 @@ DATA_INDEPENDENT = ["params", "flops", "synflow"]
 DEFAULT_PROXIES = ["params", "flops", "synflow", "snip", "grad_norm", "fisher", "grasp", "jacov", "nwot", "zen", "plain", "l2_norm"]
 BENCH_INPUT_SIZE = {"nb201": {"ImageNet16-120": 16}}   # everything else: 32 x 32 (TNB networks accept any multiple of 32)
 
+PROXY_REVISIONS = {"nwot": 2, "epe_nas": 2}   # definitions changed after caches existed: their revision keys new cache files
+# nwot 2: LeakyReLU and the other rectifiers counted (TNB decoders); epe_nas 2: one-image classes skipped above 100 classes
+
+def proxy_names(proxies=None) -> list[str]:
+    "The proxy list a scorer runs: None means DEFAULT_PROXIES, one name may be given as a string; every name checked."
+    if proxies is None: return list(DEFAULT_PROXIES)
+    names = [proxies] if isinstance(proxies, str) else list(proxies)
+    if not names: raise ValueError(f"proxies={proxies!r} is empty: give proxy names (valid: {', '.join(PROXIES)}) or None for the default twelve.")
+    for p in names: PROXIES.get(p)
+    return names
+
+def _revisions(proxies) -> dict:
+    return {p: PROXY_REVISIONS[p] for p in proxies if p in PROXY_REVISIONS}
+
 def input_size(bench_name: str, task: str | None) -> int:
     "Image side used for `bench_name`/`task` (16 for ImageNet16-120, 32 otherwise)."
     return BENCH_INPUT_SIZE.get(bench_name, {}).get(task, 32)
@@ -403,8 +438,7 @@ def score_arch(bench_name: str,             # benchmark name (see build_network)
               ) -> dict:
     "Scores of architecture `arch` under each proxy, plus the input source, the device and seconds per proxy."
     from transnas_repro.networks import build_network
-    proxies = list(proxies or DEFAULT_PROXIES)
-    for p in proxies: PROXIES.get(p)
+    proxies = proxy_names(proxies)
     check_choice(on_error, ["raise", "nan"], "on_error")
     dev = torch_device(device)
     set_seed(seed)
@@ -446,17 +480,23 @@ def score_many(bench_name: str, archs, proxies=None,
                device: str | None = None) -> pd.DataFrame:   # 'cpu', 'cuda', 'auto' (None: get_device())
     "One row per architecture with each proxy's score; failures become NaN with an `error` message, never an exception."
     from joblib import Parallel, delayed
-    proxies = list(proxies or DEFAULT_PROXIES)
-    for p in proxies: PROXIES.get(p)
+    proxies = proxy_names(proxies)
     archs, device = list(archs), get_device(device)
+    rev = _revisions(proxies)
     store = None if cache is None else RecordStore(cache, kind="proxy scores", params=dict(bench=bench_name, proxies=proxies, seed=seed, task=task,
-                                                                                        **({} if device == "cpu" else {"device": device})))
+                                                                                        **({} if device == "cpu" else {"device": device}),
+                                                                                        **({"revisions": rev} if rev else {})))
     done = store.read() if store else {}
     todo = [a for a in dict.fromkeys(archs) if a not in done]
     if batch is None and todo:
         from transnas_repro.networks import build_network
-        with torch.device("meta"): classes = _num_classes(build_network(bench_name, todo[0], task))
-        batch = make_batch(size=input_size(bench_name, task), num_classes=classes, seed=seed)
+        classes = None
+        for a in todo:                      # the head's classes from the first architecture that builds (a malformed one becomes a NaN row)
+            try:
+                with torch.device("meta"): classes = _num_classes(build_network(bench_name, a, task))
+                break
+            except Exception: continue
+        if classes is not None: batch = make_batch(size=input_size(bench_name, task), num_classes=classes, seed=seed)
     jobs = (delayed(_score_row)(bench_name, a, proxies, batch, seed, task, 1 if n_jobs != 1 else None, device) for a in todo)
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs) if n_jobs != 1 else (j[0](*j[1], **j[2]) for j in jobs)
     rows, t0 = [], time.perf_counter()
@@ -475,6 +515,8 @@ def cache_file(bench_name: str, proxies: list[str], seed: int = 0, task: str | N
                device: str | None = None) -> Path:   # None: get_device(); a GPU's scores get their own file
     "The `score_many(cache=...)` file for these proxies on `bench_name` (per batch seed, task and device) under the package cache."
     device = get_device(device)
-    key = hash_key(json.dumps(dict(bench=bench_name, task=task, seed=seed, proxies=list(proxies), **({} if device == "cpu" else {"device": device}))))
+    rev = _revisions(proxies)
+    key = hash_key(json.dumps(dict(bench=bench_name, task=task, seed=seed, proxies=list(proxies), **({} if device == "cpu" else {"device": device}),
+                                   **({"revisions": rev} if rev else {}))))
     what = "+".join(proxies) if len(proxies) <= 2 else f"{len(proxies)}proxies"
     return cache_dir("proxies")/f"{bench_name}-{what}-{key}.jsonl"
