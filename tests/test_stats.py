@@ -55,3 +55,27 @@ def test_ledger_is_per_task_for_separate_and_joint_runs(joint):
     "Two tasks x 2 seeds at 20 evaluations a task: 20 per task either way (40 if the division by tasks is dropped)."
     led = pd.DataFrame(ledger_summary(_ledger_rows(joint))).set_index("metric")
     assert led.loc["ledger_target_evaluations", ["mean", "n"]].tolist() == [20.0, 2]
+
+
+def test_committed_comparisons_carry_current_holm_columns():
+    "Every committed comparisons.csv has p_holm equal to Holm's adjustment of its own p-values within each family."
+    import subprocess, sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, str(root/"tools/holm_comparisons.py"), "--check"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_add_holm_matches_the_step_down_definition():
+    import numpy as np, pandas as pd
+    from transnas_repro.stats import add_holm, holm_adjust
+    g = np.random.default_rng(5)
+    p = g.uniform(0, 0.2, 9)
+    m, order = len(p), np.argsort(p)
+    want = np.empty(m); running = 0.0
+    for k, i in enumerate(order):                        # the textbook loop
+        running = max(running, (m - k)*p[i]); want[i] = min(1.0, running)
+    assert np.allclose(holm_adjust(p), want)
+    comp = pd.DataFrame(dict(benchmark="b", metric="m", task="all", baseline="rea", p_value=p, ci_low=0.1, ci_high=1.0))
+    assert np.allclose(add_holm(comp).p_holm, want)
+    assert (add_holm(comp).significant_holm == (want < 0.05)).all()

@@ -26,18 +26,18 @@ _all_ = ['SUMMARY_COLUMNS',
          'check_ray_address', 'run_trials',
          'LEDGER_METRICS', 'TUNING_SEED_START', 'ledger_summary', 'search_summary', 'attach_reported', 'paired_test',
          'paper_test', 'PAPER_BASELINE', 'default_baselines', 'compare_methods', 'search_comparisons', 'search_paper_tests',
-         'tuning_seeds', 'best_setting']
+         'tuning_seeds', 'best_setting', 'holm_adjust', 'add_holm']
 
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'KTNAS_TABLE_III', 'search_trial', 'variant_trial', 'Experiment', 'register_experiment',
            'experiments_table', 'data_files', 'load_experiment_modules', 'repo_root', 'default_out', 'package_versions',
-           'describe_protocol', 'write_comparisons', 'DataRequired', 'input_fingerprint', 'takes_data', 'data_readers',
-           'reproduce', 'baselines_tnb', 'SUMMARY_COLUMNS', 'PROFILES', 'BACKENDS', 'TRIAL_FNS',
-           'DEFAULT_GPUS_PER_TRIAL', 'check_profile', 'register_trial', 'Trial', 'fn_path', 'resolve_fn', 'RowStore',
-           'RunLocked', 'run_lock', 'TrialsFailed', 'ClusterUnreachable', 'check_ray_address', 'run_trials',
+           'describe_protocol', 'comparisons_section', 'write_comparisons', 'DataRequired', 'input_fingerprint',
+           'takes_data', 'data_readers', 'reproduce', 'baselines_tnb', 'SUMMARY_COLUMNS', 'PROFILES', 'BACKENDS',
+           'TRIAL_FNS', 'DEFAULT_GPUS_PER_TRIAL', 'check_profile', 'register_trial', 'Trial', 'fn_path', 'resolve_fn',
+           'RowStore', 'RunLocked', 'run_lock', 'TrialsFailed', 'ClusterUnreachable', 'check_ray_address', 'run_trials',
            'LEDGER_METRICS', 'TUNING_SEED_START', 'ledger_summary', 'search_summary', 'attach_reported', 'paired_test',
            'paper_test', 'PAPER_BASELINE', 'default_baselines', 'compare_methods', 'search_comparisons',
-           'search_paper_tests', 'tuning_seeds', 'best_setting']
+           'search_paper_tests', 'tuning_seeds', 'best_setting', 'holm_adjust', 'add_holm']
 
 # %% ../nbs/70_experiments.ipynb #693ab6d1
 @register_trial("search")
@@ -203,21 +203,29 @@ def _data_sentence(rows: pd.DataFrame) -> str:
             f"fingerprints, not the paths).")
 
 # %% ../nbs/70_experiments.ipynb #32c4c477
-def write_comparisons(comp: pd.DataFrame, out: str | Path) -> Path | None:
-    "Write `comparisons.csv` and append its table to `summary.md` (nothing when there is no comparison)."
+def comparisons_section(comp: pd.DataFrame) -> str:
+    "The `## Paired comparisons` section of summary.md for comparisons that carry Holm's columns (add_holm)."
     from transnas_repro.plots import to_markdown
+    yes = {True: "yes", False: "no"}
+    front = [c for c in ("benchmark", "task", "method", "baseline") if c in comp]
+    show = comp[front + [c for c in comp if c not in front]].assign(significant=comp.significant.map(yes),
+                                                                    significant_holm=comp.significant_holm.map(yes)).round(3)
+    return ("\n## Paired comparisons\n\nEach method against the baselines of the same table on the same units (`n_pairs`): "
+            "mean difference method - baseline, paired bootstrap 95% CI, two-sided Wilcoxon signed-rank p; *significant* "
+            "when p < 0.05 and the CI excludes 0; *better* names the winner only then. *p_holm* is Holm's adjusted p within "
+            "the table's family (one benchmark, metric and task; tests against a paper's mean apart) and *significant_holm* "
+            "the same rule on it: a difference significant only uncorrected is weaker evidence. Machine-readable: "
+            "`comparisons.csv`.\n\n" + to_markdown(show, index=False) + "\n")
+
+def write_comparisons(comp: pd.DataFrame, out: str | Path) -> Path | None:
+    "Write `comparisons.csv` (with Holm's adjusted p per family) and append its table to `summary.md` (nothing when there is no comparison)."
     out, path = Path(out), Path(out)/"comparisons.csv"
     if comp is None or not len(comp):
         path.unlink(missing_ok=True); return None
+    comp = add_holm(comp.drop(columns=["p_holm", "significant_holm"], errors="ignore").round(6))   # from the p-values as published
     comp.round(6).to_csv(path, index=False)
-    front = [c for c in ("benchmark", "task", "method", "baseline") if c in comp]
-    show = comp[front + [c for c in comp if c not in front]].assign(significant=comp.significant.map({True: "yes", False: "no"})).round(3)
-    text = ("\n## Paired comparisons\n\nEach method against the baselines of the same table on the same units (`n_pairs`): "
-            "mean difference method - baseline, paired bootstrap 95% CI, two-sided Wilcoxon signed-rank p; *significant* "
-            "when p < 0.05 and the CI excludes 0; *better* names the winner only then. Machine-readable: `comparisons.csv`.\n\n"
-            + to_markdown(show, index=False) + "\n")
     md = out/"summary.md"
-    md.write_text(md.read_text() + text)
+    md.write_text(md.read_text() + comparisons_section(comp))
     return path
 
 # %% ../nbs/70_experiments.ipynb #7be0dd41

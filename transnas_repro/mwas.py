@@ -43,7 +43,7 @@ def _eades_order(W):
         else: gone = np.array([np.argmax(np.where(alive, net, -np.inf))]); front.append(gone)
         alive[gone] = False
         out_n = out_n - A[:, gone].sum(1); in_n = in_n - A[gone].sum(0)
-        net = net + W[:, gone].sum(1) - W[gone].sum(0)
+        net = net - W[:, gone].sum(1) + W[gone].sum(0)          # x loses its out-edge x->g and its in-edge g->x
     return np.concatenate(front + back[::-1]).astype(np.int64)
 
 # %% ../nbs/30_mwas.ipynb #65b89faa

@@ -49,7 +49,10 @@ def _vs_paper(comp: pd.DataFrame | None, method, bench, task, metric) -> str:
              & (comp.task.astype(str) == str(task)) & (comp.metric == metric)]
     if m.empty: return "–"
     r = m.iloc[0]
-    return f"p={r.p_value:.3f}, " + (f"{r.better} better" if r.significant else "n.s.")
+    cell = f"p={r.p_value:.3f}, " + (f"{r.better} better" if r.significant else "n.s.")
+    if r.significant and "significant_holm" in m and not bool(r.significant_holm):
+        cell += f" (not after Holm: {r.p_holm:.3f})"                 # the family's other paper tests weaken it
+    return cell
 
 def _consumed(s: pd.DataFrame, method: str, bench: str) -> str:
     "What one search of `method` consumed per searched task, from its summary's ledger rows ('–' without a ledger)."

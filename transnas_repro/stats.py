@@ -14,7 +14,7 @@ from .results import SUMMARY_COLUMNS, summary_row, summary_frame, final_rows
 # %% auto #0
 __all__ = ['LEDGER_METRICS', 'PAPER_BASELINE', 'TUNING_SEED_START', 'ledger_summary', 'search_summary', 'attach_reported',
            'paired_test', 'paper_test', 'default_baselines', 'compare_methods', 'search_comparisons',
-           'search_paper_tests', 'tuning_seeds', 'best_setting']
+           'search_paper_tests', 'holm_adjust', 'add_holm', 'tuning_seeds', 'best_setting']
 
 # %% ../nbs/68_stats.ipynb #c939bdee
 def _in_appearance_order(summary: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -120,18 +120,20 @@ def attach_reported(summary: pd.DataFrame,  # summary with SUMMARY_COLUMNS
 def paired_test(a, b, n_boot: int = 10_000, seed: int = 0) -> dict:
     "Paired comparison of `a` and `b` (same units, same order): mean difference a-b, bootstrap 95% CI, Wilcoxon p, significance."
     from scipy.stats import wilcoxon
-    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape: raise ValueError(f"paired_test needs a and b of the same length (one value per unit each); got {len(a.reshape(-1))} and {len(b.reshape(-1))}.")
+    d = a - b
     d = d[np.isfinite(d)]
     if len(d) == 0: return dict(n_pairs=0, mean_diff=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan, significant=False)
     boot = d[np.random.default_rng(seed).integers(0, len(d), (n_boot, len(d)))].mean(1)
     lo, hi = np.quantile(boot, [0.025, 0.975])
-    p = 1.0 if np.allclose(d, 0) else float(wilcoxon(d, zero_method="zsplit").pvalue)
+    p = 1.0 if not np.any(d) else float(wilcoxon(d, zero_method="zsplit").pvalue)   # exactly equal everywhere: no evidence either way
     return dict(n_pairs=len(d), mean_diff=float(d.mean()), ci_low=float(lo), ci_high=float(hi), p_value=p,
                 significant=bool(p < 0.05 and (lo > 0 or hi < 0)))
 
 # %% ../nbs/68_stats.ipynb #c8e2cf73
 def paper_test(values, paper_value: float, n_boot: int = 10_000, seed: int = 0) -> dict:
-    "Our per-run values against a paper's mean over runs: mean difference, bootstrap CI and one-sample Wilcoxon p."
+    "Our per-run values against a paper's mean over runs: mean difference, bootstrap CI of our mean, one-sample Wilcoxon p (a test of the median)."
     values = np.asarray(values, dtype=float)
     return paired_test(values, np.full(len(values), float(paper_value)), n_boot, seed)
 
@@ -149,6 +151,17 @@ def compare_methods(units: pd.DataFrame,           # one row per (method, benchm
                    ) -> pd.DataFrame:
     "Every method against every baseline on the same units: paired difference, CI, Wilcoxon p, significant, and which is better."
     out = []
+    if len(units):
+        need = [c for c in ["method", "benchmark", *keys, value] if c not in units]
+        if need: raise ValueError(f"compare_methods: units lack the column(s) {need}; they have {list(units.columns)}. Fix: pass keys=/value= naming existing columns.")
+        dup = units.duplicated(["method", "benchmark", *keys])
+        if dup.any():
+            r = units[dup].iloc[0]
+            raise ValueError(f"compare_methods: {int(dup.sum())} duplicate unit(s), e.g. method {r.method!r} at {dict(r[keys])}: keys={keys} do not "
+                             "make one value per method and unit. Fix: add the missing key (e.g. 'task') or pass one row per unit.")
+        if baselines is not None:
+            unknown = [b for b in baselines if b not in set(units.method)]
+            if unknown: raise ValueError(f"compare_methods: baseline(s) {unknown} are not methods of these units. Valid choices: {', '.join(map(str, dict.fromkeys(units.method)))}.")
     for bench, g in (units.groupby("benchmark", sort=False) if len(units) else []):
         methods = list(dict.fromkeys(g.method))
         wide = g.pivot_table(index=keys, columns="method", values=value, aggfunc="mean")
@@ -196,6 +209,35 @@ def search_paper_tests(rows: pd.DataFrame, reported: list[dict]) -> pd.DataFrame
         out.append(dict(benchmark=r["benchmark"], method=r["method"], baseline=PAPER_BASELINE, metric=r["metric"], **t,
                         better=better, task=r["task"]))
     return pd.DataFrame(out)
+
+# %% ../nbs/68_stats.ipynb #2c8308be
+def holm_adjust(p) -> np.ndarray:
+    "Holm's step-down adjusted p-values (NaN kept as NaN): the k-th smallest of m becomes max over j <= k of (m - j + 1) p_(j), capped at 1."
+    p = np.asarray(p, dtype=float)
+    out, ok = np.full(p.shape, np.nan), np.isfinite(p)
+    q = p[ok]; m = len(q)
+    if m:
+        order = np.argsort(q, kind="stable")
+        adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * q[order]))
+        res = np.empty(m); res[order] = adj; out[ok] = res
+    return out
+
+def add_holm(comp: pd.DataFrame,                       # comparisons (compare_methods / search_paper_tests rows)
+             family=("benchmark", "metric", "task"),   # columns that make one family (those present)
+            ) -> pd.DataFrame:
+    "`comp` with `p_holm` (Holm-adjusted within each family; tests against a paper's mean are their own family) and `significant_holm`."
+    comp = comp.copy()
+    if not len(comp) or "p_value" not in comp:
+        return comp.assign(p_holm=pd.Series(dtype=float), significant_holm=pd.Series(dtype=bool))
+    keys = [c for c in family if c in comp]
+    fam = comp[keys].astype(str).agg("|".join, axis=1) if keys else pd.Series("", index=comp.index)
+    fam = fam + comp.get("baseline", pd.Series("", index=comp.index)).eq(PAPER_BASELINE).map({True: "|paper", False: ""})
+    comp["p_holm"] = np.nan
+    for _, idx in comp.groupby(fam, sort=False).groups.items():
+        comp.loc[idx, "p_holm"] = holm_adjust(comp.loc[idx, "p_value"].to_numpy())
+    excl = (comp.ci_low > 0) | (comp.ci_high < 0)
+    comp["significant_holm"] = (comp.p_holm < 0.05) & excl
+    return comp
 
 # %% ../nbs/68_stats.ipynb #4303cf7c
 TUNING_SEED_START = 1000
