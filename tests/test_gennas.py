@@ -244,3 +244,63 @@ def test_labelled_cells_never_reach_the_held_out_set(monkeypatch):
     others = [s for s in seen if s != cells]
     assert others and len(seen) > len(others)
     assert not any(nb101_key(*decode("nb101", a)) in keys for s in others for a in s)    # not even an isomorphic copy
+
+
+# ---- A review (2026-12-03): faults that every GenNAS test passed (evaluation noise, the seed's noise, retrieval's cut and
+# ---- direction), a folder cache keyed by the folder's name only, and bad inputs not refused.
+
+def _tiny(c, x, seed=0):
+    torch.manual_seed(seed)
+    return G.RegressionNet(G.TinyBackbone(), G.stage_channels(c)), G.build_targets(c, len(x), 0, x)
+
+
+def test_evaluation_draws_its_own_noise(monkeypatch):
+    "Every training step and every evaluation gets fresh noise, from two generators (training and evaluation)."
+    c = G.load_config("nb201"); c = dict(c, noise=dict(type="gaussian", level=0.5)); x, _ = G.load_images(n=4)
+    calls, real = [], GP._noise
+    monkeypatch.setattr(GP, "_noise", lambda shape, config, gen: calls.append(id(gen)) or real(shape, config, gen))
+    model, t = _tiny(c, x)
+    G.proxy_train(model, x, t, c, iterations=20)
+    assert len(calls) == 20 + len(G.eval_steps(20))            # an evaluation without noise (model(images)) has fewer calls
+    assert len(set(calls)) == 2 and calls.count(calls[-1]) == len(G.eval_steps(20))   # the last call is an evaluation's
+
+
+def test_seed_controls_the_input_noise():
+    c = G.load_config("nb201"); x, _ = G.load_images(n=4)
+    noisy = dict(c, noise=dict(type="gaussian", level=0.5)); quiet = dict(c, noise=dict(type="gaussian", level=0.0))
+    def run(cfg, seed):
+        model, t = _tiny(cfg, x, seed=0)                          # the same initial weights: only proxy_train's seed differs
+        return G.proxy_train(model, x, t, cfg, iterations=10, seed=seed)["score"]
+    assert run(noisy, 0) != run(noisy, 1)
+    assert run(noisy, 0) == run(noisy, 0)
+    assert run(quiet, 0) == pytest.approx(run(quiet, 1), rel=1e-6)   # without noise the seed has nothing to draw
+
+
+def test_folder_images_are_keyed_by_their_content(tmp_path):
+    from PIL import Image
+    for sub, s in (("a", 0), ("b", 1)):
+        (tmp_path/sub/"imgs").mkdir(parents=True)
+        for i in range(3):
+            Image.fromarray((np.random.default_rng(10*s + i).random((20, 20, 3))*255).astype("uint8")).save(tmp_path/sub/"imgs"/f"{i}.png")
+    a, b = str(tmp_path/"a"/"imgs"), str(tmp_path/"b"/"imgs")
+    pa = G.cache_path("nb201", images=a, batch_size=4, folder=tmp_path/"c")
+    assert pa != G.cache_path("nb201", images=b, batch_size=4, folder=tmp_path/"c")          # same folder name, other pictures
+    assert pa == G.cache_path("nb201", images=a, batch_size=4, folder=tmp_path/"c")          # stable
+    Image.fromarray(np.zeros((20, 20, 3), "uint8")).save(tmp_path/"a"/"imgs"/"0.png")        # an edited folder is a new key
+    assert pa != G.cache_path("nb201", images=a, batch_size=4, folder=tmp_path/"c")
+
+
+def test_retrieval_cuts_at_ten_percent_and_follows_the_truth_direction():
+    truth = np.arange(20.0); s = -truth.copy(); s[[18, 17]] = s[[17, 18]]    # the top 2 predicted: true ranks 1 and 3 of 20
+    assert G.rank_quality(s, truth)["retrieval_top10"] == pytest.approx(50)       # a top-50% cut would give 100
+    assert G.rank_quality(s, -truth, higher_truth_better=False)["retrieval_top10"] == pytest.approx(50)   # a loss-valued truth
+
+
+def test_bad_training_and_image_arguments_are_refused():
+    c = G.load_config("nb201"); x, _ = G.load_images(n=4)
+    model, t = _tiny(c, x)
+    for bad in (0, -5, 2.5):
+        with pytest.raises(ValueError, match=rf"iterations={bad!r} must be a positive integer"): G.proxy_train(model, x, t, c, iterations=bad)
+    with pytest.raises(ValueError, match="iterations=0"): G.score_many("nb201", ["x"], iterations=0, cache=False)
+    with pytest.raises(ValueError, match="n=0 must be a positive integer"): G.load_images(n=0)
+    with pytest.raises(ValueError, match="size=0 must be a positive integer"): G.load_images(size=0)

@@ -22,7 +22,7 @@ from .gennas_signals import *
 from .gennas_proxy import *
 # the re-exported names are this module's too: `from transnas_repro.gennas import *` gives all three chapters
 _all_ = ['BASES', 'OUT_SIZE', 'N_PHASES', 'signal_base', 'NOISE_TYPES', 'CHANNEL_RATIOS', 'NOISE_LEVELS', 'BASE_LEVELS',
-        'BASE_CHANNELS', 'STAGE_WEIGHTS', 'check_config', 'random_config', 'mutate_config', 'CONFIG_SPACES',
+        'BASE_CHANNELS', 'STAGE_WEIGHTS', 'check_config', 'check_iterations', 'random_config', 'mutate_config', 'CONFIG_SPACES',
         'config_path', 'load_config', 'stage_channels', 'build_targets',
         'INPUT_SIZES', 'load_images', 'RegressionNet', 'TinyBackbone', 'NAN_SCORE', 'eval_steps', 'regression_loss',
         'proxy_train', 'GENNAS_STEM', 'backbone_stem', 'make_backbone', 'score_details', 'score', 'PROTOCOL',
@@ -36,11 +36,11 @@ __all__ = ['GENNAS_LOSSES', 'GENNAS_REPORTED', 'ZC_PROXIES', 'QUICK_NB201_CELLS'
            'gennas_tnb', 'gennas_nb101', 'gennas_ablation', 'search_trial_fn', 'gennas_search_experiment',
            'gennas_search_e2e', 'cost_curve_plot', 'authors_nb201_sample', 'authors_summary', 'gennas_nb201_authors',
            'BASES', 'OUT_SIZE', 'N_PHASES', 'signal_base', 'NOISE_TYPES', 'CHANNEL_RATIOS', 'NOISE_LEVELS',
-           'BASE_LEVELS', 'BASE_CHANNELS', 'STAGE_WEIGHTS', 'check_config', 'random_config', 'mutate_config',
-           'CONFIG_SPACES', 'config_path', 'load_config', 'stage_channels', 'build_targets', 'INPUT_SIZES',
-           'load_images', 'RegressionNet', 'TinyBackbone', 'NAN_SCORE', 'eval_steps', 'regression_loss', 'proxy_train',
-           'GENNAS_STEM', 'backbone_stem', 'make_backbone', 'score_details', 'score', 'PROTOCOL', 'cache_key',
-           'cache_path', 'score_many']
+           'BASE_LEVELS', 'BASE_CHANNELS', 'STAGE_WEIGHTS', 'check_config', 'check_iterations', 'random_config',
+           'mutate_config', 'CONFIG_SPACES', 'config_path', 'load_config', 'stage_channels', 'build_targets',
+           'INPUT_SIZES', 'load_images', 'RegressionNet', 'TinyBackbone', 'NAN_SCORE', 'eval_steps', 'regression_loss',
+           'proxy_train', 'GENNAS_STEM', 'backbone_stem', 'make_backbone', 'score_details', 'score', 'PROTOCOL',
+           'cache_key', 'cache_path', 'score_many']
 
 # %% ../nbs/53_gennas_search.ipynb #52a2f435
 def rank_quality(scores,                  # one score per architecture
@@ -73,6 +73,9 @@ def search_task_config(fitness: Callable,          # config -> fitness (higher i
                        population_size: int = 50, steps: int = 400, tournament_size: int = 10,
                        seed: int = 0, progress: bool = False) -> tuple[dict, pd.DataFrame]:
     "Regularized evolution over signal configs: (best config, history with one row per evaluated config)."
+    for name, v, lo in (("population_size", population_size, 1), ("tournament_size", tournament_size, 1), ("steps", steps, 0)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+            raise ValueError(f"search_task_config: {name}={v!r} must be an integer >= {lo} (GenNAS: population 50, tournament 10, 400 steps).")
     g = rng(seed, "gennas-task-search")
     history, population = [], []
     def evaluate(config, parent):

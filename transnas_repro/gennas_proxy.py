@@ -18,9 +18,9 @@ from .data import RecordStore
 from .gennas_signals import OUT_SIZE, STAGE_WEIGHTS, check_config, load_config, stage_channels, build_targets
 
 # %% auto #0
-__all__ = ['INPUT_SIZES', 'NAN_SCORE', 'GENNAS_STEM', 'PROTOCOL', 'load_images', 'RegressionNet', 'TinyBackbone', 'eval_steps',
-           'regression_loss', 'proxy_train', 'backbone_stem', 'make_backbone', 'score_details', 'score', 'cache_key',
-           'cache_path', 'score_many']
+__all__ = ['INPUT_SIZES', 'NAN_SCORE', 'GENNAS_STEM', 'PROTOCOL', 'load_images', 'RegressionNet', 'TinyBackbone',
+           'check_iterations', 'eval_steps', 'regression_loss', 'proxy_train', 'backbone_stem', 'make_backbone',
+           'score_details', 'score', 'cache_key', 'cache_path', 'score_many']
 
 # %% ../nbs/52_gennas_proxy.ipynb #99e6c1cb
 INPUT_SIZES = {"nb201": 32, "nb101_sample": 32, "nb301_sample": 32, "tnb101_micro": 64, "tnb101_macro": 64}
@@ -51,7 +51,10 @@ def _cifar_root() -> Path | None:
 
 def load_images(source: str = "sklearn",  # 'sklearn' (bundled photos), 'cifar10' (local), or a folder of images
                 n: int = 16, size: int = 32, seed: int = 0) -> tuple[torch.Tensor, str]:
-    "A fixed, normalized batch (n, 3, size, size) and a description of where it came from."
+    "A fixed, normalized batch (n, 3, size, size) and a description of where it came from (a folder's: its path and the batch's sha256)."
+    for name, v in (("n", n), ("size", size)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"load_images: {name}={v!r} must be a positive integer (GenNAS: n=16, size=32).")
     if source == "sklearn": return _normalize(_photo_crops(n, size, seed)), f"sklearn-photos:crops:n{n}:s{size}:seed{seed}"
     if source == "cifar10":
         root = _cifar_root()
@@ -69,7 +72,8 @@ def load_images(source: str = "sklearn",  # 'sklearn' (bundled photos), 'cifar10
     from PIL import Image
     idx = rng(seed, "gennas-folder").choice(len(files), n, replace=len(files) < n)
     x = torch.stack([torch.tensor(np.asarray(Image.open(files[i]).convert("RGB").resize((size, size)))).permute(2, 0, 1).float()/255 for i in idx])
-    return _normalize(x), f"folder:{folder.name}:n{n}:s{size}:seed{seed}"
+    digest = hashlib.sha256(x.numpy().tobytes()).hexdigest()[:16]     # the images themselves: two folders of one name, or an edited one, differ
+    return _normalize(x), f"folder:{folder.resolve()}:sha{digest}:n{n}:s{size}:seed{seed}"
 
 # %% ../nbs/52_gennas_proxy.ipynb #23cc41e8
 def _stage_outputs(net: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
@@ -115,6 +119,12 @@ class TinyBackbone(nn.Module):
 # %% ../nbs/52_gennas_proxy.ipynb #a05c6b5e
 NAN_SCORE = 1e9
 
+def check_iterations(iterations) -> int:
+    "`iterations` if it is a positive number of training steps, else a ValueError naming it (GenNAS trains 100)."
+    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 1:
+        raise ValueError(f"iterations={iterations!r} must be a positive integer number of training steps (GenNAS: 100).")
+    return int(iterations)
+
 def eval_steps(iterations: int, every: int = 10) -> list[int]:
     "Steps after which the model is evaluated: every `every`, step 25, and the last."
     return sorted({*range(every, iterations + 1, every), *( [25] if iterations >= 25 else []), iterations})
@@ -137,6 +147,7 @@ def proxy_train(model: RegressionNet,            # wrapped backbone
                 iterations: int = 100, lr: float = 0.1, momentum: float = 0.9, weight_decay: float = 4e-5,
                 seed: int = 0) -> dict:
     "Train `model` to regress `targets`; the evaluation losses, the score (last one) and whether it diverged."
+    check_iterations(iterations)
     torch.manual_seed(seed)
     decay = [p for p in model.parameters() if p.ndim > 1]; no_decay = [p for p in model.parameters() if p.ndim <= 1]
     opt = torch.optim.SGD([dict(params=decay, weight_decay=weight_decay), dict(params=no_decay, weight_decay=0.0)], lr=lr, momentum=momentum)
@@ -260,6 +271,7 @@ def score_many(bench_name: str, archs: list[str],
                stem: int | None = None,          # NB101 stem width (see make_backbone)
                device: str | None = None) -> pd.DataFrame:  # 'cpu', 'cuda', 'auto' (None: get_device())
     "GenNAS scores of `archs` (one row each: score, diverged, seconds, curve, images), cached and resumable."
+    check_iterations(iterations)
     config = load_config(bench_name) if config is None else check_config(config)
     x, source = _resolve_images(images, bench_name, batch_size, seed)
     device, path = get_device(device), None

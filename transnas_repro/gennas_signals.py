@@ -113,16 +113,33 @@ def check_config(config: dict) -> dict:
     if not isinstance(config, dict) or not {"noise", "ratios", "stages"} <= set(config):
         raise ValueError(f"A GenNAS config is a dict with keys 'noise', 'ratios', 'stages'; got {config if not isinstance(config, dict) else sorted(config)!r}. "
                          "Fix: start from load_config('nb201') or random_config(seed).")
-    check_choice(config["noise"].get("type"), NOISE_TYPES, "noise type")
-    if not 0 <= float(config["noise"].get("level", -1)) < 10: raise ValueError(f"Noise level {config['noise'].get('level')!r} must be a number >= 0.")
+    def num(v, what, lo, hi, lo_open=False):
+        ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and (lo < v if lo_open else lo <= v) and v <= hi
+        if not ok: raise ValueError(f"GenNAS config: {what} = {v!r} must be a number in {'(' if lo_open else '['}{lo}, {hi}]. Fix: see random_config(seed) for a valid one.")
+    noise = config["noise"]
+    if not isinstance(noise, dict): raise ValueError(f"GenNAS config: noise = {noise!r} must be a dict with 'type' and 'level'.")
+    check_choice(noise.get("type"), NOISE_TYPES, "noise type")
+    num(noise.get("level"), "noise level", 0, 1)
     if len(config["ratios"]) != 3 or len(config["stages"]) != 3: raise ValueError("A GenNAS config has 3 stage ratios and 3 stages.")
-    for r in config["ratios"]: check_choice(float(r), CHANNEL_RATIOS, "stage channel ratio")
-    for stage in config["stages"]:
+    for r in config["ratios"]: num(r, "a stage channel ratio", 0, 2, lo_open=True); check_choice(float(r), CHANNEL_RATIOS, "stage channel ratio")
+    for k, stage in enumerate(config["stages"]):
+        if not isinstance(stage, dict) or not stage:
+            raise ValueError(f"GenNAS config: stage {k} = {stage!r} must map at least one signal base ({', '.join(BASES)}) to its settings; an empty stage has no target.")
         for base, spec in stage.items():
             check_choice(base, BASES, "signal base", fix="a stage maps base names to their settings")
-            if base in ("sin1d", "sin2d") and not all(0 <= f <= 0.5 for f in spec["freqs"]):
-                raise ValueError(f"{base} frequencies {spec['freqs']} must lie in [0, 0.5] (cycles per pixel).")
-            if base in ("dot", "dot_gaussian") and not 0 < spec["partial"] <= 1:
+            need = {"level", *(["freqs"] if base in ("sin1d", "sin2d") else []), *(["partial"] if base in ("dot", "dot_gaussian") else []),
+                    *([] if base == "resize" else ["local"])}
+            if not isinstance(spec, dict) or set(spec) != need:
+                have = sorted(spec) if isinstance(spec, dict) else spec
+                raise ValueError(f"GenNAS config: stage {k} {base} settings {have!r} must have exactly the keys {sorted(need)}. Fix: see random_config(seed).")
+            num(spec["level"], f"stage {k} {base} level", 0, 10, lo_open=True)
+            if "local" in spec and not isinstance(spec["local"], (bool, np.bool_)): raise ValueError(f"GenNAS config: stage {k} {base} local = {spec['local']!r} must be True or False.")
+            if "freqs" in spec:
+                if not isinstance(spec["freqs"], (list, tuple)) or not spec["freqs"]:
+                    raise ValueError(f"GenNAS config: stage {k} {base} freqs = {spec['freqs']!r} must be a non-empty list of frequencies in [0, 0.5].")
+                if not all(isinstance(f, (int, float, np.integer, np.floating)) and 0 <= f <= 0.5 for f in spec["freqs"]):
+                    raise ValueError(f"{base} frequencies {spec['freqs']} must lie in [0, 0.5] (cycles per pixel).")
+            if "partial" in spec and not (isinstance(spec["partial"], (int, float, np.integer, np.floating)) and 0 < spec["partial"] <= 1):
                 raise ValueError(f"{base} partial {spec['partial']!r} must be in (0, 1].")
     return config
 
@@ -149,6 +166,7 @@ def random_config(seed: int | np.random.Generator = 0) -> dict:
 # %% ../nbs/51_gennas_signals.ipynb #b11f0de6
 def mutate_config(config: dict, g: np.random.Generator, keep: float = 0.8) -> dict:
     "A copy of `config` with every field resampled with probability 1 - `keep`."
+    if not 0 <= keep <= 1: raise ValueError(f"mutate_config: keep={keep!r} must be a probability in [0, 1] (GenNAS: 0.8, i.e. mutation rate 0.2).")
     new = copy.deepcopy({k: config[k] for k in ("noise", "ratios", "stages")})
     if g.random() > keep: new["noise"]["type"] = str(g.choice(NOISE_TYPES))
     if g.random() > keep: new["noise"]["level"] = float(g.choice(NOISE_LEVELS))
