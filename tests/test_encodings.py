@@ -34,3 +34,24 @@ def test_path_encoding_keeps_the_order_of_a_three_edge_path():
     a = "|skip_connect~0|+|none~0|nor_conv_1x1~1|+|none~0|none~1|nor_conv_3x3~2|"
     p = dict(zip(encoding_names("nb201", "path"), encode("nb201", a, "path")))
     assert {k for k, v in p.items() if v} == {"skip_connect>nor_conv_1x1>nor_conv_3x3"}
+
+
+def test_macro_adjacency_is_the_module_chain():
+    "A review found the adjacency block untested (the one-hot columns alone make rows unique): it must be input -> module 1"
+    " -> ... -> module L -> output, nothing into or out of an empty slot, built here independently for every macro cell."
+    from transnas_repro.benchmarks import load_benchmark, decode
+    archs = load_benchmark("tnb101_macro").archs
+    got = encode_all("tnb101_macro", archs, kind="adjacency")[:, :28]
+    iu = np.triu_indices(8, 1)
+    for a, row in zip(archs, got):
+        L = len(decode("tnb101_macro", a))
+        A = np.zeros((8, 8), np.float32)
+        for i in range(L): A[i, i + 1] = 1          # input (0) -> module 1 -> ... -> module L
+        A[L, 7] = 1                                  # the last module -> output (7)
+        assert np.array_equal(row, A[iu]), a
+
+
+def test_encoding_errors_name_the_space_kind():
+    with pytest.raises(ValueError, match="Did you mean 'path'.*Fix: use onehot or adjacency or path"): encode_all("nb201", kind="pathh")
+    with pytest.raises(ValueError, match="macro networks are chains"): encode_all("tnb101_macro", kind="path")
+    with pytest.raises(ValueError, match="archs=\\[\\] has nothing to encode"): encode_all("nb201", [], kind="adjacency")

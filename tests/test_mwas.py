@@ -207,6 +207,14 @@ def test_errors_are_clear():
     with pytest.raises(ValueError, match="n <= 20"): mwas.solve(mwas.random_instance(21, 0), "dp")
     with pytest.raises(ValueError, match="too large"): mwas.solve(mwas.random_instance(600, 0), "exact")
     with pytest.raises(ValueError, match="permutation"): mwas.order_objective(np.zeros((3, 3)), [0, 0, 1])
+    with pytest.raises(ValueError, match="threshold=True is not a number"): mwas.solve(P, threshold=True)
+    with pytest.raises(ValueError, match="threshold='0.2' is not a number"): mwas.solve(P, threshold="0.2")
+    with pytest.raises(ValueError, match="time_limit=-1 must be a positive number"): mwas.solve(P, time_limit=-1)
+    with pytest.raises(ValueError, match="seed=-1 must be a non-negative integer"): mwas.solve(P, seed=-1)
+    W = mwas.edge_weights(mwas.random_instance(4, 0))
+    for fn in (mwas.local_search, mwas.window_search, mwas.polish_order, mwas.packing_bound):
+        with pytest.raises(ValueError, match="permutation"): fn(W, [0, 0, 1, 2])
+    with pytest.raises(ValueError, match="square"): mwas.brute_force(np.zeros((3, 4)))
     nan_diagonal = P.copy(); np.fill_diagonal(nan_diagonal, np.nan)
     assert mwas.solve(nan_diagonal, "copeland").order.size == 5     # the diagonal is ignored
 

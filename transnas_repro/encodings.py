@@ -66,8 +66,10 @@ def encode_all(bench: str,             # nb201, tnb101_micro or tnb101_macro
               ) -> np.ndarray:
     "Encoding of every architecture as one float32 matrix (architectures x encoding_names(bench, kind))."
     archs = load_benchmark(bench).archs if archs is None else archs
-    ops = op_matrix(bench, archs)
-    check_choice(kind, _kinds(bench), f"encoding for {bench}", fix="macro networks are chains: use onehot or adjacency")
+    ops = op_matrix(bench, archs)                      # checks the benchmark
+    check_choice(kind, _kinds(bench), f"encoding for {bench}",
+                 fix="macro networks are chains: use onehot or adjacency" if space_spec(bench).kind == "macro" else "use " + " or ".join(_kinds(bench)))
+    if not len(archs): raise ValueError(f"encode_all({bench!r}, archs=[]) has nothing to encode: pass architecture strings, or archs=None for the whole space.")
     n = len(ops)
     if space_spec(bench).kind == "macro":
         onehot = np.eye(5, dtype=np.float32)[ops]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from .core import check_choice, rng
 from .mwas_exact import *
-from .mwas_exact import _prepare, _dp_order, _exact_order
+from .mwas_exact import _prepare, _dp_order, _exact_order, _check_order
 
 # %% auto #0
 __all__ = ['METHODS', 'BOUNDS', 'LP_BOUND_MAX_N', 'EXACT_MAX_N', 'GREEDY_MAX_N', 'KWIKSORT_MAX_N', 'local_search',
@@ -67,7 +67,7 @@ def local_search(W, order,
                  D=None) -> tuple[np.ndarray, int]:
     "Insertion local search: move each node to its best place until no move helps; (order, sweeps)."
     D = W - W.T if D is None else D
-    order = np.array(order, dtype=np.int64)
+    order = _check_order(order, len(W)).copy()
     n, pos = len(order), positions(order)
     g = rng(seed, "local")
     deadline = time.perf_counter() + (np.inf if time_limit is None else time_limit)
@@ -96,7 +96,7 @@ def local_search(W, order,
 # %% ../nbs/30_mwas.ipynb #ae5881c1
 def window_search(W, order, window: int = 10, deadline: float = np.inf) -> tuple[np.ndarray, float]:
     "Reorder each run of `window` consecutive nodes optimally (subset DP), sliding by half a window; (order, gain)."
-    order, n = np.array(order, dtype=np.int64), len(order)
+    order = _check_order(order, len(W)).copy(); n = len(order)
     w, gain = min(window, n), 0.0
     for a in sorted(set(range(0, n - w + 1, max(w // 2, 1))) | {n - w}):
         run = order[a:a + w]
@@ -112,7 +112,7 @@ def polish_order(W, order, seed: int = 0, time_limit: float | None = None,
                  kicks: int | None = None,   # random segment shuffles tried; None: 100 (n <= 256), 10 (n <= 1024), 0
                  window: int = 10, D=None) -> tuple[np.ndarray, int]:
     "Iterated local search: insertion and window moves, then random kicks kept when they help; (order, kicks)."
-    n = len(order)
+    order = _check_order(order, len(W)); n = len(order)
     kicks = (100 if n <= 256 else 10 if n <= 1024 else 0) if kicks is None else kicks
     deadline = time.perf_counter() + (np.inf if time_limit is None else time_limit)
     D = W - W.T if D is None else D
@@ -285,6 +285,11 @@ def solve(P,                                  # n x n: P[i, j] = probability tha
     "Maximum weighted acyclic subgraph of the relation graph `P`, the ranking it induces and a bound on the optimum."
     t0 = time.perf_counter()
     check_choice(method, METHODS, "MWAS method", fix="pass method=" + "|".join(METHODS))
+    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float, np.integer, np.floating))
+                                   or not time_limit > 0):
+        raise ValueError(f"time_limit={time_limit!r} must be a positive number of seconds, or None (no limit; method='auto': its default).")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed={seed!r} must be a non-negative integer.")
     check_choice(bound, BOUNDS, "bound", fix="pass bound=" + "|".join(BOUNDS))
     W, score, D = _prepare(P, weight, threshold)
     n = len(W)

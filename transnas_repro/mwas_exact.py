@@ -42,6 +42,8 @@ def _as_matrix(P, weight):
 def _gate(threshold, weight):
     "The confidence gate on the weight scale: None, a margin for probabilities, a weight for 'raw'."
     if threshold is None: return None
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
+        raise ValueError(f"threshold={threshold!r} is not a number. Fix: pass a confidence |p - 0.5| in [0, 0.5), a probability in [0.5, 1], or None.")
     if not np.isfinite(threshold) or threshold < 0 or (weight != "raw" and threshold > 1):
         raise ValueError(f"threshold={threshold} is out of range. Fix: pass a confidence |p - 0.5| in [0, 0.5), "
                          "a probability in [0.5, 1], or None.")
@@ -134,6 +136,8 @@ def nas_instance(n: int,                  # architectures
 # %% ../nbs/29_mwas_exact.ipynb #a19b8fd1
 def brute_force(W) -> tuple[np.ndarray, float]:
     "Optimal order by trying every permutation (n <= 9): the reference the tests compare against."
+    W = np.asarray(W, dtype=float)
+    if W.ndim != 2 or W.shape[0] != W.shape[1]: raise ValueError(f"brute_force needs a square n x n weight matrix; got shape {W.shape}.")
     n = len(W)
     if n > 9: raise ValueError(f"brute_force needs n <= 9 (n! orders); got n={n}. Fix: use solve(P, 'exact').")
     perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64).reshape(-1, n)
@@ -294,6 +298,7 @@ def packing_bound(W, order,                 # weights and the order whose broken
                   D=None) -> tuple[float, int]:
     "Upper bound: `trivial_bound` minus a fractional packing of directed triangles; (bound, rounds)."
     n = len(W)
+    order = _check_order(order, n)
     D = W - W.T if D is None else D
     trivial = trivial_bound(W, D)
     if n < 3: return trivial, 0

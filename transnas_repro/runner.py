@@ -40,6 +40,10 @@ def register_trial(name: str,              # the value of `Trial.fn` that names 
     return TRIAL_FNS.register(name, **({} if path is None else dict(path=path)))
 
 # %% ../nbs/67_runner.ipynb #41b30e71
+def _plain(o):
+    "JSON for what json cannot write: numpy scalars as the Python values they equal (np.int64(0) hashes as 0), the rest as str."
+    return o.item() if isinstance(o, np.generic) else str(o)
+
 @dataclass
 class Trial:
     "One independent unit of work of an experiment; `fn` (a registered trial function's name) turns it into result rows."
@@ -58,7 +62,7 @@ class Trial:
         "Stable id: readable prefix plus a hash of every field but `inputs` (file-name safe)."
         fields = asdict(self); fields.pop("inputs")   # a moved data folder keeps the id; its fingerprint belongs in `config`
         fields["fn"] = fn_path(self.fn)               # hashed as 'module:function', however the trial names it
-        digest = hashlib.sha1(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:10]
+        digest = hashlib.sha1(json.dumps(fields, sort_keys=True, default=_plain).encode()).hexdigest()[:10]
         return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{self.method}-{self.bench}-{self.task}-s{self.seed}-{digest}")
 
 def fn_path(fn: str) -> str:
@@ -329,7 +333,7 @@ def run_trials(trials: list[Trial],          # what to run
     if address and backend != "ray":
         raise ValueError(f"address={address!r} is a Ray cluster address but backend={backend!r}. Fix: backend='ray' "
                          "(--backend ray), or drop the address to run locally.")
-    if not isinstance(jobs, (int, np.integer)) or not (jobs >= 1 or jobs == -1):
+    if isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)) or not (jobs >= 1 or jobs == -1):
         raise ValueError(f"jobs={jobs!r} is invalid: need an integer >= 1 (or -1 for all cores).")
     if backend == "local": device = get_device(device)   # 'cuda' without a GPU stops here; Ray workers resolve it on their node
     with run_lock(out, wait, force):
