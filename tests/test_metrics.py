@@ -226,3 +226,16 @@ def test_retrieval_rate_honours_lower_is_better():
     "The best 25% of 4 is the smallest value when lower is better: found (1.0); the default direction misses it (0.0)."
     assert retrieval_rate([1, 2, 3, 4], [1, 2, 4, 3], 25, higher_is_better=False) == 1.0
     assert retrieval_rate([1, 2, 3, 4], [1, 2, 4, 3], 25) == 0.0
+
+
+def test_reaching_the_optimum_allows_rounding_and_refuses_an_array_optimum():
+    "A review: atol=0 passed the loop test (whole numbers); an array optimum was broadcast silently; 1.0 passed as a direction."
+    import numpy as np, pytest
+    from transnas_repro import metrics as M
+    assert M.queries_to_optimum([90.0, 94 - 1e-12], 94) == 2           # within atol of the optimum: reached
+    assert M.queries_to_optimum([90.0, 94 - 1e-6], 94) is None
+    assert M.queries_to_optimum([3.0, 1 + 1e-12], 1.0, higher_is_better=False) == 2
+    with pytest.raises(ValueError, match="optimum must be one number"): M.regret([1, 5], [5, 6])
+    with pytest.raises(ValueError, match="optimum must be one number"): M.queries_to_optimum([1, 5], [5, 1])
+    with pytest.raises(ValueError, match="Valid choices: True, False"): M.regret([1.0], 5.0, higher_is_better=1.0)
+    assert M.regret([1.0], 5.0, higher_is_better=np.bool_(True))[0] == 4.0

@@ -363,7 +363,18 @@ class Benchmark:
         missing = [f"{s}/{t}" for s in self.splits for t in self.tasks if f"{s}/{t}" not in df.columns]
         if missing: raise ValueError(f"Benchmark {name!r}: columns {missing} are missing; every split needs every task.")
         self._values = {s: df[[f"{s}/{t}" for t in self.tasks]].to_numpy(dtype=float) for s in self.splits}
+        for s, v in self._values.items():
+            if np.isnan(v).any():
+                r, c = map(int, np.argwhere(np.isnan(v))[0])
+                raise ValueError(f"Benchmark {name!r}: column '{s}/{self.tasks[c]}' has no value (NaN) for {self.archs[r]!r}; a search "
+                                 "reads every value it queries. Fix: drop the architectures without a value, or fill them.")
         self.official_ids = df["official_id"].to_numpy() if "official_id" in df.columns else np.arange(len(df))
+        if isinstance(higher_is_better, dict):
+            unknown = [t for t in higher_is_better if t not in self.tasks]
+            if unknown: raise ValueError(f"Benchmark {name!r}: higher_is_better names task(s) {unknown} it does not have. Valid choices: {', '.join(self.tasks)}.")
+        for t, v in (higher_is_better.items() if isinstance(higher_is_better, dict) else [("every task", higher_is_better)]):
+            if not isinstance(v, (bool, np.bool_)):
+                raise ValueError(f"Benchmark {name!r}: higher_is_better for {t} is {v!r}. Valid choices: True, False (a bool, not a string).")
         hib = higher_is_better if isinstance(higher_is_better, dict) else {t: bool(higher_is_better) for t in self.tasks}
         self._metrics = {t: TaskMetric(t, "value", "", bool(hib.get(t, True))) for t in self.tasks} if name not in BENCHMARKS else {}
         self._metrics.update(metrics or {})

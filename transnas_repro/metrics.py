@@ -44,8 +44,9 @@ def _as_pair(x, y, fn: str, names=("x", "y"), min_len: int = 1) -> tuple[np.ndar
     return x, y
 
 def _check_direction(higher_is_better) -> bool:
-    "`higher_is_better` if it is a bool, else the standard bad-choice error."
-    return check_choice(higher_is_better, [True, False], "higher_is_better",
+    "`higher_is_better` if it is a bool, else the standard bad-choice error (1.0 or 'True' are not bools)."
+    if isinstance(higher_is_better, (bool, np.bool_)): return bool(higher_is_better)
+    return check_choice(repr(higher_is_better), ["True", "False"], "higher_is_better",
                         fix="pass True when larger is better (accuracy, SSIM) and False for losses (L2)")
 
 # %% ../nbs/03_metrics.ipynb #c6840318
@@ -126,6 +127,7 @@ def regret(value,  # value found (one or an array)
     "Distance from `value` to `optimum` in the metric's units (>= 0)."
     values = _as_values(value, "value", "regret", allow_empty=True, allow_scalar=True)
     _as_values(optimum, "optimum", "regret", allow_scalar=True)
+    if np.ndim(optimum) != 0: raise ValueError(f"regret: optimum must be one number (the best value in the space), got shape {np.shape(optimum)}.")
     gap = optimum - values if _check_direction(higher_is_better) else values - optimum
     if np.any(gap < -atol):
         raise ValueError(f"regret: value {values[gap < -atol].flat[0]} is better than optimum {optimum}. "
@@ -149,6 +151,7 @@ def queries_to_optimum(history_values,  # queried values in query order
     "1-based index of the first query reaching `optimum`; None means not reached within the history."
     values = _as_values(history_values, "history_values", "queries_to_optimum", allow_empty=True)
     _as_values(optimum, "optimum", "queries_to_optimum", allow_scalar=True)
+    if np.ndim(optimum) != 0: raise ValueError(f"queries_to_optimum: optimum must be one number (the best value in the space), got shape {np.shape(optimum)}.")
     reached = values >= optimum - atol if _check_direction(higher_is_better) else values <= optimum + atol
     hits = np.flatnonzero(reached)
     return int(hits[0]) + 1 if hits.size else None

@@ -65,6 +65,7 @@ class Ledger:
     low_fidelity: dict = field(default_factory=dict)    # signal -> dict(archs, evaluation_equivalents, cpu_seconds, rule)
     partners: dict = field(default_factory=dict)        # partner task -> its Oracle
     pretrained_on: dict = field(default_factory=dict)   # what a predictor/encoder was trained on -> labels
+    target: str | None = None                           # the search's target task (set by its first Oracle): no grant may reach it
 
     def charge(self, name: str, archs, rule: str, evaluation_cost: float = 0.0, cpu_seconds: float = 0.0):
         "Charge a cheap signal a searcher computes itself: `archs` scored (each once), the evaluations and CPU-seconds they cost."
@@ -114,6 +115,7 @@ class Oracle:
         self.budget, self.history, self._seen = int(budget), [], {}
         self.higher_is_better = self._truth.higher_is_better(task)
         self.ledger, self._until = (Ledger() if ledger is None else ledger), until
+        if self.ledger.target is None: self.ledger.target = self.task      # partners share it: none may open the target
         self.queried_at = []   # wall-clock seconds since the oracle was created, per query
         self._t0 = time.perf_counter()
 
@@ -186,6 +188,8 @@ class Signal:
     def score(self, archs) -> np.ndarray:
         "Scores of `archs` (higher is better), charging each architecture not scored before."
         archs = list(archs)
+        unknown = [a for a in archs if a not in self._index]
+        if unknown: raise ValueError(f"Signal {self.name!r}: {unknown[0]!r} is not an architecture of this space ({len(unknown)} unknown); nothing was charged.")
         done = self._ledger.low_fidelity.get(self._key, {}).get("archs", set())
         new = set(archs) - done
         self._ledger.charge(self._key, new, self.rule, evaluation_cost=len(new)*self._cost, cpu_seconds=len(new)*self._cpu)
@@ -194,9 +198,10 @@ class Signal:
 # %% ../nbs/60_search.ipynb #f33d2ef8
 def _source_table(self: Oracle, n_archs: int = 500, seed: int = 0, tasks: list[str] | None = None) -> pd.DataFrame:
     "Grant: values of `n_archs` sampled architectures on the other tasks (never the target), counted as source labels."
-    tasks = [t for t in self.bench.tasks if t != self.task] if tasks is None else list(tasks)
-    if self.task in tasks:
-        raise ValueError(f"The target task {self.task!r} cannot be a source task: its values cost queries. Fix: drop it from tasks.")
+    target = self.ledger.target or self.task                 # a partner's source table may not hold the search's target either
+    tasks = [t for t in self.bench.tasks if t not in (self.task, target)] if tasks is None else list(tasks)
+    for t in (self.task, target):
+        if t in tasks: raise ValueError(f"The target task {t!r} cannot be a source task: its values cost queries. Fix: drop it from tasks.")
     if not tasks:
         raise ValueError(f"{self.bench.name} has no task but the target {self.task!r}: there is no source table to grant. "
                          f"Fix: use a searcher that needs no source tasks (random, rea, local, signal-rank).")
@@ -217,8 +222,14 @@ def _signal(self: Oracle, name: str) -> Signal:
 # %% ../nbs/60_search.ipynb #32dd3ab8
 def _partner(self: Oracle, task: str, budget: int) -> Oracle:
     "Grant: a counted oracle of another task of the benchmark, sharing this oracle's ledger (its evaluations are charged)."
-    if task == self.task: raise ValueError(f"{task!r} is the target task itself; a partner is another task of {self.bench.name} ({self.bench.tasks}).")
-    if task in self.ledger.partners: return self.ledger.partners[task]
+    if task in (self.task, self.ledger.target):   # a partner of a partner may not reopen the search's target
+        raise ValueError(f"{task!r} is the target task itself; a partner is another task of {self.bench.name} ({self.bench.tasks}).")
+    if task in self.ledger.partners:
+        o = self.ledger.partners[task]
+        if budget != o.budget:
+            raise ValueError(f"The partner {task!r} was opened with budget {o.budget}; asking again with budget {budget} would not change it. "
+                             f"Fix: ask for the same budget (the partner is shared), or open it once with the larger one.")
+        return o
     o = Oracle(self._truth, task, budget, self.split, ledger=self.ledger)
     self.ledger.partners[task] = o
     return o
@@ -331,6 +342,9 @@ class SearchResult:
     query_times: list = field(default_factory=list)
     ledger: dict = field(default_factory=dict)   # what the search consumed (Ledger.as_dict)
 
+    def __getstate__(self):                      # a pickled result (a worker's) leaves the benchmark behind
+        state = dict(self.__dict__); state.pop("_benchmark", None); return state
+
     def summary(self) -> dict:
         "A JSON-friendly summary (no history)."
         return dict(method=self.method, bench=self.bench, task=self.task, seed=self.seed, budget=self.budget,
@@ -342,7 +356,8 @@ class SearchResult:
 
     def curve(self) -> pd.DataFrame:
         "One row per query: value, best-so-far and its rank percentile."
-        b = load_benchmark(self.bench); hib = b.higher_is_better(self.task)
+        b = getattr(self, "_benchmark", None) or load_benchmark(self.bench)   # a user's Benchmark object need not be registered
+        hib = b.higher_is_better(self.task)
         vals = np.array([v for _, v in self.history])
         best = metrics.best_so_far(vals, hib)
         return pd.DataFrame(dict(query=np.arange(1, len(vals) + 1), arch=[a for a, _ in self.history], value=vals,
@@ -399,10 +414,12 @@ def run(method: str,               # a registered searcher
     best_arch, best_value = oracle.best()
     hib = oracle.higher_is_better
     test_value = b.query(best_arch, task, "test") if "test" in b.splits and split != "test" else None
-    return SearchResult(method, b.name, task, seed, budget, split, list(oracle.history), best_arch, best_value,
+    res = SearchResult(method, b.name, task, seed, budget, split, list(oracle.history), best_arch, best_value,
                         b.rank_percentile(best_value, task, split), test_value,
                         metrics.queries_to_optimum([v for _, v in oracle.history], b.optimum(task, split), hib),
                         wall, dict(config), list(oracle.queried_at), oracle.ledger.as_dict(oracle))
+    res._benchmark = b        # for curve(); not a field (summaries and rows stay as they were)
+    return res
 
 # %% ../nbs/60_search.ipynb #7283e028
 @register_searcher("random", cost="milliseconds")
@@ -422,9 +439,17 @@ def regularized_evolution(oracle: Oracle, seed: int, population_size: int = 10, 
         population.append((space[i], oracle.query(space[i])))
     evolve(oracle, population, g, tournament_size)
 
-def evolve(oracle: Oracle, population: list, g: np.random.Generator, tournament_size: int = 5):
+def evolve(oracle: Oracle, population: list, g: np.random.Generator, tournament_size: int = 5,
+           stall: int = 100):   # rounds without a new architecture after which a random unseen one is queried (a split neighbourhood)
     "The aging-evolution loop of `rea` from a queried `population` [(arch, value), oldest first] until the budget is spent."
+    stalled = 0
     while not oracle.exhausted:
+        if stalled >= stall:   # every neighbour reachable from the population is seen: jump, as local search restarts
+            fresh = [a for a in oracle.space if not oracle.seen(a)]
+            if not fresh: break
+            child = fresh[g.integers(len(fresh))]
+            population.append((child, oracle.query(child))); population.pop(0); stalled = 0
+            continue
         idx = g.choice(len(population), min(tournament_size, len(population)), replace=False)
         vals = np.array([population[i][1] for i in idx])
         parent = population[idx[int(np.argmax(vals) if oracle.higher_is_better else np.argmin(vals))]][0]
@@ -433,6 +458,7 @@ def evolve(oracle: Oracle, population: list, g: np.random.Generator, tournament_
             child = nb[g.integers(len(nb))]
             if not oracle.seen(child): break
             parent = child   # walk on: a random-walk step keeps the budget for new architectures
+        stalled = stalled + 1 if oracle.seen(child) else 0
         population.append((child, oracle.query(child)))
         population.pop(0)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from .benchmarks import load_benchmark
 from .results import SUMMARY_COLUMNS, summary_row, summary_frame, final_rows
+from .core import check_choice
 
 # %% auto #0
 __all__ = ['LEDGER_METRICS', 'PAPER_BASELINE', 'TUNING_SEED_START', 'ledger_summary', 'search_summary', 'attach_reported',
@@ -148,17 +149,19 @@ def compare_methods(units: pd.DataFrame,           # one row per (method, benchm
                     value: str = "rank_percentile",       # column compared
                     lower_is_better: bool = True,
                     baselines: list[str] | None = None,   # default: default_baselines
+                    duplicates: str = "refuse",           # several rows of one method and unit: 'refuse', or 'mean' (averaged, e.g. random genotypes)
                    ) -> pd.DataFrame:
     "Every method against every baseline on the same units: paired difference, CI, Wilcoxon p, significant, and which is better."
     out = []
     if len(units):
         need = [c for c in ["method", "benchmark", *keys, value] if c not in units]
         if need: raise ValueError(f"compare_methods: units lack the column(s) {need}; they have {list(units.columns)}. Fix: pass keys=/value= naming existing columns.")
+        check_choice(duplicates, ["refuse", "mean"], "duplicates", fix="pass duplicates='mean' to average repeated rows of a unit on purpose")
         dup = units.duplicated(["method", "benchmark", *keys])
-        if dup.any():
+        if dup.any() and duplicates == "refuse":
             r = units[dup].iloc[0]
             raise ValueError(f"compare_methods: {int(dup.sum())} duplicate unit(s), e.g. method {r.method!r} at {dict(r[keys])}: keys={keys} do not "
-                             "make one value per method and unit. Fix: add the missing key (e.g. 'task') or pass one row per unit.")
+                             "make one value per method and unit. Fix: add the missing key (e.g. 'task'), pass one row per unit, or duplicates='mean'.")
         if baselines is not None:
             unknown = [b for b in baselines if b not in set(units.method)]
             if unknown: raise ValueError(f"compare_methods: baseline(s) {unknown} are not methods of these units. Valid choices: {', '.join(map(str, dict.fromkeys(units.method)))}.")
