@@ -257,3 +257,28 @@ def test_leave_one_family_out_never_trains_on_the_target(monkeypatch, scale):
         t = CE.Trial("cl-srcc", "gnn-fine-tune", bench, "cifar10", 0, 0, dict(profile="quick", scale=scale, runs=1), "cl-srcc")
         with pytest.raises(Stop): CE.srcc_trial(t)
         assert seen["gnn"] == want
+
+
+def test_spectral_positives_are_never_the_anchor_itself():
+    "A review: with repeated spectra (NB201 cells of one graph shape) dropping column 0 of kneighbors(X) kept the anchor as its"
+    " own positive in about half the rows of a real family."
+    import numpy as np
+    from transnas_repro.contrastive import spectral_neighbours, ENCODER_REVISION, ContrastiveConfig, ENCODER_FIELDS
+    g = np.random.default_rng(0)
+    spectra = np.repeat(g.random((30, 4)), 3, axis=0)           # every spectrum three times
+    nb = spectral_neighbours(spectra, 5)
+    assert (nb != np.arange(len(spectra))[:, None]).all()
+    import transnas_repro.contrastive as C
+    new = ContrastiveConfig().key(ENCODER_FIELDS)
+    C.ENCODER_REVISION = 1
+    try: old = ContrastiveConfig().key(ENCODER_FIELDS)
+    finally: C.ENCODER_REVISION = ENCODER_REVISION
+    assert ENCODER_REVISION >= 2 and old != new                  # an encoder cached before the fix is not read back
+
+
+def test_an_unknown_transfer_target_is_refused():
+    "An unknown name would leave its own family among the sources (sources are the paper families other than the target)."
+    import pytest
+    from transnas_repro.contrastive import transfer_predictor
+    for bad in ("nb201_all", "NB201", "nb202"):
+        with pytest.raises(ValueError, match="transfer target"): transfer_predictor(bad)

@@ -153,3 +153,21 @@ def test_supernet_runs_each_cell_kind_with_its_own_genes():
                     if not ps: continue
                     got = any(p.grad is not None and p.grad.abs().sum() > 1e-6 for p in ps)
                     assert got == ((k, i, o) in chosen), (kind, k, i, D.EMT_OPS[o])
+
+
+def test_readers_refuse_shifted_foreign_or_corrupt_files(tmp_path):
+    "A review: a CIFAR batch with one label short shifted every later label; labels past the classes, channels-first MedMNIST"
+    " arrays and a corrupt .gz went through or failed with a bare error. Each is refused naming the file."
+    import gzip, pickle, pytest
+    folder = I.write_fake_cifar(tmp_path/"c", n=4)
+    d = pickle.load(open(folder/"data_batch_2", "rb"), encoding="bytes"); d[b"labels"] = d[b"labels"][:3]
+    pickle.dump(d, open(folder/"data_batch_2", "wb"))
+    with pytest.raises(ValueError, match="4 images but 3 labels at .*data_batch_2"): I.read_cifar(folder)
+    d[b"labels"] = [0, 1, 57, 2]; pickle.dump(d, open(folder/"data_batch_2", "wb"))
+    with pytest.raises(ValueError, match="Label 57 outside 0..9 at .*data_batch_2"): I.read_cifar(folder)
+    m = I.write_fake_medmnist(tmp_path/"m.npz", n=4)
+    z = dict(np.load(m)); z["val_images"] = np.ascontiguousarray(z["val_images"].transpose(0, 3, 1, 2)); np.savez(m, **z)
+    with pytest.raises(ValueError, match=r"val_images of shape \(4, 3, 28, 28\)"): I.read_medmnist(m)
+    idx = I.write_fake_idx(tmp_path/"i", n=3, gz=True)
+    (idx/"t10k-labels-idx1-ubyte.gz").write_bytes(b"junk")
+    with pytest.raises(ValueError, match="Unreadable file .*t10k-labels-idx1-ubyte.gz"): I.read_idx_images(idx)

@@ -23,11 +23,11 @@ from .search import register_searcher, Oracle, neighbours
 
 # %% auto #0
 __all__ = ['FAMILIES', 'PAPER_FAMILIES', 'FINETUNE_SIZE', 'UNLABELLED_FAMILIES', 'TEST_SIZE', 'TEST_SEED', 'N_EIGENVALUES',
-           'CG_CHUNK', 'CHUNKED_FAMILIES', 'IN_DIM', 'SPECTRAL_SCALES', 'ENCODER_FIELDS', 'PROFILE_CONFIGS',
-           'EMBED_BATCH', 'SCALES', 'PROFILE_SCALE', 'CL_EA_SPACES', 'CL_EA_STRATEGIES', 'unlabelled_archs',
-           'family_archs', 'family_accuracy', 'laplacian_spectrum', 'graph_spectra', 'FamilyData', 'slim', 'cg_chunks',
-           'cg_chunk_status', 'chunked_cgs', 'family_data', 'small_family', 'CGEncoder', 'mlp', 'CGRegressor',
-           'spectral_supcon_loss', 'ContrastiveConfig', 'spectral_neighbours', 'train_encoder', 'embed',
+           'CG_CHUNK', 'CHUNKED_FAMILIES', 'IN_DIM', 'SPECTRAL_SCALES', 'ENCODER_REVISION', 'ENCODER_FIELDS',
+           'PROFILE_CONFIGS', 'EMBED_BATCH', 'SCALES', 'PROFILE_SCALE', 'CL_EA_SPACES', 'CL_EA_STRATEGIES',
+           'unlabelled_archs', 'family_archs', 'family_accuracy', 'laplacian_spectrum', 'graph_spectra', 'FamilyData',
+           'slim', 'cg_chunks', 'cg_chunk_status', 'chunked_cgs', 'family_data', 'small_family', 'CGEncoder', 'mlp',
+           'CGRegressor', 'spectral_supcon_loss', 'ContrastiveConfig', 'spectral_neighbours', 'train_encoder', 'embed',
            'rank_normalize', 'fit_mlp', 'predict_mlp', 'capped', 'labelled_only', 'TransferPredictor',
            'build_transfer_predictor', 'fit_regressor', 'predict_regressor', 'train_gnn_baseline', 'finetune_gnn',
            'check_profile', 'check_scale', 'scale_families', 'pretraining_counts', 'pretrained_encoder',
@@ -237,6 +237,8 @@ def spectral_supcon_loss(z: torch.Tensor,          # (n, p) L2-normalized projec
     return -(alpha*log_prob[has]).sum(1).mean()
 
 # %% ../nbs/55_contrastive.ipynb #771061f2
+ENCODER_REVISION = 2   # 2: positives exclude the anchor itself where spectra repeat (2026-12-03); caches of revision 1 are not read
+
 @dataclass
 class ContrastiveConfig:
     "Hyperparameters of the encoder, its training and the predictor (the paper's are in an unavailable supplement)."
@@ -250,6 +252,7 @@ class ContrastiveConfig:
     def key(self, fields=None) -> str:
         "Hash of the config (or of `fields` only)."
         d = {k: v for k, v in self.__dict__.items() if fields is None or k in fields}
+        d["encoder_revision"] = ENCODER_REVISION          # a fixed encoder keys new caches (everything here derives from the encoder)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
 # %% ../nbs/55_contrastive.ipynb #9bf6f4e2
@@ -262,10 +265,12 @@ PROFILE_CONFIGS = {"quick": ContrastiveConfig(),
 
 # %% ../nbs/55_contrastive.ipynb #b7e0931f
 def spectral_neighbours(spectra: np.ndarray, k: int = 5) -> np.ndarray:
-    "(n, k) indices of each row's k spectrally nearest other rows."
+    "(n, k) indices of each row's k spectrally nearest other rows (never the row itself, also where spectra repeat)."
     from sklearn.neighbors import NearestNeighbors
     k = min(k, len(spectra) - 1)
-    return NearestNeighbors(n_neighbors=k + 1).fit(spectra).kneighbors(spectra, return_distance=False)[:, 1:]
+    # kneighbors() without X leaves each point out of its own list; dropping column 0 of kneighbors(X) did not when another
+    # row had the same spectrum (NB201's conv 1x1 / 3x3 cells share graph shapes): the anchor became its own positive
+    return NearestNeighbors(n_neighbors=k).fit(spectra).kneighbors(return_distance=False)
 
 # %% ../nbs/55_contrastive.ipynb #f34bef1d
 def train_encoder(families: list[FamilyData],  # unlabelled CGs, one entry per family
@@ -477,10 +482,15 @@ def _pretrained_encoder(profile: str, seed: int, families: tuple, device: str) -
     return encoder.eval()
 
 # %% ../nbs/55_contrastive.ipynb #eb77a002
+CL_EA_SPACES = {"nb201": "nb201", "tnb101_micro": "tnb101_micro", "tnb101_macro": "tnb101_macro"}   # space -> target family
+
 def transfer_predictor(target: str, profile: str = "quick", seed: int = 0, device: str | None = None,
                        scale: str = "sample",  # the families of each role (SCALES): 'sample' or 'paper'
                       ) -> TransferPredictor:
     "Encoder of `profile` (on the scale's encoder families) + MLP trained on the scale's labelled source families other than `target` (on `device`, default get_device())."
+    valid = list(dict.fromkeys([*PAPER_FAMILIES, *CL_EA_SPACES.values()]))
+    check_choice(target, valid, "transfer target",   # an unknown name would leave its family among the sources: trained on its own labels
+                 fix="name the target family; its labels are then left out of the sources")
     return _transfer_predictor(target, profile, seed, get_device(device), check_scale(scale))
 
 @functools.lru_cache(maxsize=None)
@@ -492,8 +502,6 @@ def _transfer_predictor(target: str, profile: str, seed: int, device: str, scale
                                     config, seed, device=device)
 
 # %% ../nbs/55_contrastive.ipynb #b75313da
-CL_EA_SPACES = {"nb201": "nb201", "tnb101_micro": "tnb101_micro", "tnb101_macro": "tnb101_macro"}   # space -> target family
-
 def space_features(bench_name: str = "nb201", profile: str = "quick", seed: int = 0, device: str | None = None, scale: str = "sample") -> np.ndarray:
     "Standardized embeddings of every architecture of a searchable space (in `bench.archs` order) under the profile's predictor (cached on disk)."
     check_choice(bench_name, CL_EA_SPACES, "space for cl-ea", fix="use nb201, tnb101_micro or tnb101_macro")

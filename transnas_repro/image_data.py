@@ -42,6 +42,13 @@ def _layout_error(kind: str, path, problem: str) -> ValueError:
     return ValueError(f"{problem} at {path}: expected {LAYOUTS[kind]}. Fix: point --data <task>=<folder> at that folder (nothing is downloaded).")
 
 # %% ../nbs/07_image_data.ipynb #e0daf23f
+def _check_labels(kind: str, path, x: np.ndarray, y: np.ndarray, n_classes: int | None) -> None:
+    "Images and labels of one batch or split agree in count, and every label is a class index (a shifted or foreign file is refused)."
+    if len(x) != len(y): raise _layout_error(kind, path, f"{len(x)} images but {len(y)} labels")
+    if len(y) and (y.min() < 0 or (n_classes is not None and y.max() >= n_classes)):
+        bad = int(y.min()) if y.min() < 0 else int(y.max())
+        raise _layout_error(kind, path, f"Label {bad} outside 0..{'' if n_classes is None else n_classes - 1}")
+
 def _unpickle(path: Path, kind: str) -> dict:
     try:
         with open(path, "rb") as f: return pickle.load(f, encoding="bytes")
@@ -65,12 +72,15 @@ def read_cifar(folder, kind: str = "cifar10") -> ImageSplits:
             x = np.asarray(d[b"data"], dtype=np.uint8)
             if x.ndim != 2 or x.shape[1] != 3072: raise _layout_error(kind, folder/n, f"Batch data of shape {x.shape} (need (N, 3072))")
             xs.append(x.reshape(-1, 3, 32, 32)); ys.append(np.asarray(d[key], dtype=np.int64))
+            _check_labels(kind, folder/n, xs[-1], ys[-1], 10 if kind == "cifar10" else 100)
         splits[split] = (np.concatenate(xs), np.concatenate(ys))
     return ImageSplits(splits, 10 if kind == "cifar10" else 100, kind)
 
 # %% ../nbs/07_image_data.ipynb #4e8a1d52
 def _read_idx(path: Path, kind: str) -> np.ndarray:
-    raw = (gzip.open if path.suffix == ".gz" else open)(path, "rb").read()
+    try:
+        with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as f: raw = f.read()
+    except (OSError, EOFError) as e: raise _layout_error(kind, path, f"Unreadable file ({type(e).__name__}: {e})") from None
     if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] != 0x08: raise _layout_error(kind, path, "Not an idx file of unsigned bytes")
     ndim = raw[3]; dims = struct.unpack(f">{ndim}I", raw[4:4 + 4*ndim])
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4*ndim)
@@ -90,6 +100,7 @@ def read_idx_images(folder, kind: str = "mnist") -> ImageSplits:
     for split, prefix in (("train", "train"), ("test", "t10k")):
         x, y = _read_idx(find(f"{prefix}-images-idx3-ubyte"), kind), _read_idx(find(f"{prefix}-labels-idx1-ubyte"), kind)
         if x.ndim != 3 or y.ndim != 1 or len(x) != len(y): raise _layout_error(kind, folder, f"{split} images {x.shape} and labels {y.shape} do not match")
+        _check_labels(kind, folder, x, y, 10)
         splits[split] = (x[:, None], y.astype(np.int64))
     return ImageSplits(splits, 10, kind)
 
@@ -109,6 +120,9 @@ def read_medmnist(path) -> ImageSplits:
     splits = {}
     for s in ("train", "val", "test"):
         x, y = np.asarray(z[f"{s}_images"], dtype=np.uint8), np.asarray(z[f"{s}_labels"]).reshape(-1).astype(np.int64)
+        if not (x.ndim == 3 or (x.ndim == 4 and x.shape[-1] == 3)):    # MedMNIST stores (N, H, W) or (N, H, W, 3)
+            raise _layout_error("medmnist", path, f"{s}_images of shape {x.shape} (need (N, H, W) or (N, H, W, 3), channels last)")
+        _check_labels("medmnist", path, x, y, None)
         splits[s] = (x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2), y)
     return ImageSplits(splits, int(max(y.max() for _, y in splits.values())) + 1, path.stem)
 
@@ -157,7 +171,7 @@ def write_fake_medmnist(path, n: int = 6, n_classes: int = 9, rgb: bool = True, 
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); g = rng(seed)
     shape = (n, 28, 28, 3) if rgb else (n, 28, 28)
     np.savez(path, **{f"{s}_images": g.integers(0, 256, shape, dtype=np.uint8) for s in ("train", "val", "test")},
-             **{f"{s}_labels": np.arange(n).reshape(-1, 1) % n_classes for s in ("train", "val", "test")})
+             **{f"{s}_labels": (np.arange(n).reshape(-1, 1) + k) % n_classes for k, s in enumerate(("train", "val", "test"))})   # each split its own labels
     return path
 
 # %% ../nbs/07_image_data.ipynb #2834ba4d
