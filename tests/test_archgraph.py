@@ -182,3 +182,34 @@ def test_task_vector_fine_tuning_moves_only_the_target_row():
     assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("encoder."))
     d = (after["task_embedding.table"] - before["task_embedding.table"]).abs().sum(1).numpy()
     assert d[t] > 1e-2 and np.delete(d, t).max() < 1e-4
+
+
+# ---- A review (2026-12-03): picks in reverse or random order, re-ranking evaluated architectures and fine-tuning the
+# ---- wrong task row all passed the old tests.
+_FAST = dict(pretrain_steps=10, finetune_steps=3, n_source_archs=60, pool=20, n_ref=16, hidden=16, task_dim=4, batch=10)
+
+
+def test_picks_are_the_head_of_each_rounds_ranking():
+    from unittest import mock
+    from transnas_repro import search, archgraph
+    seen, real = [], archgraph.rank_candidates
+    def spy(*a, **k):
+        order, res = real(*a, **k); seen.append(order); return order, res
+    with mock.patch.object(archgraph, "rank_candidates", spy):
+        r = search.run("arch-graph", "tnb101_micro", "class_object", 30, seed=0, **_FAST)
+    space = search.Oracle("tnb101_micro", "class_object", 1).space
+    assert len(seen) == 2                                    # (30 - 10 warm-up) / batch 10: evaluated archs are not re-ranked
+    for k, order in enumerate(seen):
+        assert [a for a, _ in r.history[10 + 10*k: 20 + 10*k]] == [space[i] for i in order[:10]]
+
+
+def test_fine_tuning_uses_the_target_task_row():
+    from unittest import mock
+    from transnas_repro import search, archgraph
+    tasks, real = [], archgraph.fit_pairs
+    def spy(model, data, *a, **k):
+        tasks.append([d.task for d in data]); return real(model, data, *a, **k)
+    with mock.patch.object(archgraph, "fit_pairs", spy):
+        search.run("arch-graph", "tnb101_micro", "room_layout", 20, seed=0, **_FAST)
+    t = search.Oracle("tnb101_micro", "room_layout", 1).bench.tasks.index("room_layout")
+    assert len(tasks) > 1 and all(ts[0] == t and t not in ts[1:] for ts in tasks[1:])   # tasks[0]: pretraining on the sources

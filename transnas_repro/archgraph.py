@@ -73,6 +73,15 @@ def make_config(**config) -> ArchGraphConfig:
     names = [f.name for f in fields(ArchGraphConfig)]
     for k in config: check_choice(k, names, "Arch-Graph setting", fix="see ArchGraphConfig for the settings")
     cfg = ArchGraphConfig(**config)
+    for k, lo in (("hidden", 1), ("task_dim", 1), ("n_source_archs", 1), ("pretrain_steps", 0), ("warmup", 1), ("n_anchors", 1),
+                  ("batch", 1), ("finetune_steps", 0), ("replay", 0), ("pool", 1), ("n_ref", 1), ("local", 0), ("threads", 1)):
+        v = getattr(cfg, k)          # batch=0 used to loop forever (a round that picks nothing never spends the budget)
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+            raise ValueError(f"{k}={v!r}: an Arch-Graph setting that must be an integer >= {lo} (default {getattr(ArchGraphConfig, k)}).")
+    for k in ("lr", "finetune_lr"):
+        v = getattr(cfg, k)
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v > 0:
+            raise ValueError(f"{k}={v!r}: a learning rate must be a number > 0 (default {getattr(ArchGraphConfig, k)}).")
     check_choice(cfg.embedding, TASK_EMBEDDINGS, "task embedding", fix="pick anchor, learned, onehot or task2vec")
     if cfg.embedding == "task2vec":
         raise ValueError("Task embedding 'task2vec' needs the tasks' data, which TransNAS-Bench-101 does not ship. "

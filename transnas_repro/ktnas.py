@@ -58,7 +58,11 @@ class CallableSignal(LowFidelity):
     def __init__(self, fn: Callable, oracle: Oracle): self.fn, self.oracle = fn, oracle
     def score(self, archs: list[str]) -> np.ndarray:
         self.oracle.ledger.charge(f"callable:{self.oracle.task}", archs, rule="user function: cost not stated")
-        return np.asarray(self.fn(list(archs), self.oracle.task), dtype=float)
+        s = np.asarray(self.fn(list(archs), self.oracle.task), dtype=float).reshape(-1)
+        if len(s) != len(archs) or not np.isfinite(s).all():
+            raise ValueError(f"The low_fidelity function returned {len(s)} scores for {len(archs)} architectures"
+                             f"{'' if len(s) != len(archs) else ' with a NaN or inf'}: it must give one finite score per architecture.")
+        return s
 
 # %% ../nbs/62_ktnas.ipynb #26643184
 class GCNRegressor(nn.Module):
@@ -227,6 +231,11 @@ def ktnas_oracles(bench: Benchmark | str | SearchSpace, tasks: list[str], budget
     if len(set(tasks)) != len(tasks) or not tasks: raise ValueError(f"tasks must be distinct and non-empty, got {tasks}.")
     for t in tasks: (truth or bench).check_task(t)
     budgets = budget if isinstance(budget, dict) else {t: budget for t in tasks}
+    missing = [t for t in tasks if t not in budgets]
+    if missing: raise ValueError(f"budget has no entry for task(s) {missing}; give one per task ({', '.join(tasks)}) or a single integer.")
+    for t in tasks:                                       # int() would have truncated 10.7 past the Oracle's own check
+        if isinstance(budgets[t], bool) or not isinstance(budgets[t], (int, np.integer)):
+            raise ValueError(f"budget for {t!r} is {budgets[t]!r}: a budget is an integer number of evaluations.")
     oracles = dict(oracles or {})
     if not oracles:
         if truth is None: raise ValueError("ktnas_evolve on a SearchSpace needs the searcher's oracles (oracles={task: oracle}).")
