@@ -115,3 +115,25 @@ def test_full_build_in_fresh_cache(tmp_path, monkeypatch):
     B.load_benchmark.cache_clear()
     assert len(B.load_benchmark("nb101")) == 30_001
     B.load_benchmark.cache_clear()
+
+
+@pytest.mark.needs_data
+def test_every_key_of_the_1k_file_is_reproduced():
+    "A hash capped at a few refinement rounds passed the counts and the join; the 1,000 recorded keys do not let it."
+    from transnas_repro.data import data_path
+    vis = json.loads(data_path("nb101/nasbench_vis_data-1k.json").read_text())
+    ok = 0
+    for adj, ops, key in zip(vis["adjacency"], vis["operations"], vis["key"]):
+        keep = [j for j, o in enumerate(ops) if o != -3]
+        ok += NB.nb101_key(np.array(adj, dtype=int)[np.ix_(keep, keep)], [B.VIS_NB101_OPS[ops[j]] for j in keep]) == key
+    assert ok == len(vis["key"]) == 1000
+
+
+def test_malformed_cells_get_one_line_errors():
+    eye = np.triu(np.ones((3, 3), int), 1)
+    for adj, ops, says in [(eye + eye.T, ["input", "conv3x3-bn-relu", "output"], "no cycle"),
+                           (eye, ["conv3x3-bn-relu", "input", "output"], "first op must be 'input'"),
+                           (eye, ["input", "conv5x5", "output"], "'conv5x5' is not an NB101 op"),
+                           (eye, ["input", "output"], "do not describe one cell"),
+                           (np.ones((3, 4), int), ["input", "conv3x3-bn-relu", "output"], "do not describe one cell")]:
+        with pytest.raises(ValueError, match=says): NB.nb101_key(adj, ops)

@@ -51,9 +51,27 @@ def _on_path(adjacency) -> np.ndarray:
     for _ in range(len(r).bit_length()): r = r | (r.astype(np.int64) @ r.astype(np.int64) > 0)   # reachability by squaring
     return np.flatnonzero(r[0] & r[:, -1])
 
+def _acyclic(a: np.ndarray) -> bool:
+    "Whether the 0/1 adjacency `a` has no directed cycle (peel vertices without in-edges)."
+    alive = np.ones(len(a), bool)
+    while alive.any():
+        free = alive & (a[alive].sum(0) == 0)
+        if not free.any(): return False
+        alive &= ~free
+    return True
+
 def nb101_key(adjacency, ops) -> str:
     "The NB101 dataset key of a cell (adjacency, op names): pruned as nasbench's ModelSpec does, then hashed."
-    a = np.asarray(adjacency, dtype=int); keep = _on_path(a)
+    a, ops = np.asarray(adjacency, dtype=int), list(ops)
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] != len(ops):
+        raise ValueError(f"NB101 cell: adjacency of shape {a.shape} and {len(ops)} ops do not describe one cell (need n x n and n ops).")
+    if not np.isin(a, (0, 1)).all() or np.any(np.diag(a)) or not _acyclic(a):
+        raise ValueError(f"NB101 cell {ops}: the adjacency must be a 0/1 matrix of a DAG (no self-loop, no cycle).")
+    if len(ops) < 2 or ops[0] != "input" or ops[-1] != "output":
+        raise ValueError(f"NB101 cell {ops}: the first op must be 'input' and the last 'output'.")
+    bad = [o for o in ops[1:-1] if o not in NB101_INTERIOR_OPS]
+    if bad: raise ValueError(f"NB101 cell: op {bad[0]!r} is not an NB101 op. Valid choices: {', '.join(NB101_INTERIOR_OPS)}.")
+    keep = _on_path(a)
     if len(keep) == 0: raise ValueError(f"NB101 cell {list(ops)} has no path from input to output: it has no key.")
     return nb101_module_hash(a[np.ix_(keep, keep)], [NB101_LABELS[ops[i]] for i in keep])
 
