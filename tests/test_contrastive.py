@@ -282,3 +282,20 @@ def test_an_unknown_transfer_target_is_refused():
     from transnas_repro.contrastive import transfer_predictor
     for bad in ("nb201_all", "NB201", "nb202"):
         with pytest.raises(ValueError, match="transfer target"): transfer_predictor(bad)
+
+
+def test_gnn_baseline_fine_tunes_on_the_fine_tuning_cells_only(monkeypatch):
+    "A review: fine-tuning the GNN baseline on the test cells went unnoticed. The graphs it is fine-tuned on must be exactly"
+    " the split's fine-tuning cells, and it is scored on the other 60 %."
+    torch.manual_seed(0)
+    fam = fake_family(50)
+    seen, real = [], CE.finetune_gnn
+    def spy(model, graphs, acc, *a, **k):
+        seen.append((list(graphs), np.asarray(acc))); return real(model, graphs, acc, *a, **k)
+    monkeypatch.setattr(CE, "finetune_gnn", spy)
+    r = CE.evaluate_gnn_baseline(C.CGRegressor(), fam, C.ContrastiveConfig(gnn_finetune_epochs=1), seeds=[0, 1])
+    for s, (graphs, acc) in zip([0, 1], seen):
+        ft, te = CE.finetune_split(fam, s)
+        assert len(set(ft) & set(te)) == 0 and [id(g) for g in graphs] == [id(fam.graphs[i]) for i in ft]
+        assert np.array_equal(acc, fam.accuracy[ft])
+    assert r.n_test.tolist() == [len(CE.finetune_split(fam, 0)[1])]*2 and r.n_finetune.tolist() == [len(CE.finetune_split(fam, 0)[0])]*2
