@@ -26,8 +26,7 @@ def files():
     return sorted(p for p in (ROOT/"figures").rglob("comparisons.csv"))
 
 
-def adjusted(path: Path) -> pd.DataFrame:
-    comp = pd.read_csv(path)
+def adjusted(comp: pd.DataFrame) -> pd.DataFrame:
     return add_holm(comp.drop(columns=["p_holm", "significant_holm"], errors="ignore")).round(6)
 
 
@@ -66,12 +65,16 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args(argv)
-    results = {p: adjusted(p) for p in files()}
+    committed = {p: pd.read_csv(p) for p in files()}
+    results = {p: adjusted(c) for p, c in committed.items()}
     if args.check:
         bad = []
         for p, comp in results.items():
-            have = pd.read_csv(p)
-            if "p_holm" not in have or not np.allclose(have.p_holm.to_numpy(float), comp.p_holm.to_numpy(float), equal_nan=True, atol=1e-4):
+            have = committed[p]
+            if ("p_holm" not in have or "significant_holm" not in have
+                    or not np.allclose(have.p_holm.to_numpy(float), comp.p_holm.to_numpy(float), equal_nan=True, atol=1e-4)
+                    or not (have.significant_holm.astype(bool) == comp.significant_holm.astype(bool)).all()
+                    or comparisons_section(comp).strip() not in (p.parent/"summary.md").read_text()):
                 bad.append(p.relative_to(ROOT).as_posix())
         if bad: print("Holm columns missing or stale in:", *bad, "Fix: python tools/holm_comparisons.py", sep="\n  "); return 1
         print(f"{len(results)} comparisons files carry current Holm columns."); return 0

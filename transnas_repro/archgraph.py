@@ -11,7 +11,7 @@ from dataclasses import dataclass, asdict, fields
 import numpy as np
 import pandas as pd
 import torch
-from .core import check_choice, rng, run_info
+from .core import check_choice, rng, run_info, check_int, is_number
 from .benchmarks import load_benchmark, Benchmark
 from .search import Oracle, register_searcher, run, neighbours
 from .predictors import (ArchEncoder, TaskEmbedding, RelationPredictor, TaskSamples, fit_pairs,
@@ -75,12 +75,10 @@ def make_config(**config) -> ArchGraphConfig:
     cfg = ArchGraphConfig(**config)
     for k, lo in (("hidden", 1), ("task_dim", 1), ("n_source_archs", 1), ("pretrain_steps", 0), ("warmup", 1), ("n_anchors", 1),
                   ("batch", 1), ("finetune_steps", 0), ("replay", 0), ("pool", 1), ("n_ref", 1), ("local", 0), ("threads", 1)):
-        v = getattr(cfg, k)          # batch=0 used to loop forever (a round that picks nothing never spends the budget)
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-            raise ValueError(f"{k}={v!r}: an Arch-Graph setting that must be an integer >= {lo} (default {getattr(ArchGraphConfig, k)}).")
+        check_int(getattr(cfg, k), k, lo, fix=f"Arch-Graph's default: {getattr(ArchGraphConfig, k)}")   # batch=0 used to loop forever
     for k in ("lr", "finetune_lr"):
         v = getattr(cfg, k)
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v > 0:
+        if not is_number(v) or not v > 0:
             raise ValueError(f"{k}={v!r}: a learning rate must be a number > 0 (default {getattr(ArchGraphConfig, k)}).")
     check_choice(cfg.embedding, TASK_EMBEDDINGS, "task embedding", fix="pick anchor, learned, onehot or task2vec")
     if cfg.embedding == "task2vec":

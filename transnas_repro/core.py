@@ -13,9 +13,10 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['DEVICE_ENV', 'DEVICES', 'PROGRESS_ENV', 'PLUGINS_ENV', 'REGISTERING_MODULES', 'set_seed', 'rng', 'hash_key',
-           'check_choice', 'DeviceUnavailable', 'cuda_available', 'check_device', 'get_device', 'device_env',
-           'torch_device', 'on_device', 'cache_dir', 'progress_on', 'progress_bar', 'estimate_note', 'plugin_modules',
-           'load_plugins', 'scan_registrations', 'Registry', 'class_defaults', 'run_info', 'import_registering_modules']
+           'check_choice', 'check_int', 'array_sha256', 'is_number', 'DeviceUnavailable', 'cuda_available',
+           'check_device', 'get_device', 'device_env', 'torch_device', 'on_device', 'cache_dir', 'progress_on',
+           'progress_bar', 'estimate_note', 'plugin_modules', 'load_plugins', 'scan_registrations', 'Registry',
+           'class_defaults', 'run_info', 'import_registering_modules']
 
 # %% ../nbs/00_core.ipynb #1d30b70d
 def set_seed(seed: int  # the seed for python, numpy and torch
@@ -51,6 +52,23 @@ def check_choice(value, choices: Iterable, what: str, fix: str | None = None):
     msg = f"Unknown {what} {value!r}.{hint} Valid choices: {', '.join(map(str, choices))}."
     if fix: msg += f" Fix: {fix}."
     raise ValueError(msg)
+
+# %% ../nbs/00_core.ipynb #f8a58435
+def check_int(value, what: str, minimum: int = 1, fix: str | None = None) -> int:
+    "`value` as an int if it is an integer (not a bool) >= `minimum`, else a `ValueError` naming it, the bound and the fix."
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        bound = {1: "a positive integer", 0: "a non-negative integer"}.get(minimum, f"an integer >= {minimum}")
+        raise ValueError(f"{what}={value!r} must be {bound}" + (f" ({fix})." if fix else "."))
+    return int(value)
+
+def array_sha256(a) -> str:
+    "Hex sha256 of an array's bytes (C order): a content key for caches."
+    import hashlib
+    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+def is_number(value) -> bool:
+    "Whether `value` is a real number (int or float, numpy's too), not a bool or a string."
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 # %% ../nbs/00_core.ipynb #5cc78f84
 DEVICE_ENV = "TRANSNAS_REPRO_DEVICE"

@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import torch
-from .core import check_choice, rng, run_info, get_device
+from .core import check_choice, rng, run_info, get_device, check_int
 from .benchmarks import load_benchmark, source_files, NASLIB_ZC_FILES
 from . import metrics
 from .results import SUMMARY_COLUMNS, summary_row, summary_frame, final_rows
@@ -74,8 +74,7 @@ def search_task_config(fitness: Callable,          # config -> fitness (higher i
                        seed: int = 0, progress: bool = False) -> tuple[dict, pd.DataFrame]:
     "Regularized evolution over signal configs: (best config, history with one row per evaluated config)."
     for name, v, lo in (("population_size", population_size, 1), ("tournament_size", tournament_size, 1), ("steps", steps, 0)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-            raise ValueError(f"search_task_config: {name}={v!r} must be an integer >= {lo} (GenNAS: population 50, tournament 10, 400 steps).")
+        check_int(v, name, lo, fix="GenNAS: population 50, tournament 10, 400 steps")
     g = rng(seed, "gennas-task-search")
     history, population = [], []
     def evaluate(config, parent):

@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import rng, cache_dir, progress_bar, estimate_note, get_device, torch_device
+from .core import rng, cache_dir, progress_bar, estimate_note, get_device, torch_device, check_int, array_sha256
 from .data import RecordStore
 from .gennas_signals import OUT_SIZE, STAGE_WEIGHTS, check_config, load_config, stage_channels, build_targets
 
@@ -52,9 +52,7 @@ def _cifar_root() -> Path | None:
 def load_images(source: str = "sklearn",  # 'sklearn' (bundled photos), 'cifar10' (local), or a folder of images
                 n: int = 16, size: int = 32, seed: int = 0) -> tuple[torch.Tensor, str]:
     "A fixed, normalized batch (n, 3, size, size) and a description of where it came from (a folder's: its path and the batch's sha256)."
-    for name, v in (("n", n), ("size", size)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"load_images: {name}={v!r} must be a positive integer (GenNAS: n=16, size=32).")
+    for name, v in (("n", n), ("size", size)): check_int(v, name, fix="GenNAS: n=16, size=32")
     if source == "sklearn": return _normalize(_photo_crops(n, size, seed)), f"sklearn-photos:crops:n{n}:s{size}:seed{seed}"
     if source == "cifar10":
         root = _cifar_root()
@@ -72,7 +70,7 @@ def load_images(source: str = "sklearn",  # 'sklearn' (bundled photos), 'cifar10
     from PIL import Image
     idx = rng(seed, "gennas-folder").choice(len(files), n, replace=len(files) < n)
     x = torch.stack([torch.tensor(np.asarray(Image.open(files[i]).convert("RGB").resize((size, size)))).permute(2, 0, 1).float()/255 for i in idx])
-    digest = hashlib.sha256(x.numpy().tobytes()).hexdigest()[:16]     # the images themselves: two folders of one name, or an edited one, differ
+    digest = array_sha256(x.numpy())[:16]     # the images themselves: two folders of one name, or an edited one, differ
     return _normalize(x), f"folder:{folder.resolve()}:sha{digest}:n{n}:s{size}:seed{seed}"
 
 # %% ../nbs/52_gennas_proxy.ipynb #23cc41e8
@@ -121,9 +119,7 @@ NAN_SCORE = 1e9
 
 def check_iterations(iterations) -> int:
     "`iterations` if it is a positive number of training steps, else a ValueError naming it (GenNAS trains 100)."
-    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 1:
-        raise ValueError(f"iterations={iterations!r} must be a positive integer number of training steps (GenNAS: 100).")
-    return int(iterations)
+    return check_int(iterations, "iterations", fix="training steps; GenNAS trains 100")
 
 def eval_steps(iterations: int, every: int = 10) -> list[int]:
     "Steps after which the model is evaluated: every `every`, step 25, and the last."

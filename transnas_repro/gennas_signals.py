@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy import ndimage
-from .core import check_choice, rng
+from .core import check_choice, rng, is_number
 
 # %% auto #0
 __all__ = ['BASES', 'OUT_SIZE', 'N_PHASES', 'NOISE_TYPES', 'CHANNEL_RATIOS', 'NOISE_LEVELS', 'BASE_LEVELS', 'BASE_CHANNELS',
@@ -114,14 +114,14 @@ def check_config(config: dict) -> dict:
         raise ValueError(f"A GenNAS config is a dict with keys 'noise', 'ratios', 'stages'; got {config if not isinstance(config, dict) else sorted(config)!r}. "
                          "Fix: start from load_config('nb201') or random_config(seed).")
     def num(v, what, lo, hi, lo_open=False):
-        ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and (lo < v if lo_open else lo <= v) and v <= hi
+        ok = is_number(v) and (lo < v if lo_open else lo <= v) and v <= hi
         if not ok: raise ValueError(f"GenNAS config: {what} = {v!r} must be a number in {'(' if lo_open else '['}{lo}, {hi}]. Fix: see random_config(seed) for a valid one.")
     noise = config["noise"]
     if not isinstance(noise, dict): raise ValueError(f"GenNAS config: noise = {noise!r} must be a dict with 'type' and 'level'.")
     check_choice(noise.get("type"), NOISE_TYPES, "noise type")
     num(noise.get("level"), "noise level", 0, 1)
     if len(config["ratios"]) != 3 or len(config["stages"]) != 3: raise ValueError("A GenNAS config has 3 stage ratios and 3 stages.")
-    for r in config["ratios"]: num(r, "a stage channel ratio", 0, 2, lo_open=True); check_choice(float(r), CHANNEL_RATIOS, "stage channel ratio")
+    for r in config["ratios"]: check_choice(float(r) if is_number(r) else r, CHANNEL_RATIOS, "stage channel ratio")
     for k, stage in enumerate(config["stages"]):
         if not isinstance(stage, dict) or not stage:
             raise ValueError(f"GenNAS config: stage {k} = {stage!r} must map at least one signal base ({', '.join(BASES)}) to its settings; an empty stage has no target.")
@@ -137,9 +137,9 @@ def check_config(config: dict) -> dict:
             if "freqs" in spec:
                 if not isinstance(spec["freqs"], (list, tuple)) or not spec["freqs"]:
                     raise ValueError(f"GenNAS config: stage {k} {base} freqs = {spec['freqs']!r} must be a non-empty list of frequencies in [0, 0.5].")
-                if not all(isinstance(f, (int, float, np.integer, np.floating)) and 0 <= f <= 0.5 for f in spec["freqs"]):
+                if not all(is_number(f) and 0 <= f <= 0.5 for f in spec["freqs"]):
                     raise ValueError(f"{base} frequencies {spec['freqs']} must lie in [0, 0.5] (cycles per pixel).")
-            if "partial" in spec and not (isinstance(spec["partial"], (int, float, np.integer, np.floating)) and 0 < spec["partial"] <= 1):
+            if "partial" in spec and not (is_number(spec["partial"]) and 0 < spec["partial"] <= 1):
                 raise ValueError(f"{base} partial {spec['partial']!r} must be in (0, 1].")
     return config
 

@@ -47,7 +47,7 @@ def _check_labels(kind: str, path, x: np.ndarray, y: np.ndarray, n_classes: int 
     if len(x) != len(y): raise _layout_error(kind, path, f"{len(x)} images but {len(y)} labels")
     if len(y) and (y.min() < 0 or (n_classes is not None and y.max() >= n_classes)):
         bad = int(y.min()) if y.min() < 0 else int(y.max())
-        raise _layout_error(kind, path, f"Label {bad} outside 0..{'' if n_classes is None else n_classes - 1}")
+        raise _layout_error(kind, path, f"Label {bad} is negative" if n_classes is None else f"Label {bad} outside 0..{n_classes - 1}")
 
 def _unpickle(path: Path, kind: str) -> dict:
     try:

@@ -57,11 +57,11 @@ class CallableSignal(LowFidelity):
     "A user function `(archs, task) -> scores` (higher is better) as the cheap signal; its calls are recorded, cost unstated."
     def __init__(self, fn: Callable, oracle: Oracle): self.fn, self.oracle = fn, oracle
     def score(self, archs: list[str]) -> np.ndarray:
-        self.oracle.ledger.charge(f"callable:{self.oracle.task}", archs, rule="user function: cost not stated")
         s = np.asarray(self.fn(list(archs), self.oracle.task), dtype=float).reshape(-1)
         if len(s) != len(archs) or not np.isfinite(s).all():
             raise ValueError(f"The low_fidelity function returned {len(s)} scores for {len(archs)} architectures"
                              f"{'' if len(s) != len(archs) else ' with a NaN or inf'}: it must give one finite score per architecture.")
+        self.oracle.ledger.charge(f"callable:{self.oracle.task}", archs, rule="user function: cost not stated")   # what it scored
         return s
 
 # %% ../nbs/62_ktnas.ipynb #26643184
@@ -233,16 +233,13 @@ def ktnas_oracles(bench: Benchmark | str | SearchSpace, tasks: list[str], budget
     budgets = budget if isinstance(budget, dict) else {t: budget for t in tasks}
     missing = [t for t in tasks if t not in budgets]
     if missing: raise ValueError(f"budget has no entry for task(s) {missing}; give one per task ({', '.join(tasks)}) or a single integer.")
-    for t in tasks:                                       # int() would have truncated 10.7 past the Oracle's own check
-        if isinstance(budgets[t], bool) or not isinstance(budgets[t], (int, np.integer)):
-            raise ValueError(f"budget for {t!r} is {budgets[t]!r}: a budget is an integer number of evaluations.")
     oracles = dict(oracles or {})
     if not oracles:
         if truth is None: raise ValueError("ktnas_evolve on a SearchSpace needs the searcher's oracles (oracles={task: oracle}).")
-        oracles[tasks[0]] = Oracle(truth, tasks[0], int(budgets[tasks[0]]), split)
+        oracles[tasks[0]] = Oracle(truth, tasks[0], budgets[tasks[0]], split)     # the Oracle checks the budget (no int(): 10.7 is refused)
     anchor = next(iter(oracles.values()))
     for t in tasks:                                      # the other tasks: counted partner oracles on one ledger
-        if t not in oracles: oracles[t] = anchor.partner(t, int(budgets[t]))
+        if t not in oracles: oracles[t] = anchor.partner(t, budgets[t])
     return truth, oracles
 
 # %% ../nbs/62_ktnas.ipynb #f2a1b4d3

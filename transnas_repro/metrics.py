@@ -15,12 +15,15 @@ __all__ = ['kendall_tau', 'spearman_rho', 'precision_at_k', 'retrieval_rate', 'r
            'queries_to_optimum']
 
 # %% ../nbs/03_metrics.ipynb #9c00ce29
-def _as_values(values, name: str, fn: str, allow_empty: bool = False, allow_scalar: bool = False) -> np.ndarray:
+def _as_values(values, name: str, fn: str, allow_empty: bool = False, allow_scalar: bool = False,
+               scalar_only: bool = False) -> np.ndarray:   # scalar_only: one number (e.g. the optimum), never an array
     "`values` as a float array, or a `ValueError` saying which argument of `fn` is bad and how to fix it."
     try: arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as e:
         raise ValueError(f"{fn}: {name} must be numbers, got {type(values).__name__} ({e}). "
                          f"Fix: pass a 1-D sequence of floats.") from None
+    if scalar_only and arr.ndim != 0:
+        raise ValueError(f"{fn}: {name} must be one number (the best value in the space), got shape {arr.shape}.")
     if arr.ndim != 1 and not (allow_scalar and arr.ndim == 0):
         raise ValueError(f"{fn}: {name} must be 1-D, got shape {arr.shape}. Fix: pass one value per architecture.")
     if arr.size == 0 and not allow_empty:
@@ -46,8 +49,8 @@ def _as_pair(x, y, fn: str, names=("x", "y"), min_len: int = 1) -> tuple[np.ndar
 def _check_direction(higher_is_better) -> bool:
     "`higher_is_better` if it is a bool, else the standard bad-choice error (1.0 or 'True' are not bools)."
     if isinstance(higher_is_better, (bool, np.bool_)): return bool(higher_is_better)
-    return check_choice(repr(higher_is_better), ["True", "False"], "higher_is_better",
-                        fix="pass True when larger is better (accuracy, SSIM) and False for losses (L2)")
+    raise ValueError(f"higher_is_better={higher_is_better!r} is not a bool. Valid choices: True, False. "
+                     "Fix: pass True when larger is better (accuracy, SSIM) and False for losses (L2).")
 
 # %% ../nbs/03_metrics.ipynb #c6840318
 def kendall_tau(x,  # one score per architecture (e.g. predicted)
@@ -126,8 +129,7 @@ def regret(value,  # value found (one or an array)
           ) -> float | np.ndarray:
     "Distance from `value` to `optimum` in the metric's units (>= 0)."
     values = _as_values(value, "value", "regret", allow_empty=True, allow_scalar=True)
-    _as_values(optimum, "optimum", "regret", allow_scalar=True)
-    if np.ndim(optimum) != 0: raise ValueError(f"regret: optimum must be one number (the best value in the space), got shape {np.shape(optimum)}.")
+    _as_values(optimum, "optimum", "regret", allow_scalar=True, scalar_only=True)
     gap = optimum - values if _check_direction(higher_is_better) else values - optimum
     if np.any(gap < -atol):
         raise ValueError(f"regret: value {values[gap < -atol].flat[0]} is better than optimum {optimum}. "
@@ -150,8 +152,7 @@ def queries_to_optimum(history_values,  # queried values in query order
                       ) -> int | None:
     "1-based index of the first query reaching `optimum`; None means not reached within the history."
     values = _as_values(history_values, "history_values", "queries_to_optimum", allow_empty=True)
-    _as_values(optimum, "optimum", "queries_to_optimum", allow_scalar=True)
-    if np.ndim(optimum) != 0: raise ValueError(f"queries_to_optimum: optimum must be one number (the best value in the space), got shape {np.shape(optimum)}.")
+    _as_values(optimum, "optimum", "queries_to_optimum", allow_scalar=True, scalar_only=True)
     reached = values >= optimum - atol if _check_direction(higher_is_better) else values <= optimum + atol
     hits = np.flatnonzero(reached)
     return int(hits[0]) + 1 if hits.size else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time, heapq
 from dataclasses import dataclass, field
 import numpy as np
-from .core import check_choice, rng
+from .core import check_choice, rng, check_int, is_number
 from .mwas_exact import *
 from .mwas_exact import _prepare, _dp_order, _exact_order, _check_order
 
@@ -285,11 +285,9 @@ def solve(P,                                  # n x n: P[i, j] = probability tha
     "Maximum weighted acyclic subgraph of the relation graph `P`, the ranking it induces and a bound on the optimum."
     t0 = time.perf_counter()
     check_choice(method, METHODS, "MWAS method", fix="pass method=" + "|".join(METHODS))
-    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float, np.integer, np.floating))
-                                   or not time_limit > 0):
+    if time_limit is not None and not (is_number(time_limit) and time_limit > 0):
         raise ValueError(f"time_limit={time_limit!r} must be a positive number of seconds, or None (no limit; method='auto': its default).")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed={seed!r} must be a non-negative integer.")
+    check_int(seed, "seed", 0)
     check_choice(bound, BOUNDS, "bound", fix="pass bound=" + "|".join(BOUNDS))
     W, score, D = _prepare(P, weight, threshold)
     n = len(W)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time, heapq, itertools, contextlib, os, sys
 from dataclasses import dataclass, field
 import numpy as np
-from .core import check_choice, rng
+from .core import check_choice, rng, is_number
 
 # %% auto #0
 __all__ = ['WEIGHTS', 'win_probability', 'edge_weights', 'positions', 'order_objective', 'consistent_edges', 'is_acyclic',
@@ -42,7 +42,7 @@ def _as_matrix(P, weight):
 def _gate(threshold, weight):
     "The confidence gate on the weight scale: None, a margin for probabilities, a weight for 'raw'."
     if threshold is None: return None
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
+    if not is_number(threshold):
         raise ValueError(f"threshold={threshold!r} is not a number. Fix: pass a confidence |p - 0.5| in [0, 0.5), a probability in [0.5, 1], or None.")
     if not np.isfinite(threshold) or threshold < 0 or (weight != "raw" and threshold > 1):
         raise ValueError(f"threshold={threshold} is out of range. Fix: pass a confidence |p - 0.5| in [0, 0.5), "

@@ -65,7 +65,7 @@ def nb101_key(adjacency, ops) -> str:
     a, ops = np.asarray(adjacency, dtype=int), list(ops)
     if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] != len(ops):
         raise ValueError(f"NB101 cell: adjacency of shape {a.shape} and {len(ops)} ops do not describe one cell (need n x n and n ops).")
-    if not np.isin(a, (0, 1)).all() or np.any(np.diag(a)) or not _acyclic(a):
+    if not np.isin(a, (0, 1)).all() or not _acyclic(a):      # a self-loop is a cycle too
         raise ValueError(f"NB101 cell {ops}: the adjacency must be a 0/1 matrix of a DAG (no self-loop, no cycle).")
     if len(ops) < 2 or ops[0] != "input" or ops[-1] != "output":
         raise ValueError(f"NB101 cell {ops}: the first op must be 'input' and the last 'output'.")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from .core import check_choice, rng, set_seed, cache_dir, hash_key, get_device
+from .core import check_choice, rng, set_seed, cache_dir, hash_key, get_device, array_sha256
 from .data import data_path, atomic_write, cache_lock
 from . import metrics
 from .proxy_defs import *
@@ -371,7 +371,7 @@ class SynflowSkeleton:
 import hashlib
 from .core import cache_dir
 
-def _sha256(a: np.ndarray) -> str: return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+_sha256 = array_sha256
 
 def space_cache_path(bench_name: str, proxy: str, task: str | None = None, seed: int = 0) -> Path:
     "The .npy file `space_scores` keeps these scores in (its JSON sidecar: the same name with .json)."

@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import Registry, check_choice, rng, set_seed, cache_dir, hash_key, progress_bar, estimate_note, get_device, torch_device
+from .core import Registry, check_choice, rng, set_seed, cache_dir, hash_key, progress_bar, estimate_note, get_device, torch_device, check_int
 from .data import data_path, atomic_write, cache_lock, RecordStore
 from . import metrics
 
@@ -101,9 +101,7 @@ def make_batch(n: int = 32,                  # images in the batch (NASLib score
               ) -> ProxyBatch:
     "A seeded minibatch of normalized images and labels for the data-dependent proxies."
     check_choice(source, BATCH_SOURCES, "batch source"); check_choice(labels, LABEL_KINDS, "label kind")
-    for name, v in (("n", n), ("size", size), ("num_classes", num_classes)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"make_batch: {name}={v!r} must be a positive integer (e.g. n=32, size=32, num_classes=10).")
+    for name, v in (("n", n), ("size", size), ("num_classes", num_classes)): check_int(v, name, fix="e.g. n=32, size=32, num_classes=10")
     gen = rng(seed, "proxy-batch")
     if source == "cifar10":
         x, y, src = _cifar10(n, gen, root)
@@ -178,7 +176,7 @@ def _shared(key, fn, *objs):
     full = (key, *map(id, objs))
     hit = cache.get(full)
     state = tuple(map(_state, objs))
-    if hit is None or hit[1] != state or any(a is not b for a, b in zip(hit[0], objs)):
+    if hit is None or hit[1] != state:          # held objects keep their ids: a key's ids always name the objects held
         hit = cache[full] = (objs, state, fn())
     return hit[2]
 
@@ -419,8 +417,11 @@ def proxy_names(proxies=None) -> list[str]:
     for p in names: PROXIES.get(p)
     return names
 
-def _revisions(proxies) -> dict:
-    return {p: PROXY_REVISIONS[p] for p in proxies if p in PROXY_REVISIONS}
+def _cache_params(bench_name: str, proxies: list[str], seed: int, task: str | None, device: str) -> dict:
+    "What keys a proxy-score cache: benchmark, task, batch seed, proxies (their revisions), and a GPU's device."
+    rev = {p: PROXY_REVISIONS[p] for p in proxies if p in PROXY_REVISIONS}
+    return dict(bench=bench_name, task=task, seed=seed, proxies=list(proxies), **({} if device == "cpu" else {"device": device}),
+                **({"revisions": rev} if rev else {}))
 
 def input_size(bench_name: str, task: str | None) -> int:
     "Image side used for `bench_name`/`task` (16 for ImageNet16-120, 32 otherwise)."
@@ -482,10 +483,7 @@ def score_many(bench_name: str, archs, proxies=None,
     from joblib import Parallel, delayed
     proxies = proxy_names(proxies)
     archs, device = list(archs), get_device(device)
-    rev = _revisions(proxies)
-    store = None if cache is None else RecordStore(cache, kind="proxy scores", params=dict(bench=bench_name, proxies=proxies, seed=seed, task=task,
-                                                                                        **({} if device == "cpu" else {"device": device}),
-                                                                                        **({"revisions": rev} if rev else {})))
+    store = None if cache is None else RecordStore(cache, kind="proxy scores", params=_cache_params(bench_name, proxies, seed, task, device))
     done = store.read() if store else {}
     todo = [a for a in dict.fromkeys(archs) if a not in done]
     if batch is None and todo:
@@ -515,8 +513,6 @@ def cache_file(bench_name: str, proxies: list[str], seed: int = 0, task: str | N
                device: str | None = None) -> Path:   # None: get_device(); a GPU's scores get their own file
     "The `score_many(cache=...)` file for these proxies on `bench_name` (per batch seed, task and device) under the package cache."
     device = get_device(device)
-    rev = _revisions(proxies)
-    key = hash_key(json.dumps(dict(bench=bench_name, task=task, seed=seed, proxies=list(proxies), **({} if device == "cpu" else {"device": device}),
-                                   **({"revisions": rev} if rev else {}))))
+    key = hash_key(json.dumps(_cache_params(bench_name, proxies, seed, task, device)))
     what = "+".join(proxies) if len(proxies) <= 2 else f"{len(proxies)}proxies"
     return cache_dir("proxies")/f"{bench_name}-{what}-{key}.jsonl"

@@ -188,17 +188,17 @@ class Signal:
     def score(self, archs) -> np.ndarray:
         "Scores of `archs` (higher is better), charging each architecture not scored before."
         archs = list(archs)
-        unknown = [a for a in archs if a not in self._index]
-        if unknown: raise ValueError(f"Signal {self.name!r}: {unknown[0]!r} is not an architecture of this space ({len(unknown)} unknown); nothing was charged.")
+        idx = [self._index.get(a, -1) for a in archs]
+        if -1 in idx: raise ValueError(f"Signal {self.name!r}: {archs[idx.index(-1)]!r} is not an architecture of this space; nothing was charged.")
         done = self._ledger.low_fidelity.get(self._key, {}).get("archs", set())
         new = set(archs) - done
         self._ledger.charge(self._key, new, self.rule, evaluation_cost=len(new)*self._cost, cpu_seconds=len(new)*self._cpu)
-        return self._scores[[self._index[a] for a in archs]]
+        return self._scores[idx]
 
 # %% ../nbs/60_search.ipynb #f33d2ef8
 def _source_table(self: Oracle, n_archs: int = 500, seed: int = 0, tasks: list[str] | None = None) -> pd.DataFrame:
     "Grant: values of `n_archs` sampled architectures on the other tasks (never the target), counted as source labels."
-    target = self.ledger.target or self.task                 # a partner's source table may not hold the search's target either
+    target = self.ledger.target                              # a partner's source table may not hold the search's target either (set by every Oracle)
     tasks = [t for t in self.bench.tasks if t not in (self.task, target)] if tasks is None else list(tasks)
     for t in (self.task, target):
         if t in tasks: raise ValueError(f"The target task {t!r} cannot be a source task: its values cost queries. Fix: drop it from tasks.")
@@ -356,7 +356,8 @@ class SearchResult:
 
     def curve(self) -> pd.DataFrame:
         "One row per query: value, best-so-far and its rank percentile."
-        b = getattr(self, "_benchmark", None) or load_benchmark(self.bench)   # a user's Benchmark object need not be registered
+        b = getattr(self, "_benchmark", None)                                  # a user's Benchmark object need not be registered
+        if b is None: b = load_benchmark(self.bench)
         hib = b.higher_is_better(self.task)
         vals = np.array([v for _, v in self.history])
         best = metrics.best_so_far(vals, hib)
@@ -445,8 +446,7 @@ def evolve(oracle: Oracle, population: list, g: np.random.Generator, tournament_
     stalled = 0
     while not oracle.exhausted:
         if stalled >= stall:   # every neighbour reachable from the population is seen: jump, as local search restarts
-            fresh = [a for a in oracle.space if not oracle.seen(a)]
-            if not fresh: break
+            fresh = [a for a in oracle.space if not oracle.seen(a)]   # never empty: a budget is at most the space
             child = fresh[g.integers(len(fresh))]
             population.append((child, oracle.query(child))); population.pop(0); stalled = 0
             continue

@@ -122,7 +122,7 @@ def paired_test(a, b, n_boot: int = 10_000, seed: int = 0) -> dict:
     "Paired comparison of `a` and `b` (same units, same order): mean difference a-b, bootstrap 95% CI, Wilcoxon p, significance."
     from scipy.stats import wilcoxon
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape: raise ValueError(f"paired_test needs a and b of the same length (one value per unit each); got {len(a.reshape(-1))} and {len(b.reshape(-1))}.")
+    if a.shape != b.shape: raise ValueError(f"paired_test needs a and b of the same length (one value per unit each); got shapes {a.shape} and {b.shape}.")
     d = a - b
     d = d[np.isfinite(d)]
     if len(d) == 0: return dict(n_pairs=0, mean_diff=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan, significant=False)
@@ -163,7 +163,8 @@ def compare_methods(units: pd.DataFrame,           # one row per (method, benchm
             raise ValueError(f"compare_methods: {int(dup.sum())} duplicate unit(s), e.g. method {r.method!r} at {dict(r[keys])}: keys={keys} do not "
                              "make one value per method and unit. Fix: add the missing key (e.g. 'task'), pass one row per unit, or duplicates='mean'.")
         if baselines is not None:
-            unknown = [b for b in baselines if b not in set(units.method)]
+            have = set(units.method)
+            unknown = [b for b in baselines if b not in have]
             if unknown: raise ValueError(f"compare_methods: baseline(s) {unknown} are not methods of these units. Valid choices: {', '.join(map(str, dict.fromkeys(units.method)))}.")
     for bench, g in (units.groupby("benchmark", sort=False) if len(units) else []):
         methods = list(dict.fromkeys(g.method))
