@@ -6,7 +6,7 @@ Docs: https://transnas-repro.github.io/transnas-repro/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #5c4d415b
 from __future__ import annotations
-import os, ast, random, platform, difflib, importlib, importlib.util, warnings, contextlib
+import os, ast, random, hashlib, platform, difflib, importlib, importlib.util, warnings, contextlib
 from pathlib import Path
 from typing import Callable, Iterable
 import numpy as np
@@ -16,7 +16,7 @@ __all__ = ['DEVICE_ENV', 'DEVICES', 'PROGRESS_ENV', 'PLUGINS_ENV', 'REGISTERING_
            'check_choice', 'check_int', 'array_sha256', 'is_number', 'DeviceUnavailable', 'cuda_available',
            'check_device', 'get_device', 'device_env', 'torch_device', 'on_device', 'cache_dir', 'progress_on',
            'progress_bar', 'estimate_note', 'plugin_modules', 'load_plugins', 'scan_registrations', 'Registry',
-           'class_defaults', 'run_info', 'import_registering_modules']
+           'class_defaults', 'run_info', 'import_registering_modules', 'source_sha']
 
 # %% ../nbs/00_core.ipynb #1d30b70d
 def set_seed(seed: int  # the seed for python, numpy and torch
@@ -365,3 +365,18 @@ def import_registering_modules(skip: Iterable[str] = ()  # module names not to i
         try: importlib.import_module(f"transnas_repro.{m}"); loaded.append(m)
         except ImportError as e: warnings.warn(f"transnas_repro.{m} registers searchers or experiments but could not be imported ({e}).")
     return loaded
+
+# %% ../nbs/00_core.ipynb #b7fa00ec
+_SOURCE_SHA: dict[str, str] = {}
+
+def source_sha(package: str = "transnas_repro"  # an importable package
+              ) -> str:
+    "The first 12 hex digits of a sha256 over the names and contents of `package`'s module sources (`_modidx.py` aside); computed once a process."
+    if package not in _SOURCE_SHA:
+        folder = Path(importlib.util.find_spec(package).origin).parent
+        h = hashlib.sha256()
+        for f in sorted(folder.glob("*.py")):
+            if f.name == "_modidx.py": continue
+            h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        _SOURCE_SHA[package] = h.hexdigest()[:12]
+    return _SOURCE_SHA[package]

@@ -174,8 +174,10 @@ def default_out(experiment_id: str, profile: str = "paper") -> Path:
 
 # %% ../nbs/70_experiments.ipynb #7b1006a2
 def package_versions(rows: pd.DataFrame) -> str:
-    "The package versions the rows were computed with ('?' when they do not say)."
-    return ", ".join(sorted(set(rows.package_version.dropna().astype(str)))) if "package_version" in rows else "?"
+    "The package versions the rows were computed with ('?' when they do not say), with the sources' digests the store recorded."
+    versions = ", ".join(sorted(set(rows.package_version.dropna().astype(str)))) if "package_version" in rows else "?"
+    sources = sorted(set(rows.sources.dropna().astype(str))) if "sources" in rows else []
+    return f"{versions} (sources {', '.join(sources)})" if sources else versions
 
 def describe_protocol(trials: list[Trial], rows: pd.DataFrame, profile: str) -> str:
     "One paragraph stating the protocol of a run: profile, trials, seeds, budgets, split, data, provenance."
@@ -269,15 +271,19 @@ def _reproduce_all(profile, jobs, backend, out, address, progress, partial, wait
 def _stored_trials(exp: Experiment, trials: list[Trial], out: Path, profile: str) -> tuple[list[Trial], pd.DataFrame, str, str]:
     "The stored ones of `trials` (partial=True), their rows, the profile label of the summary and the note of a partial run."
     store = RowStore(out)
-    stored = store.done(profile)
+    stored, stale = store.done(profile), store.stale(profile) & {t.trial_id for t in trials}
     done = [t for t in trials if t.trial_id in stored]
-    if not done: raise ValueError(f"partial=True but no trial of {exp.id!r} [{profile}] is stored in {out}. Fix: run it first "
-                                  f"(`transnas-repro reproduce {exp.id} --profile {profile}`), then summarize what it stored.")
+    if not done:
+        why = f" ({len(stale)} stored by other package sources, which are not reused)" if stale else ""
+        raise ValueError(f"partial=True but no trial of {exp.id!r} [{profile}] is stored in {out}{why}. Fix: run it first "
+                         f"(`transnas-repro reproduce {exp.id} --profile {profile}`), then summarize what it stored.")
     rows, label, note = store.rows_of(done, profile), profile, ""
     if len(done) < len(trials):
         label = f"{profile} (partial: {len(done)} of {len(trials)} trials)"
         note = (f" PARTIAL RUN: {len(done)} of the profile's {len(trials)} trials were stored when this summary was written; "
                 f"`transnas-repro reproduce {exp.id} --profile {profile}` resumes it.")
+    if stale: note += (f" {len(stale)} stored trial{'s' if len(stale) > 1 else ''} computed by other package sources "
+                       f"{'are' if len(stale) > 1 else 'is'} left out (the run computes {'them' if len(stale) > 1 else 'it'} again).")
     return done, rows, label, note
 
 # %% ../nbs/70_experiments.ipynb #dcc5c80e

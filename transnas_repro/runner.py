@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
-from .core import Registry, check_choice, load_plugins, plugin_modules, PROGRESS_ENV
+from .core import Registry, check_choice, load_plugins, plugin_modules, PROGRESS_ENV, source_sha
 from .core import DEVICE_ENV, check_device, get_device, device_env, DeviceUnavailable
 from .data import atomic_write, _tmp_owner_alive
 
@@ -121,22 +121,40 @@ class RowStore:
             raise ValueError(f"The stored rows {self.merged} cannot be read ({type(e).__name__}: damaged or cut short). Fix: restore it "
                              f"(a committed folder: git checkout -- {self.merged}), or move it away to run its trials again.") from None
 
-    def _merged_keys(self) -> set[str]:
-        if not self.merged.exists(): return set()
-        df = self._read_merged(["profile", "trial_id"]).drop_duplicates()
-        return {self.key(p, t) for p, t in zip(df.profile, df.trial_id)}
+    def _merged_sources(self) -> dict[str, str | None]:
+        "key -> the package sources (`source_sha`) its rows in rows.parquet were computed by (None: rows from before it was recorded)."
+        import pyarrow.parquet as pq
+        if not self.merged.exists(): return {}
+        try: names = pq.read_schema(self.merged).names
+        except Exception: names = []                                  # _read_merged names the damage below
+        df = self._read_merged(["profile", "trial_id", *(["sources"] if "sources" in names else [])]).drop_duplicates()
+        srcs = df.sources if "sources" in df else [None]*len(df)
+        return {self.key(p, t): s for p, t, s in zip(df.profile, df.trial_id, srcs)}
+
+    def stored(self, profile: str) -> dict[str, str | None]:
+        "trial id -> the package sources its stored rows under `profile` were computed by (a part wins over rows.parquet)."
+        import pyarrow.parquet as pq
+        keys = self._merged_sources()
+        for k, p in self._parts().items():
+            keys[k] = (pq.read_table(p, columns=["sources"]).column(0)[0].as_py()
+                       if "sources" in pq.read_schema(p).names and pq.read_metadata(p).num_rows else None)
+        return {k.split("--", 1)[1]: s for k, s in keys.items() if k.split("--", 1)[0] == profile}
 
     def done(self, profile: str) -> set[str]:
-        "Trial ids with stored rows under `profile`."
-        keys = set(self._parts()) | self._merged_keys()
-        return {k.split("--", 1)[1] for k in keys if k.split("--", 1)[0] == profile}
+        "Trial ids with stored rows under `profile` computed by this package's sources (`source_sha()`)."
+        return {t for t, s in self.stored(profile).items() if s == source_sha()}
+
+    def stale(self, profile: str) -> set[str]:
+        "Trial ids with stored rows under `profile` computed by other sources (an older checkout, a fix since): they run again."
+        return {t for t, s in self.stored(profile).items() if s != source_sha()}
 
     def write_rows(self, profile: str, trial: Trial, rows: list[dict]) -> Path:
         "Store the rows of a finished trial (atomically) and clear its error record."
         self.rows_dir.mkdir(parents=True, exist_ok=True)
         df = pd.DataFrame([{**r, "experiment": r.get("experiment", trial.experiment), "trial_id": trial.trial_id,
-                            "profile": profile} for r in rows])
-        if df.empty: df = pd.DataFrame(dict(experiment=[trial.experiment], trial_id=[trial.trial_id], profile=[profile]))
+                            "profile": profile, "sources": source_sha()} for r in rows])
+        if df.empty: df = pd.DataFrame(dict(experiment=[trial.experiment], trial_id=[trial.trial_id], profile=[profile],
+                                            sources=[source_sha()]))
         path = self.rows_dir/f"{self.key(profile, trial.trial_id)}.parquet"
         atomic_write(path, lambda f: df.to_parquet(f, index=False))
         (self.errors_dir/f"{self.key(profile, trial.trial_id)}.json").unlink(missing_ok=True)
@@ -355,9 +373,13 @@ def _run_trials(trials, out, profile, jobs, backend, address, progress, desc, co
     store = RowStore(out)
     ids = {t.trial_id for t in trials}
     if len(ids) != len(trials): raise ValueError("Duplicate trials: every trial must differ in some field.")
-    done = store.done(profile) & ids
+    done, stale = store.done(profile) & ids, store.stale(profile) & ids
     todo = [t for t in trials if t.trial_id not in done]
     desc = desc or (trials[0].experiment if trials else "trials")
+    if stale:
+        old = sorted({str(s) for t, s in store.stored(profile).items() if t in stale})
+        print(f"{desc}: {len(stale)} stored trial{'s' if len(stale) > 1 else ''} in {store.out} {'were' if len(stale) > 1 else 'was'} computed by other "
+              f"package sources ({', '.join(old)}; these are {source_sha()}): running {'them' if len(stale) > 1 else 'it'} again.", file=sys.stderr)
     if progress and done: print(f"{desc}: resuming, {len(done)} of {len(trials)} trials already stored in {store.out}", file=sys.stderr)
     failed = []
     if todo:
