@@ -232,6 +232,7 @@ class Arch2VecEmbedder:
         self.archs = load_benchmark(bench).archs
         self._row = {a: i for i, a in enumerate(self.archs)}
         with torch_threads(1): self.codes = F.normalize(self.model.graph_codes(*space_graphs(bench)), dim=-1)
+        self.pretraining = {f"unlabelled {bench} architectures (arch2vec)": len(self.archs)}   # what a search using it declares
 
     def embed(self, archs: list[str]) -> np.ndarray:
         "Unit-norm codes `[len(archs), dims]`."

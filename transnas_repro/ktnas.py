@@ -271,6 +271,9 @@ def ktnas_init(tasks: list[str], oracles: dict, cfg: KTNASConfig, seed: int = 0,
     space = next(iter(oracles.values())).bench          # from here on the evolution sees the search space only
     embedding = cfg.embedding if cfg.embedding != "auto" else (getattr(space_spec(space.name, None), "embedding", None) or "encoding")
     if cfg.transfer == "rank" and embedder is None: embedder = make_embedder(embedding, space.name)
+    if cfg.transfer == "rank":                               # an embedding pretrained on the space's (unlabelled) cells: on the ledger
+        for what, n in getattr(embedder, "pretraining", {}).items():
+            for o in oracles.values(): o.declare_pretraining(what, n)
     g = rng(seed, "ktnas", *tasks)
     signals = {t: make_low_fidelity(cfg.low_fidelity, oracles[t], seed) for t in tasks}
     proposals = cfg.proposals if cfg.proposals is not None else min(s.default_proposals for s in signals.values())
