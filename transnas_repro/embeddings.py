@@ -55,7 +55,7 @@ def random_walks(graph: dict[int, list[tuple[int, float]]],  # node -> [(neighbo
                  q: float = 1.0,            # in-out parameter
                  seed: int = 0,
                 ) -> list[list[str]]:
-    "node2vec biased random walks (directed, weighted); walks stop at nodes without out-edges."
+    "node2vec biased random walks (directed, weighted); walks stop at nodes without out-edges. From t to v, a next node x with an edge t->x gets weight w (Grover's reference code tests x->t, which a DAG never has: all w/q); at the default p = q = 1 both are unbiased."
     if p <= 0 or q <= 0: raise ValueError(f"node2vec needs p > 0 and q > 0, got p={p}, q={q}.")
     g = rng(seed, "node2vec-walks")
     nbrs = {v: {u for u, _ in e} for v, e in graph.items()}

@@ -140,6 +140,7 @@ def brute_force(W) -> tuple[np.ndarray, float]:
     if W.ndim != 2 or W.shape[0] != W.shape[1]: raise ValueError(f"brute_force needs a square n x n weight matrix; got shape {W.shape}.")
     n = len(W)
     if n > 9: raise ValueError(f"brute_force needs n <= 9 (n! orders); got n={n}. Fix: use solve(P, 'exact').")
+    if n == 0: return np.zeros(0, dtype=np.int64), 0.0
     perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64).reshape(-1, n)
     i, j = np.triu_indices(n, 1)
     values = W[perms[:, i], perms[:, j]].sum(1)
@@ -246,6 +247,7 @@ class _LinearOrderingModel:
 # %% ../nbs/29_mwas_exact.ipynb #b03d711b
 def lp_bound(W, time_limit: float | None = None) -> tuple[float, int]:
     "Upper bound from the LP relaxation with violated transitivity rows added until none is left; (bound, rounds)."
+    if len(W) < 2: return 0.0, 0                                     # no pair: every order is worth 0
     model = _LinearOrderingModel(W)
     _, bound, rounds = model.cut_loop(time.perf_counter() + (np.inf if time_limit is None else time_limit))
     return bound, rounds
@@ -254,6 +256,7 @@ def _exact_order(W, time_limit=None, start=None):
     "Exact linear ordering by HiGHS branch and bound; (order or None, upper bound, proven optimal, info)."
     n = len(W)
     if n > 512: raise ValueError(f"method 'exact' builds n(n-1)/2 binaries; n={n} is too large. Fix: use method='auto'.")
+    if n < 2: return np.arange(n), 0.0, True, dict(lp_rounds=0, lp_bound=0.0, mip_rounds=0, rows=0)
     deadline = time.perf_counter() + (np.inf if time_limit is None else time_limit)
     model = _LinearOrderingModel(W)
     converged, bound, rounds = model.cut_loop(deadline)

@@ -8,6 +8,7 @@ Docs: https://transnas-repro.github.io/transnas-repro/predictors.html.md"""
 from __future__ import annotations
 import math, time
 import numpy as np
+from scipy.stats import rankdata
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -106,10 +107,10 @@ class ArchEncoder(nn.Module):
 TASK_EMBEDDINGS = ["anchor", "learned", "onehot", "task2vec"]
 
 def anchor_vector(values, higher_is_better: bool = True) -> np.ndarray:
-    "Normalized anchor scores: ranks in [-1, 1], +1 the best anchor."
+    "Normalized anchor scores: ranks in [-1, 1], +1 the best anchor; tied anchors share their mean rank (the order they were drawn in does not matter)."
     v = np.asarray(values, dtype=float)
     if np.isnan(v).any(): raise ValueError(f"Anchor values contain NaN: {v}. Fix: query every anchor on the task before embedding it.")
-    r = (v if higher_is_better else -v).argsort().argsort().astype(float)
+    r = rankdata(v if higher_is_better else -v, method="average") - 1
     return 2*r/max(len(v) - 1, 1) - 1
 
 class TaskEmbedding(nn.Module):

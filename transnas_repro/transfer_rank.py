@@ -26,14 +26,14 @@ class TransferRecord:
 
 @dataclass
 class HistoricalTransferSet:
-    "Past transfers to one target task; positives kept, negatives only from the last `m` generations."
+    "Past transfers to one target task, one record per architecture (a set: a re-transfer replaces its record); positives kept, negatives only from the last `m` generations."
     m: int = 5                                   # generations a negative stays in the set
     records: list = field(default_factory=list)
 
     def add(self, arch: str, label: int, generation: int, source: str | None = None) -> None:
-        "Record the labelled transfer of `arch` in `generation`."
+        "Record the labelled transfer of `arch` in `generation`, replacing an earlier record of the same architecture."
         if label not in (1, -1): raise ValueError(f"A transfer label is +1 or -1, got {label!r}.")
-        self.records.append(TransferRecord(arch, int(label), int(generation), source))
+        self.records = [r for r in self.records if r.arch != arch] + [TransferRecord(arch, int(label), int(generation), source)]
 
     def active(self, generation: int  # the generation about to transfer
               ) -> list[TransferRecord]:
