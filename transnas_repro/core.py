@@ -142,7 +142,7 @@ def on_device(module, device=None):
 def cache_dir(*parts: str  # sub-folders to create under the cache root
              ) -> Path:
     "The package cache folder (env `TRANSNAS_REPRO_CACHE`, default `~/.cache/transnas_repro`), created."
-    root = Path(os.environ.get("TRANSNAS_REPRO_CACHE") or Path.home()/".cache"/"transnas_repro")
+    root = Path(os.environ.get("TRANSNAS_REPRO_CACHE") or Path.home()/".cache"/"transnas_repro").expanduser()   # a quoted '~/c' too
     p = root.joinpath(*parts)
     try: p.mkdir(parents=True, exist_ok=True)
     except PermissionError as e:
@@ -153,6 +153,9 @@ def cache_dir(*parts: str  # sub-folders to create under the cache root
         raise ValueError(f"The cache folder {p} cannot be made: {bad} is a file, not a folder "
                          f"(TRANSNAS_REPRO_CACHE={os.environ.get('TRANSNAS_REPRO_CACHE', '')!r}). Fix: point TRANSNAS_REPRO_CACHE "
                          "at a writable folder, or unset it.") from None
+    except OSError as e:                                  # a read-only filesystem (EROFS), a full disk, ...
+        raise PermissionError(f"Cannot create the cache folder {p} ({e.strerror or e}). Fix: make it writable, or set "
+                              "TRANSNAS_REPRO_CACHE to a writable folder.") from None
     return p
 
 # %% ../nbs/00_core.ipynb #e18cd9f5
@@ -222,16 +225,19 @@ def scan_registrations(decorator: str,                  # decorator name, e.g. '
     if modules is None and package == "transnas_repro": modules = REGISTERING_MODULES
     paths = ([folder/f"{m}.py" for m in modules] if modules is not None
              else [p for p in sorted(folder.glob("*.py")) if not p.name.startswith("_")])
-    stamp = hashlib.sha1(repr([decorator, package] + [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths]).encode()).hexdigest()[:16]
-    def build():
-        for old in cache_dir("registry").glob(f"{decorator}-*"):    # scans of older sources
+    scanner = Path(importlib.util.find_spec("transnas_repro.core").origin)                                      # the scanner's own code keys the scan too
+    stamp = hashlib.sha1(repr([decorator, package] + [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in [*paths, scanner]]).encode()).hexdigest()[:16]
+    def build(folder: Path):
+        for old in folder.glob(f"{decorator}-*"):                  # scans of older sources
             if stamp not in old.name and not old.name.endswith(".lock"): old.unlink(missing_ok=True)
         return _scan(decorator, package, paths)
+    from transnas_repro.data import cached_file, DataError
+    try: folder = cache_dir("registry")
+    except (OSError, ValueError): return _scan(decorator, package, paths)   # no usable cache folder: scan every time (it is cheap)
     try:
-        from transnas_repro.data import cached_file, DataError
-        return cached_file(cache_dir("registry")/f"{decorator}-{stamp}.json", build, lambda o, f: f.write(json.dumps(o, default=str).encode()),
+        return cached_file(folder/f"{decorator}-{stamp}.json", lambda: build(folder), lambda o, f: f.write(json.dumps(o, default=str).encode()),
                            lambda p: json.loads(p.read_text()), kind="registry scan", params=dict(decorator=decorator, package=package))
-    except (OSError, DataError): return build()        # a read-only cache folder: scan every time
+    except (OSError, DataError): return _scan(decorator, package, paths)    # a read-only cache folder
 
 def _scan(decorator: str, package: str, paths: list) -> dict[str, dict]:
     out = {}
