@@ -60,6 +60,20 @@ def test_data_verify_checks_and_repairs_caches(tmp_path):
     r = cli("data", "verify", "--quiet", env=env)
     assert r.returncode == 0 and "caches sound" in r.stdout
 
+@pytest.mark.parametrize("args,needle", [(["--no-caches", "--repair"], "--no-caches skips them"),
+                                         (["--data-dir", "/nonexistent-transnas"], "/nonexistent-transnas is not a folder")])
+def test_data_verify_refuses_ignored_or_missing(args, needle, tmp_path):
+    r = cli("data", "verify", "--quiet", *args, env={"TRANSNAS_REPRO_CACHE": str(tmp_path/"cache")})
+    assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+def test_a_cache_path_that_is_a_file_still_gives_help_and_one_line(tmp_path):
+    (tmp_path/"afile").write_text("")
+    env = {"TRANSNAS_REPRO_CACHE": str(tmp_path/"afile")}
+    r = cli("--help", env=env)
+    assert r.returncode == 0 and "Usage" in r.stdout and "Traceback" not in r.stderr, r.stderr
+    r = cli("bench", "info", "tnb101_micro", env=env)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "is a file, not a folder" in r.stderr, r.stderr
+
 def test_corrupt_data_during_search_is_one_message(tmp_path):
     bad = tmp_path/"data"; shutil.copytree(os.environ["TRANSNAS_REPRO_DATA"], bad)
     target = bad/"tnb101"/"transbench101_jigsaw.csv"; target.chmod(0o644); target.write_bytes(target.read_bytes()[:-10])

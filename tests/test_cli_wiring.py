@@ -1,5 +1,5 @@
 "The CLI's options reach the library (in-process, typer's CliRunner): nothing parsed and then ignored, defaults stated, bad options refused."
-import json
+import json, os
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -25,10 +25,19 @@ def test_reproduce_passes_every_option_through(seen, tmp_path):
                             "--force", "--options", '{"seeds": 1}', "--device", "cpu", "--gpus-per-trial", "0.5"])
     assert r.exit_code == 0, r.output
     assert seen == dict(experiment="baselines-tnb", profile="paper", jobs=3, backend="local", out=str(tmp_path), address=None, partial=True,
-                        options={"seeds": 1}, wait=True, force=True, device="cpu", gpus_per_trial=0.5, data=None)
+                        options={"seeds": 1}, wait=True, force=True, device="cpu", gpus_per_trial=0.5, data=None,
+                        progress=os.environ.get("TRANSNAS_REPRO_PROGRESS", "1") == "1")
     r = runner.invoke(app, ["reproduce", "baselines-tnb", "--address", "h:1", "--device", "cuda"])
     assert r.exit_code == 0, r.output
     assert (seen["backend"], seen["address"], seen["profile"], seen["jobs"], seen["options"]) == ("ray", "h:1", "quick", 1, None)
+
+
+@pytest.mark.parametrize("env,shown", [("0", False), ("1", True)])
+def test_reproduce_progress_follows_the_env(seen, tmp_path, monkeypatch, env, shown):
+    monkeypatch.setenv("TRANSNAS_REPRO_PROGRESS", env)          # README: =0 hides the bars and notes of `reproduce` too
+    r = runner.invoke(app, ["reproduce", "baselines-tnb", "--out", str(tmp_path), "--device", "cpu"])
+    assert r.exit_code == 0, r.output
+    assert seen["progress"] is shown
 
 
 @pytest.mark.parametrize("bad", ["[1]", '"seeds"', "3"])

@@ -10,7 +10,7 @@ import json, os, sys, shutil, textwrap
 from pathlib import Path
 from typing import List, Optional
 import typer
-from .core import check_choice, load_plugins, plugin_modules, PLUGINS_ENV, check_device, device_env
+from .core import check_choice, load_plugins, plugin_modules, PLUGINS_ENV, check_device, device_env, progress_on
 
 # %% auto #0
 __all__ = ['app', 'data_app', 'bench_app', 'DEBUG_ENV', 'PLUGIN_HELP', 'DEVICE_HELP', 'terminal_width', 'fit_table',
@@ -131,6 +131,10 @@ def data_verify(data_dir: Optional[str] = typer.Option(None, help="folder laid o
     "Resolve and sha256-check every registered data file, then every derived cache; exit 1 on any failure left."
     from transnas_repro.data import verify_all, verify_caches
     from transnas_repro.core import cache_dir
+    if repair and not caches: _fail("--repair repairs caches, but --no-caches skips them. Fix: drop --no-caches (or --repair).")
+    if data_dir is not None and not Path(data_dir).expanduser().is_dir():
+        _fail(f"--data-dir {data_dir} is not a folder. Fix: point it at a folder laid out like shared/data, or drop it "
+              "(TRANSNAS_REPRO_DATA, the cache, a download).")
     rep = verify_all(data_dir)
     for r in rep.itertuples():
         if not r.ok: typer.echo(f"FAIL {r.file}: {r.error}", err=True)
@@ -138,6 +142,8 @@ def data_verify(data_dir: Optional[str] = typer.Option(None, help="folder laid o
     typer.echo(f"{int(rep.ok.sum())}/{len(rep)} data files verified")
     bad = not rep.ok.all()
     if caches:
+        if repair and bad: typer.echo("Not repairing: data files failed above, and caches are never rebuilt from them. "
+                                      "Fix the data files first, then run --repair again.", err=True)
         crep = verify_caches(repair=repair and not bad)     # never rebuild from data files that failed
         for r in crep.itertuples():
             if not r.ok: typer.echo(f"{'FIXED' if r.action else 'FAIL'} cache {r.cache}: {r.problem}{' -> ' + r.action if r.action else ''}", err=True)
@@ -268,6 +274,7 @@ def reproduce_cmd(experiment: str = typer.Argument("", help="experiment id, or '
     backend = backend or ("ray" if address else "local")
     summary = experiments.reproduce(experiment, profile=profile, jobs=jobs, backend=backend, out=out, address=address,
                                     partial=partial, options=opts or None, wait=wait, force=force, device=device,
+                                    progress=progress_on(),        # the bar and the resume note: TRANSNAS_REPRO_PROGRESS=0 hides them
                                     gpus_per_trial=gpus_per_trial, data=folders)
     typer.echo(fit_table(summary))
     for line in _written(experiment, summary, out, profile): typer.echo(line)

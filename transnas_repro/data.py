@@ -299,7 +299,16 @@ class RecordStore:
     "An append-only cache of JSON records keyed by `key`: a header line with what it was built from, one checksummed line per record."
     def __init__(self, path: Path | str, key: str = "arch", kind: str = "records", params: dict | None = None, inputs=()):
         self.path, self.key, self.kind = Path(path), key, kind
-        self.header = dict(kind=kind, params=json.loads(json.dumps(params or {}, default=str)), inputs=input_checksums(inputs))
+        self.header = dict(kind=kind, key=key, params=json.loads(json.dumps(params or {}, default=str)), inputs=input_checksums(inputs))
+
+    def _header_problem(self, first_line: bytes) -> str | None:
+        "What makes the header line unusable for this store (None: built with these settings from these inputs)."
+        try: head = json.loads(first_line)["header"]
+        except (ValueError, KeyError, TypeError): return "no record of what it was built from (an older format, or torn)"
+        if (head.get("kind") != self.kind or head.get("key", "arch") != self.key      # files from before `key` was recorded: 'arch'
+                or head.get("params") != self.header["params"]): return "built with other settings"
+        if head.get("inputs") != self.header["inputs"]: return "built from other data files"
+        return None
 
     def _scan(self) -> tuple[str | None, dict, int]:
         "(problem with the header or None, good records by key, number of bad lines)."
@@ -307,10 +316,7 @@ class RecordStore:
         except FileNotFoundError: return None, {}, 0
         if lines and lines[-1] == b"": lines.pop()
         if not lines: return None, {}, 0
-        try: head = json.loads(lines[0])["header"]
-        except (ValueError, KeyError, TypeError): return "no record of what it was built from (an older format, or torn)", {}, 0
-        if head.get("kind") != self.kind or head.get("params") != self.header["params"]: return "built with other settings", {}, 0
-        if head.get("inputs") != self.header["inputs"]: return "built from other data files", {}, 0
+        if (problem := self._header_problem(lines[0])): return problem, {}, 0
         good, bad = {}, 0
         for line in lines[1:]:
             try:
@@ -349,6 +355,11 @@ class RecordStore:
         records = [json.loads(json.dumps(r, default=_plain)) for r in records]     # what a reader will get back, exactly
         text = "".join(json.dumps(dict(record=r, sum=_line_sum(r))) + "\n" for r in records)
         with cache_lock(self.path):
+            if self.path.exists() and self.path.stat().st_size:       # another store's file (other settings) is never appended to
+                with open(self.path, "rb") as f: problem = self._header_problem(f.readline())
+                if problem:
+                    warnings.warn(f"{self.kind} cache {self.path}: {problem}; starting it again.", stacklevel=2)
+                    self.path.unlink()
             if not self.path.exists() or self.path.stat().st_size == 0: self._rewrite({})
             with open(self.path, "rb+") as f:
                 f.seek(-1, 2)

@@ -348,6 +348,10 @@ def run_trials(trials: list[Trial],          # what to run
     if gpus_per_trial is not None and not (isinstance(gpus_per_trial, (int, float)) and gpus_per_trial > 0):
         raise ValueError(f"gpus_per_trial={gpus_per_trial!r} is invalid: need a number > 0, e.g. 0.125 (eight trials per GPU) or 1.")
     check_choice(backend, BACKENDS, "backend", fix="local (joblib processes) or ray (pip install 'transnas-repro[ray]')")
+    if gpus_per_trial is not None and (backend != "ray" or device == "cpu"):
+        raise ValueError(f"gpus_per_trial={gpus_per_trial!r} is the GPU share a Ray trial asks for, but backend={backend!r} and "
+                         f"device={device!r} would ignore it. Fix: backend='ray' with device 'cuda' (--backend ray --device cuda), "
+                         "or drop it (--gpus-per-trial).")
     if address and backend != "ray":
         raise ValueError(f"address={address!r} is a Ray cluster address but backend={backend!r}. Fix: backend='ray' "
                          "(--backend ray), or drop the address to run locally.")
