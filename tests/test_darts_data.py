@@ -1,5 +1,6 @@
 "`--data NAME=FOLDER` for the ktnas-darts experiments: parsing, the error paths, and trial ids that hash the data's content, not its path (no search runs)."
-import json, os, shutil, subprocess, sys
+import json
+import torch, os, shutil, subprocess, sys
 import pandas as pd
 from pathlib import Path
 import pytest
@@ -69,15 +70,21 @@ def test_rows_record_folders_and_fingerprints(cifar, monkeypatch):
     c10, c100 = cifar
     trial = EXPERIMENTS.get("ktnas-darts-cifar")("paper", data={"cifar10": str(c10), "cifar100": str(c100)})[0]
     seen = {}
-    def fake_tasks(profile, experiment, data, seed, quick=None):
-        seen.update(data); return {"cifar10": None, "cifar100": None}
+    from transnas_repro.image_data import TaskData
+    split = lambda n: (torch.zeros(n, 3, 8, 8), torch.zeros(n, dtype=torch.long))
+    def fake_tasks(profile, experiment, data, seed, quick=None):      # val carved from train, as task_data does for CIFAR
+        seen.update(data); return {t: TaskData(t, split(90), split(10), split(20), 10, val_from_train=True) for t in ("cifar10", "cifar100")}
     geno = K.to_string(K.random_genotype(K.rng(0)))
     monkeypatch.setattr(K, "_load_tasks", fake_tasks)
     history = lambda tasks: pd.DataFrame(dict(task=list(tasks), transferred=2, positive=1, transferred_survived=0, reason="rank"))   # one generation
     monkeypatch.setattr(K, "ktnas_darts_search", lambda tasks, cfg, seed: dict(best={t: geno for t in tasks}, best_fitness={t: 50.0 for t in tasks},
                                                                              history=history(tasks)))
-    monkeypatch.setattr(K, "train_final", lambda *a, **k: dict(test_accuracy=90.0, params_m=1.0))
+    trained = []
+    def fake_train(geno, task, cfg, **k): trained.append((len(task.train[1]), k["checkpoint"])); return dict(test_accuracy=90.0, params_m=1.0)
+    monkeypatch.setattr(K, "train_final", fake_train)
     rows = K.darts_trial(trial)
+    assert [n for n, _ in trained] == [100, 100]          # the paper's final training takes the held-out 10 % back: the whole train split
+    assert all(ck is not None and "darts-checkpoints" in str(ck) and trial.trial_id in str(ck) for _, ck in trained)   # resumable
     assert seen == {"cifar10": str(c10.resolve()), "cifar100": str(c100.resolve())}
     assert json.loads(rows[0]["data"]) == seen and json.loads(rows[0]["data_fingerprint"]) == trial.config["data"]
     assert (rows[0]["transferred"], rows[0]["transfers_positive"], rows[0]["transfer_rounds_skipped"]) == (2, 1, 0)   # the search's transfer counts

@@ -191,6 +191,7 @@ class TaskData:
     val: tuple
     test: tuple
     n_classes: int
+    val_from_train: bool = False     # val was carved out of the official training split (the final training may take it back)
 
 def harden(x: torch.Tensor,           # images (N, 3, S, S) in [-1, 1]
            g: np.random.Generator,   # the draws (one generator per task and seed: deterministic)
@@ -234,4 +235,4 @@ def task_data(splits: ImageSplits, val_fraction: float = 0.1, seed: int = 0, siz
         order = rng(seed, "val-split", name).permutation(len(y)); k = int(round(val_fraction*len(y)))
         (x, y), (xv, yv) = (x[order[k:]], y[order[k:]]), (x[order[:k]], y[order[:k]])
     t = lambda a, b: (to_tensor(a, size), torch.from_numpy(b))
-    return TaskData(name or splits.name, t(x, y), t(xv, yv), t(*splits["test"]), splits.n_classes)
+    return TaskData(name or splits.name, t(x, y), t(xv, yv), t(*splits["test"]), splits.n_classes, val_from_train="val" not in splits.splits)

@@ -6,7 +6,7 @@ Docs: https://transnas-repro.github.io/transnas-repro/ktnas_darts.html.md"""
 
 # %% ../nbs/63_ktnas_darts.ipynb #6ee911d9
 from __future__ import annotations
-import copy, inspect, json, math, time
+import copy, inspect, json, math, time, warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 import numpy as np
@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import check_choice, get_device, rng, run_info
+from .core import check_choice, get_device, rng, run_info, cache_dir, source_sha
 from .darts_space import (CELLS, EMT_OPS, EMTNetwork, FactorizedReduce, ReLUConvBN, cell_nodes, check_genotype, crossover,
                                         drop_path, emt_op, loose_ends, make_darts_embedder, DartsArch2Vec, DartsNode2Vec, mutate, params_m, random_genotype, to_string,
                                         KTNAS_CHANNELS, KTNAS_LAYERS, KTNAS_PARAMS_M)
@@ -252,6 +252,8 @@ def ktnas_darts_search(tasks: dict[str, TaskData], config: DartsSearchConfig | N
                 population=pop, history=pd.DataFrame(history), config=asdict(cfg), seed=seed)
 
 # %% ../nbs/63_ktnas_darts.ipynb #0c70b5fd
+# With transfer rank off (random transfer) the search never reads an embedding: the two 'tr-off' rows are one computation,
+# reported twice (as the paper's 96.64 / 96.63 differ by noise only); a test in nbs/63 shows they are identical.
 ABLATION_VARIANTS = {"a2v-off_tr-off": dict(embedding="node2vec", transfer="random"), "a2v-on_tr-off": dict(embedding="arch2vec", transfer="random"),
                      "a2v-off_tr-on": dict(embedding="node2vec", transfer="rank"), "a2v-on_tr-on": dict(embedding="arch2vec", transfer="rank")}
 TABLE_VII = {"a2v-off_tr-off": (96.64, 80.82), "a2v-on_tr-off": (96.63, 80.79), "a2v-off_tr-on": (96.82, 80.85), "a2v-on_tr-on": (97.12, 82.93)}
@@ -323,13 +325,18 @@ def train_final(genotype, task: TaskData, config: FinalTrainConfig | None = None
     opt = torch.optim.SGD(net.parameters(), cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.epochs)
     gen, start, log = torch.Generator().manual_seed(seed), 0, []
-    ck = Path(checkpoint) if checkpoint else None
+    ck, state = (Path(checkpoint) if checkpoint else None), None
     if ck and ck.exists():
-        state = torch.load(ck, weights_only=False)
+        try: state = torch.load(ck, weights_only=False)
+        except Exception as e:                                   # cut short or damaged: never resumed from
+            warnings.warn(f"Checkpoint {ck} cannot be read ({type(e).__name__}); training starts again from epoch 0.")
+            ck.unlink(); state = None
+    if ck and state is not None:
         if state["genotype"] != to_string(genotype) or state["config"] != asdict(cfg):
             raise ValueError(f"Checkpoint {ck} belongs to another run (genotype or config differ). Fix: pass a fresh checkpoint path or delete it.")
         net.load_state_dict(state["model"]); opt.load_state_dict(state["opt"]); sched.load_state_dict(state["sched"])
         gen.set_state(state["gen"]); torch.set_rng_state(state["torch"]); start, log = state["epoch"], state["log"]
+        if state.get("cuda") is not None and torch.device(device).type == "cuda": torch.cuda.set_rng_state_all(state["cuda"])  # drop-path masks
         if verbose: print(f"resumed at epoch {start} of {cfg.epochs} from {ck}")
     x, y = (v.to(device) for v in task.train)
     for epoch in range(start, cfg.epochs):
@@ -345,7 +352,8 @@ def train_final(genotype, task: TaskData, config: FinalTrainConfig | None = None
         if ck:
             ck.parent.mkdir(parents=True, exist_ok=True); tmp = ck.with_suffix(".tmp")
             torch.save(dict(genotype=to_string(genotype), config=asdict(cfg), model=net.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(),
-                            gen=gen.get_state(), torch=torch.get_rng_state(), epoch=epoch + 1, log=log), tmp)
+                            gen=gen.get_state(), torch=torch.get_rng_state(), epoch=epoch + 1, log=log,
+                            cuda=torch.cuda.get_rng_state_all() if torch.device(device).type == "cuda" else None), tmp)
             tmp.replace(ck)
     test = tuple(v.to(device) for v in task.test)
     return dict(test_accuracy=accuracy(net, test), params_m=n_params, paper_params_m=paper_params_m, log=log, model=net)
@@ -445,14 +453,18 @@ def darts_trial(trial: Trial) -> list[dict]:
     t0, c0 = time.perf_counter(), time.process_time()
     with threads: res = ktnas_darts_search(tasks, scfg, seed=trial.seed)
     search_s, search_cpu, rows, info = time.perf_counter() - t0, time.process_time() - c0, [], run_info()
+    ck_dir = trial.inputs.get("checkpoint_dir") or (None if q else cache_dir("darts-checkpoints", source_sha()))   # paper: resumable
+    written = []
     for t, task in tasks.items():
         fcfg = FinalTrainConfig(**q["final"]) if q else FinalTrainConfig(channels=KTNAS_CHANNELS.get(t, 48))
+        if not q and getattr(task, "val_from_train", False):     # the paper trains the final network on the whole official training split
+            task = TaskData(task.name, tuple(torch.cat([a, b]) for a, b in zip(task.train, task.val)), task.val, task.test, task.n_classes)
         cands = [("found", 0, res["best"][t])] + ([("random", i, g) for i, g in enumerate(_random_genotypes(trial.seed, t, q["n_random"]))] if q else [])
         for kind, i, geno in cands:
             t1, c1 = time.perf_counter(), time.process_time()
+            ck = ck_dir and Path(ck_dir)/f"{trial.trial_id}-{t}-{kind}{i or ''}.pt"; written.append(ck)
             with torch_threads(1) if q else _nullcontext():
-                out = train_final(geno, task, fcfg, seed=trial.seed, paper_params_m=KTNAS_PARAMS_M.get(t), verbose=False,
-                                  checkpoint=c.get("checkpoint_dir") and Path(c["checkpoint_dir"])/f"{trial.trial_id}-{t}-{kind}{i or ''}.pt")
+                out = train_final(geno, task, fcfg, seed=trial.seed, paper_params_m=KTNAS_PARAMS_M.get(t), verbose=False, checkpoint=ck)
             rows.append(dict(experiment=trial.experiment, method=trial.method, benchmark="darts", task=t, seed=trial.seed, genotype_kind=kind,
                              genotype_index=i, genotype=geno, search_fitness=res["best_fitness"][t] if kind == "found" else np.nan,
                              test_accuracy=out["test_accuracy"], params_m=out["params_m"], search_seconds=search_s,
@@ -461,6 +473,8 @@ def darts_trial(trial: Trial) -> list[dict]:
                              package_version=info["package_version"], device=info["device"], config=json.dumps(asdict(scfg), default=str),
                              data=json.dumps(data or {}, sort_keys=True), data_fingerprint=json.dumps(fingerprints or {}, sort_keys=True),
                              **transfer_counts(res["history"], t)))
+    for ck in written:                        # the trial is done (the runner stores its rows next): its checkpoints are not needed
+        if ck: Path(ck).unlink(missing_ok=True)
     return rows
 
 def transfer_counts(history: pd.DataFrame, task: str) -> dict:
@@ -490,11 +504,11 @@ def transfer_trace(seeds=range(3), variant: dict | None = None, quick: dict | No
 # %% ../nbs/63_ktnas_darts.ipynb #7bfc083e
 def darts_summary(rows: pd.DataFrame, profile: str) -> pd.DataFrame:
     "Mean / std / n of test accuracy per method, task and genotype kind, with the paper's number where it has one; and the minutes per seed."
-    out = []
+    out, is_paper = [], str(profile).startswith("paper")    # 'paper (partial: 1 of 5 trials)' too
     for (m, t, k), grp in rows.groupby(["method", "task", "genotype_kind"]):
-        paper = PAPER_RESULTS.get(grp.experiment.iloc[0], {}).get(t) if profile == "paper" and k == "found" else None
+        paper = PAPER_RESULTS.get(grp.experiment.iloc[0], {}).get(t) if is_paper and k == "found" else None
         table = {"ktnas-darts-ablation": TABLE_VII, "ktnas-darts-sensitivity": TABLE_VIII}.get(grp.experiment.iloc[0])
-        if profile == "paper" and table is not None: paper = dict(zip(["cifar10", "cifar100"], table.get(m, (None, None)))).get(t) if k == "found" else None
+        if is_paper and table is not None: paper = dict(zip(["cifar10", "cifar100"], table.get(m, (None, None)))).get(t) if k == "found" else None
         out.append(dict(method=f"{m} ({k})", benchmark="darts", task=t, metric="test_accuracy", mean=grp.test_accuracy.mean(),
                         std=grp.test_accuracy.std(ddof=1) if len(grp) > 1 else np.nan, n=len(grp), profile=profile, paper_value=paper))
     for metric, (s_col, t_col) in {"minutes": ("search_seconds", "train_seconds"), "cpu_minutes": ("search_cpu_seconds", "train_cpu_seconds")}.items():
