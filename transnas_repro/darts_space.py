@@ -54,9 +54,10 @@ def check_genotype(genotype) -> np.ndarray:
         raise ValueError(f"A DARTS-space genotype has {GENOTYPE_LENGTH} integers (2 cells x 5 nodes x (in1, in2, op1, op2)), "
                          f"got shape {g.shape}. Fix: pass 40 integers, e.g. random_genotype(0).")
     if g.dtype.kind not in "iu":
-        if g.dtype.kind != "f" or not np.all(np.isfinite(g)) or not np.all(g == np.round(g)):
-            bad = next(i for i, v in enumerate(g.tolist()) if not (isinstance(v, (int, float)) and float(v).is_integer()))
-            raise ValueError(f"Gene {bad} ({'/'.join(map(str, gene_position(bad)))}) is {g[bad]!r}, not an integer. Fix: genes are integers.")
+        is_int = lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) and float(v).is_integer()
+        bad = next((i for i, v in enumerate(g.tolist()) if not is_int(v)), None)   # bools are no genes; an object array of ints is
+        if bad is not None:
+            raise ValueError(f"Gene {bad} ({'/'.join(map(str, gene_position(bad)))}) is {g.tolist()[bad]!r}, not an integer. Fix: genes are integers.")
     g = g.astype(np.int64)
     for i, (v, hi) in enumerate(zip(g, MAX_VALUES)):
         if not 0 <= v <= hi:
@@ -122,8 +123,9 @@ _NODE = re.compile(r"([a-z0-9_]+)~(\d+)\+([a-z0-9_]+)~(\d+)")
 
 def from_string(s: str) -> np.ndarray:
     "40 genes from `to_string`'s form; a ValueError naming the part that does not parse."
-    cells = dict(part.split("=", 1) for part in s.strip().split(";") if "=" in part)
-    if sorted(cells) != sorted(CELLS):
+    parts = s.strip().split(";")
+    cells = dict(part.split("=", 1) for part in parts if "=" in part)
+    if len(parts) != len(CELLS) or sorted(cells) != sorted(CELLS):         # junk or a repeated cell is no genotype
         raise ValueError(f"A DARTS-space string has the parts normal=...;reduce=..., got {s[:80]!r}. Fix: use to_string(genotype).")
     genes = []
     for cell in CELLS:
@@ -134,7 +136,11 @@ def from_string(s: str) -> np.ndarray:
             if not m: raise ValueError(f"Node {node!r} of the {cell} cell does not parse; a node reads op~input+op~input, e.g. sep_conv_3x3~0+skip_connect~1.")
             o1, i1, o2, i2 = m.groups()
             genes += [int(i1), int(i2), EMT_OPS.index(check_choice(o1, EMT_OPS, "op")), EMT_OPS.index(check_choice(o2, EMT_OPS, "op"))]
-    return check_genotype(genes)
+    g = check_genotype(genes)
+    if to_string(g) != s.strip():                                       # one architecture, one key (caches, duplicate checks)
+        raise ValueError(f"{s[:80]!r} is not in the canonical form of its genotype ({to_string(g)[:80]!r}). Fix: write it as "
+                         "to_string(genotype) does (no padding, no spaces).")
+    return g
 
 # %% ../nbs/06_darts_space.ipynb #859a0827
 _CODE_NAMES = dict(Identity="skip_connect", AVG="avg_pool_3x3", MAX="max_pool_3x3", DW3="sep_conv_3x3", DW5="sep_conv_5x5",
@@ -339,7 +345,7 @@ class EMTNetwork(nn.Module):
         for i, cell in enumerate(self.cells):
             s0, s1 = s1, cell(s0, s1)
             if i == self.reductions[1] and self.aux_head is not None and self.training:
-                if s1.shape[-1] < 5: raise ValueError(f"The auxiliary head needs at least 5 x 5 maps after the second reduction, got {tuple(s1.shape[-2:])} (input {tuple(x.shape[-2:])}). Fix: 32-px inputs, or auxiliary=False.")
+                if s1.shape[-1] < 8: raise ValueError(f"The auxiliary head needs at least 8 x 8 maps after the second reduction (its 5 x 5 / 3 pooling, then a 2 x 2 conv), got {tuple(s1.shape[-2:])} (input {tuple(x.shape[-2:])}). Fix: 32-px inputs, or auxiliary=False.")
                 aux = self.aux_head(s1)
         return self.head(s1), aux
 
