@@ -271,7 +271,8 @@ def _reproduce_all(profile, jobs, backend, out, address, progress, partial, wait
 def _stored_trials(exp: Experiment, trials: list[Trial], out: Path, profile: str) -> tuple[list[Trial], pd.DataFrame, str, str]:
     "The stored ones of `trials` (partial=True), their rows, the profile label of the summary and the note of a partial run."
     store = RowStore(out)
-    stored, stale = store.done(profile), store.stale(profile) & {t.trial_id for t in trials}
+    on_disk = store.stored(profile)
+    stored, stale = store.done(profile, on_disk), store.stale(profile, on_disk) & {t.trial_id for t in trials}
     done = [t for t in trials if t.trial_id in stored]
     if not done:
         why = f" ({len(stale)} stored by other package sources, which are not reused)" if stale else ""

@@ -136,17 +136,17 @@ class RowStore:
         import pyarrow.parquet as pq
         keys = self._merged_sources()
         for k, p in self._parts().items():
-            keys[k] = (pq.read_table(p, columns=["sources"]).column(0)[0].as_py()
-                       if "sources" in pq.read_schema(p).names and pq.read_metadata(p).num_rows else None)
+            f = pq.ParquetFile(p)                                       # one open: schema, row count, the column
+            keys[k] = f.read(columns=["sources"]).column(0)[0].as_py() if "sources" in f.schema_arrow.names and f.metadata.num_rows else None
         return {k.split("--", 1)[1]: s for k, s in keys.items() if k.split("--", 1)[0] == profile}
 
-    def done(self, profile: str) -> set[str]:
-        "Trial ids with stored rows under `profile` computed by this package's sources (`source_sha()`)."
-        return {t for t, s in self.stored(profile).items() if s == source_sha()}
+    def done(self, profile: str, stored: dict | None = None) -> set[str]:
+        "Trial ids with stored rows under `profile` computed by this package's sources (`source_sha()`); `stored`: a `stored(profile)` already read."
+        return {t for t, s in (self.stored(profile) if stored is None else stored).items() if s == source_sha()}
 
-    def stale(self, profile: str) -> set[str]:
+    def stale(self, profile: str, stored: dict | None = None) -> set[str]:
         "Trial ids with stored rows under `profile` computed by other sources (an older checkout, a fix since): they run again."
-        return {t for t, s in self.stored(profile).items() if s != source_sha()}
+        return {t for t, s in (self.stored(profile) if stored is None else stored).items() if s != source_sha()}
 
     def write_rows(self, profile: str, trial: Trial, rows: list[dict]) -> Path:
         "Store the rows of a finished trial (atomically) and clear its error record."
@@ -377,11 +377,12 @@ def _run_trials(trials, out, profile, jobs, backend, address, progress, desc, co
     store = RowStore(out)
     ids = {t.trial_id for t in trials}
     if len(ids) != len(trials): raise ValueError("Duplicate trials: every trial must differ in some field.")
-    done, stale = store.done(profile) & ids, store.stale(profile) & ids
+    stored = store.stored(profile)                  # the store is read once
+    done, stale = store.done(profile, stored) & ids, store.stale(profile, stored) & ids
     todo = [t for t in trials if t.trial_id not in done]
     desc = desc or (trials[0].experiment if trials else "trials")
     if stale:
-        old = sorted({str(s) for t, s in store.stored(profile).items() if t in stale})
+        old = sorted({str(stored[t]) for t in stale})
         print(f"{desc}: {len(stale)} stored trial{'s' if len(stale) > 1 else ''} in {store.out} {'were' if len(stale) > 1 else 'was'} computed by other "
               f"package sources ({', '.join(old)}; these are {source_sha()}): running {'them' if len(stale) > 1 else 'it'} again.", file=sys.stderr)
     if progress and done: print(f"{desc}: resuming, {len(done)} of {len(trials)} trials already stored in {store.out}", file=sys.stderr)
