@@ -453,7 +453,7 @@ def darts_trial(trial: Trial) -> list[dict]:
     t0, c0 = time.perf_counter(), time.process_time()
     with threads: res = ktnas_darts_search(tasks, scfg, seed=trial.seed)
     search_s, search_cpu, rows, info = time.perf_counter() - t0, time.process_time() - c0, [], run_info()
-    ck_dir = trial.inputs.get("checkpoint_dir") or (None if q else cache_dir("darts-checkpoints", source_sha()))   # paper: resumable
+    ck_dir = None if q else cache_dir("darts-checkpoints", source_sha())   # paper: resumable trainings (quick ones take seconds)
     written = []
     for t, task in tasks.items():
         fcfg = FinalTrainConfig(**q["final"]) if q else FinalTrainConfig(channels=KTNAS_CHANNELS.get(t, 48))
