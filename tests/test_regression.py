@@ -23,3 +23,40 @@ def test_baselines_tnb_quick_regenerates_the_committed_summary(tmp_path):
     committed_cmp = pd.read_csv(repo_root() / "figures" / "baselines-tnb" / "quick" / "comparisons.csv")
     fresh_cmp = pd.read_csv(tmp_path / "comparisons.csv")
     pd.testing.assert_frame_equal(committed_cmp, fresh_cmp, check_exact=False, rtol=1e-6)
+
+
+# ---- The unified transfer table repeats searches that single-method experiments also ran (same searcher, config, seeds,
+# ---- budget): their cells must be equal. A 2026-12-04 rerun of the table gave Arch-Graph micro 0.40 where
+# ---- archgraph-tnb-micro and a fresh run give 0.30; the cause was not found, the table was rerun (2026-12-06) from a
+# ---- fresh cache. KTNAS is left out: the table's KTNAS micro cells (0.55) differ from ktnas-tnb-micro's (0.57), an
+# ---- open finding (its rerun of 2026-12-03 and this table's disagree under the same searcher; not yet explained).
+SAME_CELLS = {"baselines-tnb": ["random", "rea", "local"],
+              "archgraph-tnb-micro": ["random", "rea", "local", "source-rank", "arch-graph"],
+              "archgraph-tnb-macro": ["random", "rea", "local", "source-rank", "arch-graph"]}
+
+
+def _rank_cells(path, methods):
+    s = pd.read_csv(path)
+    s = s[(s.metric == "rank_percentile") & s.method.isin(methods) & (s.task != "all")]
+    return s.set_index(["method", "benchmark", "task"])["mean"]
+
+
+@pytest.mark.parametrize("exp", list(SAME_CELLS))
+def test_transfer_table_cells_equal_the_single_method_experiments(exp):
+    "Every cell the paper-profile table shares with `exp` has the same mean rank percentile (both 10 seeds, 0-9)."
+    figs = repo_root() / "figures"
+    table = _rank_cells(figs / "transfer-table" / "summary.csv", SAME_CELLS[exp])
+    other = _rank_cells(figs / exp / "summary.csv", SAME_CELLS[exp])
+    shared = table.index.intersection(other.index)
+    assert len(shared) >= 7 * len({m for m, _, _ in other.index}) - 7, (exp, list(other.index))   # a renamed column would empty it
+    diff = (table[shared] - other[shared]).abs()
+    assert (diff < 1e-6).all(), diff[diff >= 1e-6]
+
+
+def test_arch_graph_search_regenerates_the_committed_quick_cell():
+    "Two fresh Arch-Graph searches (TNB micro class_object, seeds 0-1) give the committed quick table's cell."
+    from transnas_repro import search
+    got = np.mean([search.run("arch-graph", "tnb101_micro", "class_object", 50, s, "valid").curve().rank_percentile.iloc[-1]
+                   for s in (0, 1)])
+    committed = _rank_cells(repo_root() / "figures" / "transfer-table" / "quick" / "summary.csv", ["arch-graph"])
+    assert abs(got - committed[("arch-graph", "tnb101_micro", "class_object")]) < 1e-5

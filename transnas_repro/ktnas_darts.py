@@ -605,7 +605,7 @@ def _trials(experiment: str, profile: str, data: dict | None, methods: dict, see
 
 # %% ../nbs/63_ktnas_darts.ipynb #ff4abb74
 @register_experiment("ktnas-darts-cifar", paper="KTNAS", table="Table IV (DARTS space, CIFAR-10 + CIFAR-100)",
-                     cost_quick="about 12 CPU-minutes for the 3 seeds on 1 thread (measured 11.9: 3.97 a seed, a 20-generation search + 8 short final trainings of 20 epochs; hardened digits, a pipeline proof; all 10 reported seeds with --options {\"seeds\": 10}: about 40)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
+                     cost_quick="12-16 CPU-minutes for the 3 seeds on 1 thread (measured 11.9 alone, 16.0 beside another run: 3.97 / 5.32 a seed, a 20-generation search + 8 short final trainings of 20 epochs; hardened digits, a pipeline proof; all 10 reported seeds with --options {\"seeds\": 10}: about 40)", cost_paper="about 0.5 GPU-day search + 2 x 600-epoch trainings per seed (GPU; your CIFAR folders)",
                      description="multi-task supernet GA with transfer rank, then final training of each task's genotype", summarize=darts_summary, compare=darts_comparisons, plot=darts_pairs)
 def ktnas_darts_cifar(profile: str, data: dict | None = None,
                       seeds: int | None = None,   # seeds 0..seeds-1 (default 3 quick, 5 paper); up to the 10 reported seeds
